@@ -1,0 +1,1 @@
+//! Configuration (PROTOCOL 2): placeholder until the config module lands.

@@ -1,0 +1,111 @@
+//! The static directory of lines and operators (configured), and the `Directory` oracle through
+//! which the pure domain asks the live world the few questions it needs answered.
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{LineId, OperatorId, Span};
+
+/// An operator's role (PROTOCOL 3.2): `operator` sees their lines, the others see all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// An agent.
+    Operator,
+    /// A team lead: sees and acts on all chats, may rate chats.
+    Supervisor,
+    /// An administrator: as supervisor.
+    Admin,
+}
+
+impl Role {
+    /// Sees and acts on every chat (SPEC 8).
+    pub fn sees_all(self) -> bool {
+        matches!(self, Role::Supervisor | Role::Admin)
+    }
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// How a line hands its queue to operators (SPEC 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Every eligible operator sees the chat; the first to take it wins.
+    Broadcast,
+    /// Offer to eligible operators in turn.
+    RoundRobin,
+    /// Offer to the eligible operator with the fewest active chats.
+    LeastLoaded,
+    /// Offer to the eligible operator idle the longest.
+    LongestIdle,
+}
+
+impl Strategy {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Broadcast => "broadcast",
+            Strategy::RoundRobin => "round_robin",
+            Strategy::LeastLoaded => "least_loaded",
+            Strategy::LongestIdle => "longest_idle",
+        }
+    }
+}
+
+/// A configured line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Line id.
+    pub id: LineId,
+    /// Assignment strategy.
+    pub strategy: Strategy,
+    /// A chat waiting longer than this is also offered to `overflow_to`.
+    pub overflow_after: Option<Span>,
+    /// The line that takes overflow.
+    pub overflow_to: Option<LineId>,
+}
+
+/// A configured operator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operator {
+    /// Operator id (the JWT `sub`).
+    pub id: OperatorId,
+    /// Display name.
+    pub name: String,
+    /// Lines the operator belongs to.
+    pub lines: Vec<LineId>,
+    /// Maximum active chats (responsible, active or closing, plus open offers).
+    pub capacity: u32,
+    /// Role.
+    pub role: Role,
+}
+
+impl Operator {
+    /// Member of `line`.
+    pub fn in_line(&self, line: &LineId) -> bool {
+        self.lines.iter().any(|l| l == line)
+    }
+}
+
+/// Live facts the domain needs from outside when it handles a command.
+pub trait Directory {
+    /// The operator is online with free capacity, so a pinned chat reactivated by its client can
+    /// go straight to them (SPEC 3, reactivation routing).
+    fn can_receive_pinned(&self, operator: &OperatorId) -> bool;
+}
+
+/// A directory in which nobody can receive a pinned chat: reactivations are always re-routed.
+pub struct NobodyAvailable;
+
+impl Directory for NobodyAvailable {
+    fn can_receive_pinned(&self, _: &OperatorId) -> bool {
+        false
+    }
+}

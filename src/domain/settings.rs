@@ -1,0 +1,137 @@
+//! What the domain needs to know of the configuration: timeouts, rating, dialog values,
+//! channels and rules. Built and validated by `crate::config`; the domain only reads it.
+
+use indexmap::IndexMap;
+
+use super::directory::{Line, Operator};
+use super::ids::{ChannelId, LineId, OperatorId, Span};
+use super::rules::Rule;
+
+/// Timer lengths (SPEC 2.2-2.4, 4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeouts {
+    /// An active, assigned chat with no client or operator message this long is finished.
+    pub inactivity: Span,
+    /// A closing chat without a vote this long is finished without a rating.
+    pub voting: Span,
+    /// How long an offer waits for accept/decline before the next operator is tried.
+    pub offer: Span,
+    /// How long an operator stays online after their last socket drops.
+    pub presence_grace: Span,
+    /// If set, a finished chat that stayed `pending` this long becomes `closed`.
+    pub auto_close_pending: Option<Span>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            inactivity: Span::secs(600),
+            voting: Span::secs(600),
+            offer: Span::secs(30),
+            presence_grace: Span::secs(30),
+            auto_close_pending: None,
+        }
+    }
+}
+
+/// Client rating of finished chats (SPEC 2.3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rating {
+    /// Default of a `finish(closed)`'s `request_vote` on non-email channels.
+    pub enabled: bool,
+    /// Labels of scores 1, 2, 3.
+    pub labels: [String; 3],
+    /// Sent to the client after a vote.
+    pub thanks_text: String,
+}
+
+impl Default for Rating {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            labels: ["Bad".into(), "Normal".into(), "Excellent".into()],
+            thanks_text: "Thank you for your feedback!".into(),
+        }
+    }
+}
+
+/// Allowed values of chat fields (SPEC 6, seed 004).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dialogs {
+    /// Allowed `request_type` values.
+    pub request_types: Vec<String>,
+    /// Allowed `reasons` values.
+    pub reasons: Vec<String>,
+    /// Allowed `components` values.
+    pub components: Vec<String>,
+}
+
+impl Default for Dialogs {
+    fn default() -> Self {
+        Self { request_types: vec!["support".into(), "refund".into()], reasons: Vec::new(), components: Vec::new() }
+    }
+}
+
+/// Kind of a channel: realtime channels vote on close, email does not (SPEC 2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelKind {
+    /// Web widget, messengers.
+    Realtime,
+    /// Email: never votes.
+    Email,
+}
+
+/// A channel as the domain sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    /// Channel id.
+    pub id: ChannelId,
+    /// Realtime or email.
+    pub kind: ChannelKind,
+    /// The line new chats of this channel are routed to.
+    pub line: LineId,
+    /// A client message after a `closed` chat reactivates it instead of starting a new chat.
+    pub reopen_closed: bool,
+    /// Identity validation secret: `sig = hex(hmac_sha256(secret, client_id))` (edges only).
+    pub secret: Option<String>,
+    /// Bearer token of the channel's HTTP inbound endpoint (edges only).
+    pub token: Option<String>,
+    /// Outbound delivery of operator, bot and system messages (edges only).
+    pub webhook_url: Option<String>,
+}
+
+/// Everything the conversation state machine reads from configuration.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Settings {
+    /// Timer lengths.
+    pub timeouts: Timeouts,
+    /// Client rating.
+    pub rating: Rating,
+    /// Allowed chat field values.
+    pub dialogs: Dialogs,
+    /// Channels by id, in configuration order.
+    pub channels: IndexMap<ChannelId, Channel>,
+    /// Lines by id, in configuration order.
+    pub lines: IndexMap<LineId, Line>,
+    /// Operators by id, in configuration order.
+    pub operators: IndexMap<OperatorId, Operator>,
+    /// Rules in evaluation order (SPEC 4.1).
+    pub rules: Vec<Rule>,
+}
+
+impl Settings {
+    /// The channel `id`, if configured.
+    pub fn channel(&self, id: &ChannelId) -> Option<&Channel> {
+        self.channels.get(id)
+    }
+
+    /// The operator `id`, if configured.
+    pub fn operator(&self, id: &OperatorId) -> Option<&Operator> {
+        self.operators.get(id)
+    }
+
+    /// The operator is configured and a member of `line`.
+    pub fn operator_in_line(&self, id: &OperatorId, line: &LineId) -> bool {
+        self.operator(id).is_some_and(|o| o.in_line(line))
+    }
+}

@@ -1,0 +1,8 @@
+//! frontline: a real-time chat router for contact centres.
+//!
+//! Crate map, in reading order:
+//! - [`domain`]: the pure state machine of conversations and chats, rules and metrics.
+//! - [`config`]: the TOML configuration, validated into domain settings.
+
+pub mod config;
+pub mod domain;
