@@ -113,7 +113,8 @@ impl Serialize for ConversationId {
 impl<'de> Deserialize<'de> for ConversationId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Self::parse(&s).ok_or_else(|| serde::de::Error::custom("conversation id must be <channel>:<client_id>"))
+        Self::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom("conversation id must be <channel>:<client_id>"))
     }
 }
 

@@ -2,16 +2,33 @@
 //! machine. No actix, no IO, no clock reads: time and live facts come in as parameters.
 //!
 //! Reading order: [`ids`] and [`status`] (vocabulary), [`settings`] and [`directory`] (what the
-//! configuration tells the domain), [`rules`].
+//! configuration and the live world tell the domain), [`chat`] and [`metrics`] (the state of
+//! one chat), [`command`] and [`event`] (what goes in and what comes out), [`conversation`]
+//! (`handle` and `apply`), [`rules`].
 
+pub mod chat;
+pub mod command;
+pub mod conversation;
 pub mod directory;
+pub mod error;
+pub mod event;
 pub mod ids;
+pub mod metrics;
 pub mod rules;
 pub mod settings;
 pub mod status;
 
+#[cfg(test)]
+mod tests;
+
+pub use chat::{Chat, ChatFields, Deadlines, Timer};
+pub use command::{AutomatedKind, AutomatedOutcome, Command, Reply};
+pub use conversation::{Conversation, Ctx, Outcome};
 pub use directory::{Directory, Line, Operator, Role, Strategy};
+pub use error::DomainError;
+pub use event::{Author, BotKind, Change, Event, FieldsUpdate, FinishCause, ForwardTarget, Message};
 pub use ids::{ChannelId, ChatId, ClientId, ConversationId, LineId, OperatorId, Seq, Span, Timestamp};
-pub use rules::{Action, Conditions, Rule, RuleAuthor, Trigger};
+pub use metrics::{Durations, Metrics};
+pub use rules::{Action, Conditions, Facts, Rule, RuleAuthor, Trigger};
 pub use settings::{Channel, ChannelKind, Dialogs, Rating, Settings, Timeouts};
 pub use status::{AssignVia, AuthorKind, DetailedStatus, Direction, GeneralStatus, Phase, Status};

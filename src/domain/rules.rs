@@ -1,10 +1,12 @@
 //! Rules (SPEC 4.1): ordered, each on `incoming` or `changed`, with conditions that must all
-//! hold and actions applied in order. This file holds the rule vocabulary and the pure matcher;
-//! the conversation applies the actions (see `conversation::rules_apply`).
+//! hold and actions applied in order. This file holds the rule vocabulary and the matcher; the
+//! conversation applies the actions (`conversation/rule_actions.rs`).
 
 use serde::{Deserialize, Serialize};
 
+use super::event::Author;
 use super::ids::{ChannelId, LineId, OperatorId};
+use super::settings::Settings;
 use super::status::{Phase, Status};
 
 /// When a rule is considered.
@@ -87,4 +89,75 @@ pub struct Rule {
     pub when: Conditions,
     /// Applied in order.
     pub then: Vec<Action>,
+}
+
+/// What a rule's conditions are checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// The chat's channel.
+    pub channel: &'a ChannelId,
+    /// The chat's line now.
+    pub line: &'a LineId,
+    /// The chat's responsible now.
+    pub responsible: Option<&'a OperatorId>,
+    /// Status before the triggering change (`None` for a chat just created).
+    pub status_before: Option<Status>,
+    /// Phase before the triggering change (`None` for a chat just created).
+    pub phase_before: Option<Phase>,
+    /// Author of the triggering message, if the trigger was a message.
+    pub author: Option<&'a Author>,
+    /// The chat is the client's first in the channel.
+    pub first_chat: bool,
+    /// The triggering change reactivated a finished chat.
+    pub reactivated: bool,
+}
+
+fn any_of<T: PartialEq>(wanted: &Option<Vec<T>>, actual: Option<&T>) -> bool {
+    match wanted {
+        None => true,
+        Some(list) => actual.is_some_and(|a| list.contains(a)),
+    }
+}
+
+fn member_of(wanted: &Option<Vec<LineId>>, operator: Option<&OperatorId>, settings: &Settings) -> bool {
+    match wanted {
+        None => true,
+        Some(lines) => operator.is_some_and(|op| lines.iter().any(|l| settings.operator_in_line(op, l))),
+    }
+}
+
+impl Conditions {
+    /// Every condition holds.
+    pub fn hold(&self, facts: &Facts<'_>, settings: &Settings) -> bool {
+        let author = facts.author.and_then(|a| match a {
+            Author::Client(_) => Some(RuleAuthor::Client),
+            Author::Operator(_) => Some(RuleAuthor::Operator),
+            Author::Bot(_) | Author::System => None,
+        });
+        let writer = match facts.author {
+            Some(Author::Operator(op)) => Some(op),
+            _ => None,
+        };
+        any_of(&self.channel, Some(facts.channel))
+            && any_of(&self.line, Some(facts.line))
+            && member_of(&self.responsible_line, facts.responsible, settings)
+            && any_of(&self.status_before, facts.status_before.as_ref())
+            && any_of(&self.phase_before, facts.phase_before.as_ref())
+            && any_of(&self.author, author.as_ref())
+            && member_of(&self.author_line, writer, settings)
+            && self.first_chat.is_none_or(|want| want == facts.first_chat)
+            && self.reactivated.is_none_or(|want| want == facts.reactivated)
+    }
+}
+
+impl Rule {
+    /// The rule applies to this trigger and these facts.
+    pub fn matches(&self, on: Trigger, facts: &Facts<'_>, settings: &Settings) -> bool {
+        self.on == on && self.when.hold(facts, settings)
+    }
+
+    /// The rule ends evaluation after its actions.
+    pub fn stops(&self) -> bool {
+        self.then.contains(&Action::Stop)
+    }
 }

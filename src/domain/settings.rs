@@ -68,7 +68,11 @@ pub struct Dialogs {
 
 impl Default for Dialogs {
     fn default() -> Self {
-        Self { request_types: vec!["support".into(), "refund".into()], reasons: Vec::new(), components: Vec::new() }
+        Self {
+            request_types: vec!["support".into(), "refund".into()],
+            reasons: Vec::new(),
+            components: Vec::new(),
+        }
     }
 }
 

@@ -1,0 +1,61 @@
+//! Domain errors: why a command was refused. A refused command produces no events.
+
+use super::ids::{ChatId, LineId, OperatorId};
+
+/// Why a command was refused; each maps to a PROTOCOL error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// The command itself is malformed (bad value, missing field).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No such chat in this conversation.
+    #[error("chat {0} not found")]
+    ChatNotFound(ChatId),
+    /// No such operator.
+    #[error("operator {0} not found")]
+    OperatorNotFound(OperatorId),
+    /// No such line.
+    #[error("line {0} not found")]
+    LineNotFound(LineId),
+    /// The chat's state does not allow the command.
+    #[error("chat {chat} is {state}: cannot {action}")]
+    InvalidTransition {
+        /// The chat.
+        chat: ChatId,
+        /// Its state, in words.
+        state: String,
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// Another operator is responsible.
+    #[error("chat {chat} is already taken by {by}")]
+    AlreadyTaken {
+        /// The chat.
+        chat: ChatId,
+        /// The responsible.
+        by: OperatorId,
+    },
+    /// The chat is not the conversation's latest.
+    #[error("chat {chat} is not the latest chat of its conversation; the latest is {latest}")]
+    Conflict {
+        /// The chat named.
+        chat: ChatId,
+        /// The latest chat.
+        latest: ChatId,
+    },
+}
+
+impl DomainError {
+    /// The PROTOCOL error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::BadRequest(_) => "bad_request",
+            DomainError::ChatNotFound(_)
+            | DomainError::OperatorNotFound(_)
+            | DomainError::LineNotFound(_) => "not_found",
+            DomainError::InvalidTransition { .. } => "invalid_transition",
+            DomainError::AlreadyTaken { .. } => "already_taken",
+            DomainError::Conflict { .. } => "conflict",
+        }
+    }
+}
