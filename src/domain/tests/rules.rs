@@ -1,1 +1,323 @@
-//! placeholder
+//! SPEC 4.1 rules, and the four examples of seed 001: a line-2 operator (or a call-centre
+//! manager) who writes to a client hands the conversation back to line 1 when the client answers.
+
+use super::*;
+
+fn rule(name: &str, on: Trigger, when: Conditions, then: Vec<Action>) -> Rule {
+    Rule { name: name.into(), on, when, then }
+}
+
+fn world_with(rules: Vec<Rule>) -> World {
+    let mut s = settings();
+    s.rules = rules;
+    World::with(s, "web")
+}
+
+fn lines(ids: &[&str]) -> Option<Vec<LineId>> {
+    Some(ids.iter().map(|l| line(l)).collect())
+}
+
+/// Seed 001 example 1 (incoming): a line-2 operator writes into a closed conversation; the new
+/// chat is handed to a line-1 operator at once, so the writer can get back to their work.
+fn example_1() -> Rule {
+    rule(
+        "incoming chat written by line 2 goes to alice",
+        Trigger::Incoming,
+        Conditions { author: Some(vec![RuleAuthor::Operator]), author_line: lines(&["line2"]), ..Default::default() },
+        vec![Action::AssignOperator(op("alice")), Action::Stop],
+    )
+}
+
+/// Seed 001 example 2 (changed): a line-2 operator writes into a chat finished `open`/`pending`:
+/// finish it `pending` again and hand it to line 1.
+fn example_2() -> Rule {
+    rule(
+        "line 2 wrote into a finished chat",
+        Trigger::Changed,
+        Conditions {
+            author: Some(vec![RuleAuthor::Operator]),
+            author_line: lines(&["line2"]),
+            phase_before: Some(vec![Phase::Finished]),
+            status_before: Some(vec![Status::Open, Status::Pending]),
+            ..Default::default()
+        },
+        vec![Action::Finish(Status::Pending), Action::AssignLine(line("line1")), Action::Stop],
+    )
+}
+
+/// Seed 001 example 3 (changed): a line-2 operator became responsible of an active chat by
+/// writing: finish it `pending` and hand it to line 1.
+fn example_3() -> Rule {
+    rule(
+        "line 2 became responsible of an active chat",
+        Trigger::Changed,
+        Conditions {
+            author: Some(vec![RuleAuthor::Operator]),
+            responsible_line: lines(&["line2"]),
+            phase_before: Some(vec![Phase::Active]),
+            ..Default::default()
+        },
+        vec![Action::Finish(Status::Pending), Action::AssignLine(line("line1")), Action::Stop],
+    )
+}
+
+/// Seed 001 example 4 (changed): a chat reactivated by its client stays with its line-1
+/// responsible (My tab) instead of landing in New for everyone.
+fn example_4() -> Rule {
+    rule(
+        "keep reactivated chats with their line 1 responsible",
+        Trigger::Changed,
+        Conditions { reactivated: Some(true), author: Some(vec![RuleAuthor::Client]), responsible_line: lines(&["line1"]), ..Default::default() },
+        vec![Action::Pin],
+    )
+}
+
+fn seed_001_rules() -> Vec<Rule> {
+    vec![example_1(), example_2(), example_3(), example_4()]
+}
+
+#[test]
+fn seed_001_example_1_an_incoming_chat_written_by_line_2_is_handed_to_line_1_and_the_client_answer_reaches_line_1() {
+    let mut w = world_with(seed_001_rules());
+    w.client("old question");
+    w.finish("alice", Status::Closed); // rating on: closing
+    w.ok(Command::Vote { chat: ChatId(1), score: 2 });
+    w.write("xena", "we could not reach you by phone"); // new outgoing chat 2
+    let c = w.latest();
+    assert_eq!((c.id, c.responsible.clone(), c.pinned), (ChatId(2), Some(op("alice")), true));
+    assert_eq!(c.assigned_via, Some(AssignVia::Rule));
+    w.client("here I am");
+    let c = w.latest();
+    assert_eq!((c.id, c.phase, c.responsible.clone()), (ChatId(2), Phase::Active, Some(op("alice"))));
+}
+
+#[test]
+fn seed_001_example_2_line_2_writing_into_a_finished_chat_finishes_it_pending_and_the_answer_goes_to_line_1() {
+    let mut w = world_with(seed_001_rules());
+    w.client("question");
+    w.take("alice");
+    w.write("alice", "answer");
+    w.finish("alice", Status::Open);
+    w.write("xena", "the expert's detailed answer");
+    let c = w.latest();
+    assert_eq!((c.phase, c.status, c.responsible.clone(), c.line.as_str()), (Phase::Finished, Status::Pending, None, "line1"));
+    w.available.insert(op("xena"));
+    w.client("thanks, one more thing");
+    let c = w.latest();
+    assert_eq!((c.phase, c.status, c.responsible.clone()), (Phase::Active, Status::Open, None));
+    assert!(c.needs_routing() && c.line.as_str() == "line1", "routed in line 1: New tab of line-1 operators");
+}
+
+#[test]
+fn seed_001_example_3_line_2_answering_first_in_an_unassigned_chat_hands_it_back_to_line_1() {
+    let mut w = world_with(seed_001_rules());
+    w.client("technical question");
+    w.write("xena", "expert answer"); // xena becomes responsible by writing
+    let c = w.latest();
+    assert_eq!((c.phase, c.status, c.responsible.clone()), (Phase::Finished, Status::Pending, None));
+    w.client("it worked, thanks");
+    let c = w.latest();
+    assert_eq!((c.id, c.phase, c.status, c.line.as_str()), (ChatId(1), Phase::Active, Status::Open, "line1"));
+    assert!(c.needs_routing());
+}
+
+#[test]
+fn seed_001_example_4_a_reactivated_chat_goes_straight_to_its_line_1_responsible() {
+    let mut w = world_with(seed_001_rules());
+    w.client("question");
+    w.take("alice");
+    w.write("alice", "answer");
+    w.finish("alice", Status::Pending);
+    w.available.insert(op("alice"));
+    w.client("follow-up");
+    let c = w.latest();
+    assert_eq!((c.phase, c.responsible.clone(), c.assigned_via), (Phase::Active, Some(op("alice")), Some(AssignVia::Pinned)));
+    assert!(!c.needs_routing(), "My tab, not New");
+}
+
+#[test]
+fn without_example_4_a_reactivated_chat_lands_in_new() {
+    let mut w = world_with(vec![example_1(), example_2(), example_3()]);
+    w.client("question");
+    w.take("alice");
+    w.write("alice", "answer");
+    w.finish("alice", Status::Pending);
+    w.available.insert(op("alice"));
+    w.client("follow-up");
+    assert!(w.latest().needs_routing());
+}
+
+#[test]
+fn the_protocol_example_rule_hands_a_line_2_chat_back_to_line_1() {
+    let protocol_rule = rule(
+        "line 2 hands back to line 1",
+        Trigger::Changed,
+        Conditions {
+            author: Some(vec![RuleAuthor::Operator]),
+            responsible_line: lines(&["line2"]),
+            status_before: Some(vec![Status::Open, Status::Pending]),
+            ..Default::default()
+        },
+        vec![Action::Finish(Status::Pending), Action::AssignLine(line("line1")), Action::Stop],
+    );
+    let mut w = world_with(vec![protocol_rule]);
+    w.client("hi");
+    w.take("xena");
+    w.write("xena", "first answer"); // status_before = new: no match
+    assert_eq!(w.latest().phase, Phase::Active);
+    w.write("xena", "second answer"); // status_before = open: match
+    let c = w.latest();
+    assert_eq!((c.phase, c.status, c.responsible.clone(), c.line.as_str()), (Phase::Finished, Status::Pending, None, "line1"));
+}
+
+#[test]
+fn every_matching_rule_applies_in_list_order_until_one_with_stop() {
+    let tag = |name: &str, subject: &str, stop: bool| {
+        let mut then = vec![Action::AutoReply { text: subject.into(), only_first_chat: false }];
+        if stop {
+            then.push(Action::Stop);
+        }
+        rule(name, Trigger::Incoming, Conditions::default(), then)
+    };
+    let mut w = world_with(vec![tag("a", "first", false), tag("b", "second", true), tag("c", "third", false)]);
+    w.client("hi");
+    let texts: Vec<_> = w.messages().into_iter().map(|(_, t)| t).collect();
+    assert_eq!(texts, vec!["hi", "first", "second"]);
+}
+
+#[test]
+fn a_rule_sees_what_the_rules_before_it_did() {
+    let mut w = world_with(vec![
+        rule("to line 2", Trigger::Incoming, Conditions::default(), vec![Action::AssignLine(line("line2"))]),
+        rule(
+            "line 2 chats to xena",
+            Trigger::Incoming,
+            Conditions { line: lines(&["line2"]), ..Default::default() },
+            vec![Action::AssignOperator(op("xena"))],
+        ),
+    ]);
+    w.client("hi");
+    assert_eq!((w.latest().line.as_str(), w.latest().responsible.clone()), ("line2", Some(op("xena"))));
+}
+
+#[test]
+fn actions_of_rules_do_not_trigger_rules_again() {
+    let mut w = world_with(vec![
+        rule("pend", Trigger::Changed, Conditions { author: Some(vec![RuleAuthor::Client]), ..Default::default() }, vec![Action::SetStatus(Status::Pending)]),
+        rule(
+            "would react to pending",
+            Trigger::Changed,
+            Conditions { status_before: Some(vec![Status::Pending]), ..Default::default() },
+            vec![Action::AssignOperator(op("bob"))],
+        ),
+    ]);
+    w.client("hi");
+    w.take("alice");
+    w.write("alice", "hello");
+    w.client("question"); // rule "pend" sets pending; that change triggers nothing
+    assert_eq!((w.latest().status, w.latest().responsible.clone()), (Status::Pending, Some(op("alice"))));
+}
+
+#[test]
+fn auto_reply_is_sent_only_on_the_first_chat_of_the_client_by_default() {
+    let greet = |only_first_chat| {
+        rule("greet", Trigger::Incoming, Conditions::default(), vec![Action::AutoReply { text: "Hi! Leave your email".into(), only_first_chat }])
+    };
+    let count = |w: &World| w.messages().iter().filter(|(_, t)| t == "Hi! Leave your email").count();
+    for (only_first_chat, expected) in [(true, 1), (false, 2)] {
+        let mut w = world_with(vec![greet(only_first_chat)]);
+        w.client("hi");
+        w.ok(Command::Finish { by: op("alice"), chat: ChatId(1), status: Status::Closed, operator_rating: None, request_vote: Some(false) });
+        w.client("hi again"); // chat 2
+        assert_eq!(count(&w), expected, "only_first_chat = {only_first_chat}");
+    }
+}
+
+#[test]
+fn an_event_without_a_message_never_matches_an_author_condition() {
+    let mut w = world_with(vec![rule(
+        "operator acted",
+        Trigger::Changed,
+        Conditions { author: Some(vec![RuleAuthor::Operator]), ..Default::default() },
+        vec![Action::SetStatus(Status::OnHold)],
+    )]);
+    w.client("hi");
+    w.take("alice"); // a change with no message
+    assert_eq!(w.latest().status, Status::New);
+}
+
+#[test]
+fn conditions_on_channel_status_and_phase_accept_any_of_a_list() {
+    let when = Conditions {
+        channel: Some(vec![ChannelId::from("mail"), ChannelId::from("web")]),
+        status_before: Some(vec![Status::Pending, Status::OnHold]),
+        phase_before: Some(vec![Phase::Active]),
+        ..Default::default()
+    };
+    let mut w = world_with(vec![rule("flag", Trigger::Changed, when, vec![Action::AssignOperator(op("sam"))])]);
+    w.client("hi");
+    w.take("alice");
+    w.write("alice", "hello");
+    w.client("x"); // status_before open: no match
+    assert_eq!(w.latest().responsible, Some(op("alice")));
+    w.set_status(Status::OnHold); // status_before open: no match
+    w.client("y"); // status_before on_hold, active: match
+    assert_eq!(w.latest().responsible, Some(op("sam")));
+}
+
+#[test]
+fn first_chat_and_reactivated_conditions_follow_the_chat() {
+    let when = Conditions { first_chat: Some(false), reactivated: Some(false), ..Default::default() };
+    let mut w = world_with(vec![rule("repeat client", Trigger::Incoming, when, vec![Action::AssignOperator(op("bob"))])]);
+    w.client("hi");
+    assert_eq!(w.latest().responsible, None, "first chat: no match");
+    w.ok(Command::Finish { by: op("alice"), chat: ChatId(1), status: Status::Closed, operator_rating: None, request_vote: Some(false) });
+    w.client("hi again");
+    assert_eq!(w.latest().responsible, Some(op("bob")));
+}
+
+#[test]
+fn a_rule_action_the_state_does_not_allow_is_skipped() {
+    let mut w = world_with(vec![rule(
+        "finish again",
+        Trigger::Changed,
+        Conditions { phase_before: Some(vec![Phase::Active]), ..Default::default() },
+        vec![Action::Finish(Status::Open), Action::SetStatus(Status::OnHold), Action::Pin],
+    )]);
+    w.client("hi");
+    w.ok(Command::ForceFinish { by: op("sam"), chat: ChatId(1) }); // triggers the rule on a spam chat
+    let c = w.latest();
+    assert_eq!((c.phase, c.status, c.pinned), (Phase::Finished, Status::Spam, false));
+}
+
+#[test]
+fn assign_line_on_a_finished_chat_routes_it_in_that_line_on_its_next_reactivation() {
+    let mut w = world_with(vec![rule(
+        "pending goes to line 2",
+        Trigger::Changed,
+        Conditions { author: None, status_before: Some(vec![Status::Open]), ..Default::default() },
+        vec![Action::AssignLine(line("line2"))],
+    )]);
+    w.client("hi");
+    w.take("alice");
+    w.write("alice", "hello");
+    w.finish("alice", Status::Pending);
+    assert_eq!((w.latest().line.as_str(), w.latest().responsible.clone()), ("line2", None));
+    w.client("back");
+    assert!(w.latest().needs_routing() && w.latest().line.as_str() == "line2");
+}
+
+#[test]
+fn timer_finishes_trigger_changed_rules() {
+    let mut w = World::new();
+    w.client("hi");
+    w.take("alice");
+    w.settings.rules = vec![rule(
+        "escalate stale chats",
+        Trigger::Changed,
+        Conditions { phase_before: Some(vec![Phase::Active]), ..Default::default() },
+        vec![Action::AssignLine(line("line2"))],
+    )];
+    w.fire_next_timer();
+    assert_eq!((w.latest().phase, w.latest().line.as_str()), (Phase::Finished, "line2"));
+}
