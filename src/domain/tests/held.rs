@@ -8,7 +8,9 @@ fn bot_texts(w: &World) -> Vec<String> {
     w.journal
         .iter()
         .filter_map(|e| match &e.change {
-            Change::MessageAppended(m) if matches!(m.author, Author::Bot(BotKind::Campaign | BotKind::Bot)) => {
+            Change::MessageAppended(m)
+                if matches!(m.author, Author::Bot(BotKind::Campaign | BotKind::Bot)) =>
+            {
                 Some(m.text.clone())
             }
             _ => None,

@@ -17,7 +17,10 @@ fn with_auto_reply() -> World {
         name: "greeting".into(),
         on: Trigger::Incoming,
         when: Conditions::default(),
-        then: vec![Action::AutoReply { text: "An operator will be with you shortly".into(), only_first_chat: true }],
+        then: vec![Action::AutoReply {
+            text: "An operator will be with you shortly".into(),
+            only_first_chat: true,
+        }],
     });
     World::with(s, "web")
 }
@@ -117,7 +120,10 @@ fn a_chat_finished_without_an_operator_reply_measures_first_message_response_to_
     w.finish("sam", Status::Open);
     let d = w.latest().metrics.durations();
     assert_eq!(d.first_message_response, secs(40));
-    assert_eq!((d.wait_first_response, d.total_response, d.avg_response, d.max_response), (None, None, None, None));
+    assert_eq!(
+        (d.wait_first_response, d.total_response, d.avg_response, d.max_response),
+        (None, None, None, None)
+    );
     assert_eq!(d.time_to_take, None);
     assert_eq!(d.bot_time, None);
     assert_eq!(d.duration, secs(0));

@@ -119,10 +119,11 @@ impl World {
             next += 1;
             ChatId(next)
         };
-        let mut ctx =
-            Ctx { now: self.now, settings: &self.settings, directory: &directory, next_chat_id: &mut alloc };
-        let result = self.conv.handle(command, &mut ctx);
-        drop(ctx);
+        let result = {
+            let settings = &self.settings;
+            let mut ctx = Ctx { now: self.now, settings, directory: &directory, next_chat_id: &mut alloc };
+            self.conv.handle(command, &mut ctx)
+        };
         self.next_chat = next;
         let outcome = result?;
         let mut replayed = self.conv.clone();

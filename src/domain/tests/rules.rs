@@ -23,7 +23,11 @@ fn example_1() -> Rule {
     rule(
         "incoming chat written by line 2 goes to alice",
         Trigger::Incoming,
-        Conditions { author: Some(vec![RuleAuthor::Operator]), author_line: lines(&["line2"]), ..Default::default() },
+        Conditions {
+            author: Some(vec![RuleAuthor::Operator]),
+            author_line: lines(&["line2"]),
+            ..Default::default()
+        },
         vec![Action::AssignOperator(op("alice")), Action::Stop],
     )
 }
@@ -67,7 +71,12 @@ fn example_4() -> Rule {
     rule(
         "keep reactivated chats with their line 1 responsible",
         Trigger::Changed,
-        Conditions { reactivated: Some(true), author: Some(vec![RuleAuthor::Client]), responsible_line: lines(&["line1"]), ..Default::default() },
+        Conditions {
+            reactivated: Some(true),
+            author: Some(vec![RuleAuthor::Client]),
+            responsible_line: lines(&["line1"]),
+            ..Default::default()
+        },
         vec![Action::Pin],
     )
 }
@@ -77,7 +86,8 @@ fn seed_001_rules() -> Vec<Rule> {
 }
 
 #[test]
-fn seed_001_example_1_an_incoming_chat_written_by_line_2_is_handed_to_line_1_and_the_client_answer_reaches_line_1() {
+fn seed_001_example_1_an_incoming_chat_written_by_line_2_is_handed_to_line_1_and_the_client_answer_reaches_line_1(
+) {
     let mut w = world_with(seed_001_rules());
     w.client("old question");
     w.finish("alice", Status::Closed); // rating on: closing
@@ -92,7 +102,8 @@ fn seed_001_example_1_an_incoming_chat_written_by_line_2_is_handed_to_line_1_and
 }
 
 #[test]
-fn seed_001_example_2_line_2_writing_into_a_finished_chat_finishes_it_pending_and_the_answer_goes_to_line_1() {
+fn seed_001_example_2_line_2_writing_into_a_finished_chat_finishes_it_pending_and_the_answer_goes_to_line_1()
+{
     let mut w = world_with(seed_001_rules());
     w.client("question");
     w.take("alice");
@@ -100,7 +111,10 @@ fn seed_001_example_2_line_2_writing_into_a_finished_chat_finishes_it_pending_an
     w.finish("alice", Status::Open);
     w.write("xena", "the expert's detailed answer");
     let c = w.latest();
-    assert_eq!((c.phase, c.status, c.responsible.clone(), c.line.as_str()), (Phase::Finished, Status::Pending, None, "line1"));
+    assert_eq!(
+        (c.phase, c.status, c.responsible.clone(), c.line.as_str()),
+        (Phase::Finished, Status::Pending, None, "line1")
+    );
     w.available.insert(op("xena"));
     w.client("thanks, one more thing");
     let c = w.latest();
@@ -131,7 +145,10 @@ fn seed_001_example_4_a_reactivated_chat_goes_straight_to_its_line_1_responsible
     w.available.insert(op("alice"));
     w.client("follow-up");
     let c = w.latest();
-    assert_eq!((c.phase, c.responsible.clone(), c.assigned_via), (Phase::Active, Some(op("alice")), Some(AssignVia::Pinned)));
+    assert_eq!(
+        (c.phase, c.responsible.clone(), c.assigned_via),
+        (Phase::Active, Some(op("alice")), Some(AssignVia::Pinned))
+    );
     assert!(!c.needs_routing(), "My tab, not New");
 }
 
@@ -167,7 +184,10 @@ fn the_protocol_example_rule_hands_a_line_2_chat_back_to_line_1() {
     assert_eq!(w.latest().phase, Phase::Active);
     w.write("xena", "second answer"); // status_before = open: match
     let c = w.latest();
-    assert_eq!((c.phase, c.status, c.responsible.clone(), c.line.as_str()), (Phase::Finished, Status::Pending, None, "line1"));
+    assert_eq!(
+        (c.phase, c.status, c.responsible.clone(), c.line.as_str()),
+        (Phase::Finished, Status::Pending, None, "line1")
+    );
 }
 
 #[test]
@@ -179,7 +199,8 @@ fn every_matching_rule_applies_in_list_order_until_one_with_stop() {
         }
         rule(name, Trigger::Incoming, Conditions::default(), then)
     };
-    let mut w = world_with(vec![tag("a", "first", false), tag("b", "second", true), tag("c", "third", false)]);
+    let mut w =
+        world_with(vec![tag("a", "first", false), tag("b", "second", true), tag("c", "third", false)]);
     w.client("hi");
     let texts: Vec<_> = w.messages().into_iter().map(|(_, t)| t).collect();
     assert_eq!(texts, vec!["hi", "first", "second"]);
@@ -203,7 +224,12 @@ fn a_rule_sees_what_the_rules_before_it_did() {
 #[test]
 fn actions_of_rules_do_not_trigger_rules_again() {
     let mut w = world_with(vec![
-        rule("pend", Trigger::Changed, Conditions { author: Some(vec![RuleAuthor::Client]), ..Default::default() }, vec![Action::SetStatus(Status::Pending)]),
+        rule(
+            "pend",
+            Trigger::Changed,
+            Conditions { author: Some(vec![RuleAuthor::Client]), ..Default::default() },
+            vec![Action::SetStatus(Status::Pending)],
+        ),
         rule(
             "would react to pending",
             Trigger::Changed,
@@ -221,13 +247,24 @@ fn actions_of_rules_do_not_trigger_rules_again() {
 #[test]
 fn auto_reply_is_sent_only_on_the_first_chat_of_the_client_by_default() {
     let greet = |only_first_chat| {
-        rule("greet", Trigger::Incoming, Conditions::default(), vec![Action::AutoReply { text: "Hi! Leave your email".into(), only_first_chat }])
+        rule(
+            "greet",
+            Trigger::Incoming,
+            Conditions::default(),
+            vec![Action::AutoReply { text: "Hi! Leave your email".into(), only_first_chat }],
+        )
     };
     let count = |w: &World| w.messages().iter().filter(|(_, t)| t == "Hi! Leave your email").count();
     for (only_first_chat, expected) in [(true, 1), (false, 2)] {
         let mut w = world_with(vec![greet(only_first_chat)]);
         w.client("hi");
-        w.ok(Command::Finish { by: op("alice"), chat: ChatId(1), status: Status::Closed, operator_rating: None, request_vote: Some(false) });
+        w.ok(Command::Finish {
+            by: op("alice"),
+            chat: ChatId(1),
+            status: Status::Closed,
+            operator_rating: None,
+            request_vote: Some(false),
+        });
         w.client("hi again"); // chat 2
         assert_eq!(count(&w), expected, "only_first_chat = {only_first_chat}");
     }
@@ -254,7 +291,8 @@ fn conditions_on_channel_status_and_phase_accept_any_of_a_list() {
         phase_before: Some(vec![Phase::Active]),
         ..Default::default()
     };
-    let mut w = world_with(vec![rule("flag", Trigger::Changed, when, vec![Action::AssignOperator(op("sam"))])]);
+    let mut w =
+        world_with(vec![rule("flag", Trigger::Changed, when, vec![Action::AssignOperator(op("sam"))])]);
     w.client("hi");
     w.take("alice");
     w.write("alice", "hello");
@@ -268,10 +306,21 @@ fn conditions_on_channel_status_and_phase_accept_any_of_a_list() {
 #[test]
 fn first_chat_and_reactivated_conditions_follow_the_chat() {
     let when = Conditions { first_chat: Some(false), reactivated: Some(false), ..Default::default() };
-    let mut w = world_with(vec![rule("repeat client", Trigger::Incoming, when, vec![Action::AssignOperator(op("bob"))])]);
+    let mut w = world_with(vec![rule(
+        "repeat client",
+        Trigger::Incoming,
+        when,
+        vec![Action::AssignOperator(op("bob"))],
+    )]);
     w.client("hi");
     assert_eq!(w.latest().responsible, None, "first chat: no match");
-    w.ok(Command::Finish { by: op("alice"), chat: ChatId(1), status: Status::Closed, operator_rating: None, request_vote: Some(false) });
+    w.ok(Command::Finish {
+        by: op("alice"),
+        chat: ChatId(1),
+        status: Status::Closed,
+        operator_rating: None,
+        request_vote: Some(false),
+    });
     w.client("hi again");
     assert_eq!(w.latest().responsible, Some(op("bob")));
 }

@@ -207,14 +207,26 @@ fn finishing_with_on_hold_new_or_spam_is_a_bad_request() {
 #[test]
 fn finishing_records_the_operator_rating_of_the_client() {
     let mut w = active_open();
-    w.ok(Command::Finish { by: op("alice"), chat: ChatId(1), status: Status::Open, operator_rating: Some(2), request_vote: None });
+    w.ok(Command::Finish {
+        by: op("alice"),
+        chat: ChatId(1),
+        status: Status::Open,
+        operator_rating: Some(2),
+        request_vote: None,
+    });
     assert_eq!(w.latest().operator_rating, Some(2));
 }
 
 #[test]
 fn an_operator_rating_outside_one_to_three_is_a_bad_request() {
     let mut w = active_open();
-    let cmd = Command::Finish { by: op("alice"), chat: ChatId(1), status: Status::Open, operator_rating: Some(4), request_vote: None };
+    let cmd = Command::Finish {
+        by: op("alice"),
+        chat: ChatId(1),
+        status: Status::Open,
+        operator_rating: Some(4),
+        request_vote: None,
+    };
     assert_eq!(w.refused(cmd).code(), "bad_request");
 }
 
@@ -273,7 +285,10 @@ fn a_forward_to_a_line_stops_the_inactivity_timer_until_taken() {
     let mut w = active_open();
     w.ok(Command::Forward { by: op("alice"), chat: ChatId(1), to: ForwardTarget::Line(line("line2")) });
     let c = w.latest();
-    assert_eq!((c.responsible.clone(), c.deadlines.inactivity, c.detailed_status()), (None, None, DetailedStatus::Queued));
+    assert_eq!(
+        (c.responsible.clone(), c.deadlines.inactivity, c.detailed_status()),
+        (None, None, DetailedStatus::Queued)
+    );
 }
 
 #[test]
@@ -344,7 +359,13 @@ fn an_email_channel_never_votes() {
     w.client("hello by mail");
     w.take("alice");
     w.write("alice", "answer");
-    w.ok(Command::Finish { by: op("alice"), chat: ChatId(1), status: Status::Closed, operator_rating: None, request_vote: Some(true) });
+    w.ok(Command::Finish {
+        by: op("alice"),
+        chat: ChatId(1),
+        status: Status::Closed,
+        operator_rating: None,
+        request_vote: Some(true),
+    });
     assert_eq!(phase_status(w.latest()), (Phase::Finished, Status::Closed));
 }
 
@@ -366,21 +387,38 @@ fn a_finish_with_request_vote_true_votes_even_when_rating_is_disabled() {
     s.rating.enabled = false;
     let mut w = World::with(s, "web");
     w.client("hi");
-    w.ok(Command::Finish { by: op("alice"), chat: ChatId(1), status: Status::Closed, operator_rating: None, request_vote: Some(true) });
+    w.ok(Command::Finish {
+        by: op("alice"),
+        chat: ChatId(1),
+        status: Status::Closed,
+        operator_rating: None,
+        request_vote: Some(true),
+    });
     assert_eq!(w.latest().phase, Phase::Closing);
 }
 
 #[test]
 fn finishing_with_open_or_pending_never_votes() {
     let mut w = active_open();
-    w.ok(Command::Finish { by: op("alice"), chat: ChatId(1), status: Status::Pending, operator_rating: None, request_vote: Some(true) });
+    w.ok(Command::Finish {
+        by: op("alice"),
+        chat: ChatId(1),
+        status: Status::Pending,
+        operator_rating: None,
+        request_vote: Some(true),
+    });
     assert_eq!(w.latest().phase, Phase::Finished);
 }
 
 #[test]
 fn a_supervisor_may_rate_and_comment_at_any_time() {
     for mut w in [active_open(), closing(), finished(Status::Closed), spam()] {
-        w.ok(Command::Review { by: op("sam"), chat: ChatId(1), rating: Some(5), comment: Some("great".into()) });
+        w.ok(Command::Review {
+            by: op("sam"),
+            chat: ChatId(1),
+            rating: Some(5),
+            comment: Some("great".into()),
+        });
         let c = w.latest();
         assert_eq!((c.supervisor_rating, c.supervisor_comment.as_deref()), (Some(5), Some("great")));
     }

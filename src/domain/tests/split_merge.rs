@@ -40,7 +40,12 @@ fn split_moves_the_messages_since_the_reactivation_into_a_new_chat() {
 #[test]
 fn a_split_chat_keeps_the_responsible_when_the_chat_had_one() {
     let mut w = finished(Status::Pending);
-    w.ok(Command::UpdateChat { by: op("alice"), chat: ChatId(1), fields: FieldsUpdate::default(), pinned: Some(true) });
+    w.ok(Command::UpdateChat {
+        by: op("alice"),
+        chat: ChatId(1),
+        fields: FieldsUpdate::default(),
+        pinned: Some(true),
+    });
     w.available.insert(op("alice"));
     w.client("new topic"); // pinned: straight back to alice
     w.ok(Command::Split { by: op("alice"), chat: ChatId(1) });
@@ -111,7 +116,10 @@ fn merge_with_previous_appends_the_chat_to_the_closed_one_which_becomes_active_o
     let reply = w.ok(Command::MergePrevious { by: op("bob"), chat: ChatId(2) });
     assert_eq!(reply, Reply::MergedInto(ChatId(1)));
     let prev = w.chat(ChatId(1));
-    assert_eq!((prev.phase, prev.status, prev.responsible.clone()), (Phase::Active, Status::Open, Some(op("bob"))));
+    assert_eq!(
+        (prev.phase, prev.status, prev.responsible.clone()),
+        (Phase::Active, Status::Open, Some(op("bob")))
+    );
     assert_eq!((prev.next_chat, prev.metrics.finished_at), (None, None));
     assert_eq!(prev.metrics.last_message_at, Some(T0.after(Span::secs(60))));
     assert_eq!(prev.metrics.responses, 2, "alice's answer and bob's answer");
@@ -136,10 +144,16 @@ fn a_merged_chat_refuses_further_commands() {
 #[test]
 fn merge_needs_a_closed_previous_chat() {
     let mut w = active_open();
-    assert_eq!(w.refused(Command::MergePrevious { by: op("alice"), chat: ChatId(1) }).code(), "invalid_transition");
+    assert_eq!(
+        w.refused(Command::MergePrevious { by: op("alice"), chat: ChatId(1) }).code(),
+        "invalid_transition"
+    );
     let mut w = spam();
     w.client("hi again");
-    assert_eq!(w.refused(Command::MergePrevious { by: op("alice"), chat: ChatId(2) }).code(), "invalid_transition");
+    assert_eq!(
+        w.refused(Command::MergePrevious { by: op("alice"), chat: ChatId(2) }).code(),
+        "invalid_transition"
+    );
     let mut w = reactivated_pending();
     w.ok(Command::Split { by: op("alice"), chat: ChatId(1) });
     let err = w.refused(Command::MergePrevious { by: op("alice"), chat: ChatId(2) });
@@ -154,7 +168,8 @@ fn the_chain_links_every_chat_to_its_previous_and_next() {
     w.ok(finish("alice", ChatId(2), Status::Closed));
     w.ok(Command::Vote { chat: ChatId(2), score: 2 });
     w.client("third");
-    let links: Vec<_> = w.conv.chats.iter().map(|c| (c.id.0, c.prev_chat.map(|p| p.0), c.next_chat.map(|n| n.0))).collect();
+    let links: Vec<_> =
+        w.conv.chats.iter().map(|c| (c.id.0, c.prev_chat.map(|p| p.0), c.next_chat.map(|n| n.0))).collect();
     assert_eq!(links, vec![(1, None, Some(2)), (2, Some(1), Some(3)), (3, Some(2), None)]);
 }
 
@@ -178,7 +193,10 @@ fn subject_and_dialog_fields_are_editable_within_the_configured_values() {
     assert_eq!(err.code(), "bad_request");
     assert!(err.to_string().contains("request_type"));
     let bad = FieldsUpdate { reasons: Some(vec!["nope".into()]), ..FieldsUpdate::default() };
-    assert_eq!(w.refused(Command::UpdateChat { by: op("alice"), chat: ChatId(1), fields: bad, pinned: None }).code(), "bad_request");
+    assert_eq!(
+        w.refused(Command::UpdateChat { by: op("alice"), chat: ChatId(1), fields: bad, pinned: None }).code(),
+        "bad_request"
+    );
 }
 
 #[test]
@@ -189,7 +207,13 @@ fn invite_adds_a_participant_once_and_not_to_finished_chats() {
     assert_eq!(w.latest().participants, vec![op("xena")]);
     assert!(w.latest().involves(&op("xena")));
     let mut w = finished(Status::Open);
-    assert_eq!(w.refused(Command::Invite { by: op("alice"), chat: ChatId(1), operator: op("xena") }).code(), "invalid_transition");
+    assert_eq!(
+        w.refused(Command::Invite { by: op("alice"), chat: ChatId(1), operator: op("xena") }).code(),
+        "invalid_transition"
+    );
     let mut w = active_open();
-    assert_eq!(w.refused(Command::Invite { by: op("alice"), chat: ChatId(1), operator: op("zed") }).code(), "not_found");
+    assert_eq!(
+        w.refused(Command::Invite { by: op("alice"), chat: ChatId(1), operator: op("zed") }).code(),
+        "not_found"
+    );
 }
