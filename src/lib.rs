@@ -3,6 +3,8 @@
 //! Crate map, in reading order:
 //! - [`domain`]: the pure state machine of conversations and chats, rules and metrics.
 //! - [`config`]: the TOML configuration, validated into domain settings.
+//! - [`cli`]: the command line.
 
+pub mod cli;
 pub mod config;
 pub mod domain;

@@ -1,0 +1,61 @@
+//! The command line (PROTOCOL 1). Flags override environment variables, which override the
+//! configuration file; clap reads both, `config` applies them over the file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Overrides;
+
+/// frontline: a real-time chat router for contact centres.
+#[derive(Debug, Parser)]
+#[command(name = "frontline", version, about)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `serve`, accepted without the subcommand too.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the router (the default).
+    Serve(ServeArgs),
+    /// Load and validate the configuration, print what it sets up, and exit.
+    Check(ServeArgs),
+}
+
+/// Where the configuration comes from and what overrides it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// TOML configuration file; without one the built-in demo setup runs.
+    #[arg(long, env = "FRONTLINE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
+    #[arg(long, env = "FRONTLINE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Directory of the embedded durable store.
+    #[arg(long, env = "FRONTLINE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Redis URL: nodes sharing one Redis form a cluster.
+    #[arg(long, env = "FRONTLINE_REDIS_URL", value_name = "URL")]
+    pub redis: Option<String>,
+    /// This node's id in a cluster.
+    #[arg(long, env = "FRONTLINE_NODE_ID", value_name = "ID")]
+    pub node_id: Option<String>,
+}
+
+impl ServeArgs {
+    /// The values that override the configuration file.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            listen: self.listen.clone(),
+            data_dir: self.data_dir.clone(),
+            redis_url: self.redis.clone(),
+            node_id: self.node_id.clone(),
+        }
+    }
+}
