@@ -1,0 +1,291 @@
+//! Raw file values -> validated [`Config`]: overrides first, then every key checked and turned
+//! into domain types, ids cross-checked. Rules are delegated to `rules`. The first problem found
+//! is returned, named by its key path; nothing here reads files or the environment.
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::check;
+use super::error::ConfigError;
+use super::model::{Auth, Config, Limits, Overrides};
+use super::raw::{
+    RawAuth, RawChannel, RawConfig, RawDialogs, RawLimits, RawLine, RawOperator, RawRating, RawTimeouts,
+};
+use super::rules;
+use crate::domain::{
+    Channel, ChannelId, ChannelKind, Dialogs, Line, LineId, Operator, OperatorId, Rating, Role, Settings,
+    Strategy, Timeouts,
+};
+
+/// URL schemes accepted for `redis_url`.
+const REDIS_SCHEMES: [&str; 3] = ["redis://", "rediss://", "unix://"];
+/// URL schemes accepted for a channel's `webhook_url`.
+const HTTP_SCHEMES: [&str; 2] = ["http://", "https://"];
+
+/// Every strategy, for parsing and error messages.
+const STRATEGIES: [Strategy; 4] =
+    [Strategy::Broadcast, Strategy::RoundRobin, Strategy::LeastLoaded, Strategy::LongestIdle];
+/// Every role.
+const ROLES: [Role; 3] = [Role::Operator, Role::Supervisor, Role::Admin];
+/// Every channel kind.
+const KINDS: [ChannelKind; 2] = [ChannelKind::Realtime, ChannelKind::Email];
+
+/// The wire name of a channel kind (the domain type has none).
+pub(super) fn kind_name(kind: ChannelKind) -> &'static str {
+    match kind {
+        ChannelKind::Realtime => "realtime",
+        ChannelKind::Email => "email",
+    }
+}
+
+/// Applies `overrides` over the file's values and validates the result.
+pub(super) fn build(mut raw: RawConfig, overrides: &Overrides, demo: bool) -> Result<Config, ConfigError> {
+    if let Some(listen) = &overrides.listen {
+        raw.listen.clone_from(listen);
+    }
+    if let Some(dir) = &overrides.data_dir {
+        raw.data_dir.clone_from(dir);
+    }
+    if overrides.redis_url.is_some() {
+        raw.redis_url.clone_from(&overrides.redis_url);
+    }
+    if overrides.node_id.is_some() {
+        raw.node_id.clone_from(&overrides.node_id);
+    }
+
+    check::listen("listen", &raw.listen)?;
+    if raw.data_dir.as_os_str().is_empty() {
+        return Err(ConfigError::invalid("data_dir", "must not be empty"));
+    }
+    if let Some(url) = &raw.redis_url {
+        check::url("redis_url", url, &REDIS_SCHEMES)?;
+    }
+    if let Some(id) = &raw.node_id {
+        check::name_id("node_id", id)?;
+    }
+    let auth = auth(raw.auth)?;
+    let limits = limits(&raw.limits)?;
+
+    let mut settings = Settings {
+        timeouts: timeouts(&raw.timeouts)?,
+        rating: rating(raw.rating)?,
+        dialogs: dialogs(raw.dialogs)?,
+        lines: lines(&raw.lines)?,
+        ..Settings::default()
+    };
+    settings.operators = operators(&raw.operators, &settings.lines)?;
+    settings.channels = channels(raw.channels, &settings.lines)?;
+    settings.rules = rules::build(&raw.rules, &settings)?;
+
+    Ok(Config {
+        listen: raw.listen,
+        data_dir: raw.data_dir,
+        redis_url: raw.redis_url,
+        node_id: raw.node_id,
+        auth,
+        limits,
+        settings: Arc::new(settings),
+        demo,
+    })
+}
+
+fn auth(raw: RawAuth) -> Result<Auth, ConfigError> {
+    let Some(jwt_secret) = raw.jwt_secret else {
+        return Err(ConfigError::invalid(
+            "auth.jwt_secret",
+            "required: the HS256 secret operator tokens are signed with (there is no default)",
+        ));
+    };
+    check::non_empty("auth.jwt_secret", &jwt_secret)?;
+    Ok(Auth { jwt_secret })
+}
+
+fn limits(raw: &RawLimits) -> Result<Limits, ConfigError> {
+    Ok(Limits {
+        max_frame_bytes: check::positive("limits.max_frame_bytes", raw.max_frame_bytes)?,
+        max_text_chars: check::positive("limits.max_text_chars", raw.max_text_chars)?,
+        messages_per_second: check::positive("limits.messages_per_second", raw.messages_per_second)?,
+    })
+}
+
+fn timeouts(raw: &RawTimeouts) -> Result<Timeouts, ConfigError> {
+    Ok(Timeouts {
+        inactivity: check::span("timeouts.inactivity", raw.inactivity)?,
+        voting: check::span("timeouts.voting", raw.voting)?,
+        offer: check::span("timeouts.offer", raw.offer)?,
+        presence_grace: check::span("timeouts.presence_grace", raw.presence_grace)?,
+        auto_close_pending: raw
+            .auto_close_pending
+            .map(|s| check::span("timeouts.auto_close_pending", s))
+            .transpose()?,
+    })
+}
+
+fn rating(raw: RawRating) -> Result<Rating, ConfigError> {
+    let count = raw.labels.len();
+    let Ok(labels) = <[String; 3]>::try_from(raw.labels) else {
+        return Err(ConfigError::invalid(
+            "rating.labels",
+            format!("must list exactly 3 labels, for scores 1, 2 and 3 (got {count})"),
+        ));
+    };
+    for (i, label) in labels.iter().enumerate() {
+        check::non_empty(&format!("rating.labels[{i}]"), label)?;
+    }
+    check::non_empty("rating.thanks_text", &raw.thanks_text)?;
+    Ok(Rating { enabled: raw.enabled, labels, thanks_text: raw.thanks_text })
+}
+
+fn dialogs(raw: RawDialogs) -> Result<Dialogs, ConfigError> {
+    check::word_list("dialogs.request_types", &raw.request_types)?;
+    check::word_list("dialogs.reasons", &raw.reasons)?;
+    check::word_list("dialogs.components", &raw.components)?;
+    Ok(Dialogs { request_types: raw.request_types, reasons: raw.reasons, components: raw.components })
+}
+
+fn lines(raw: &[RawLine]) -> Result<IndexMap<LineId, Line>, ConfigError> {
+    if raw.is_empty() {
+        return Err(ConfigError::invalid("lines", "at least one [[lines]] entry is required"));
+    }
+    let mut lines: IndexMap<LineId, Line> = IndexMap::new();
+    for (i, l) in raw.iter().enumerate() {
+        let key = format!("lines[{i}]");
+        check::name_id(&format!("{key}.id"), &l.id)?;
+        let strategy = check::one_of(&format!("{key}.strategy"), &l.strategy, &STRATEGIES, Strategy::as_str)?;
+        let id = LineId::from(l.id.as_str());
+        if let Some(first) = lines.get_index_of(&id) {
+            return Err(duplicate(&key, "line", &l.id, &format!("lines[{first}]")));
+        }
+        lines.insert(id.clone(), Line { id, strategy, overflow_after: None, overflow_to: None });
+    }
+    // Overflow targets may be declared after the line that names them: a second pass.
+    for (i, l) in raw.iter().enumerate() {
+        let key = format!("lines[{i}]");
+        let (after, to) = match (l.overflow_after, &l.overflow_to) {
+            (None, None) => continue,
+            (Some(after), Some(to)) => (after, to),
+            (Some(_), None) => {
+                return Err(ConfigError::invalid(
+                    format!("{key}.overflow_to"),
+                    "required when overflow_after is set (they go together)",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::invalid(
+                    format!("{key}.overflow_after"),
+                    "required when overflow_to is set (they go together)",
+                ))
+            }
+        };
+        let after = check::span(&format!("{key}.overflow_after"), after)?;
+        let to = known_line(&format!("{key}.overflow_to"), to, &lines)?;
+        if to.as_str() == l.id {
+            return Err(ConfigError::invalid(
+                format!("{key}.overflow_to"),
+                "must name another line, not itself",
+            ));
+        }
+        if let Some(line) = lines.get_mut(&LineId::from(l.id.as_str())) {
+            line.overflow_after = Some(after);
+            line.overflow_to = Some(to);
+        }
+    }
+    Ok(lines)
+}
+
+fn operators(
+    raw: &[RawOperator],
+    lines: &IndexMap<LineId, Line>,
+) -> Result<IndexMap<OperatorId, Operator>, ConfigError> {
+    let mut operators: IndexMap<OperatorId, Operator> = IndexMap::new();
+    for (i, o) in raw.iter().enumerate() {
+        let key = format!("operators[{i}]");
+        check::name_id(&format!("{key}.id"), &o.id)?;
+        let name = match &o.name {
+            Some(name) => {
+                check::non_empty(&format!("{key}.name"), name)?;
+                name.clone()
+            }
+            None => o.id.clone(),
+        };
+        if o.lines.is_empty() {
+            return Err(ConfigError::invalid(format!("{key}.lines"), "must list at least one line"));
+        }
+        let mut member_of: Vec<LineId> = Vec::with_capacity(o.lines.len());
+        for line in &o.lines {
+            let id = known_line(&format!("{key}.lines"), line, lines)?;
+            if member_of.contains(&id) {
+                return Err(ConfigError::invalid(
+                    format!("{key}.lines"),
+                    format!("{line:?} is listed twice"),
+                ));
+            }
+            member_of.push(id);
+        }
+        let capacity = check::positive(&format!("{key}.capacity"), o.capacity)?;
+        let role = match &o.role {
+            Some(role) => check::one_of(&format!("{key}.role"), role, &ROLES, Role::as_str)?,
+            None => Role::Operator,
+        };
+        let id = OperatorId::from(o.id.as_str());
+        if let Some(first) = operators.get_index_of(&id) {
+            return Err(duplicate(&key, "operator", &o.id, &format!("operators[{first}]")));
+        }
+        operators.insert(id.clone(), Operator { id, name, lines: member_of, capacity, role });
+    }
+    Ok(operators)
+}
+
+fn channels(
+    raw: Vec<RawChannel>,
+    lines: &IndexMap<LineId, Line>,
+) -> Result<IndexMap<ChannelId, Channel>, ConfigError> {
+    if raw.is_empty() {
+        return Err(ConfigError::invalid("channels", "at least one [[channels]] entry is required"));
+    }
+    let mut channels: IndexMap<ChannelId, Channel> = IndexMap::new();
+    for (i, c) in raw.into_iter().enumerate() {
+        let key = format!("channels[{i}]");
+        check::channel_id(&format!("{key}.id"), &c.id)?;
+        let kind = check::one_of(&format!("{key}.kind"), &c.kind, &KINDS, kind_name)?;
+        let line = known_line(&format!("{key}.line"), &c.line, lines)?;
+        for (field, value) in [("secret", &c.secret), ("token", &c.token)] {
+            if let Some(value) = value {
+                check::non_empty(&format!("{key}.{field}"), value)?;
+            }
+        }
+        if let Some(url) = &c.webhook_url {
+            check::url(&format!("{key}.webhook_url"), url, &HTTP_SCHEMES)?;
+        }
+        let id = ChannelId::from(c.id.as_str());
+        if let Some(first) = channels.get_index_of(&id) {
+            return Err(duplicate(&key, "channel", &c.id, &format!("channels[{first}]")));
+        }
+        let channel = Channel {
+            id: id.clone(),
+            kind,
+            line,
+            reopen_closed: c.reopen_closed,
+            secret: c.secret,
+            token: c.token,
+            webhook_url: c.webhook_url,
+        };
+        channels.insert(id, channel);
+    }
+    Ok(channels)
+}
+
+/// `id` as a configured line, or an error under `key`.
+pub(super) fn known_line(key: &str, id: &str, lines: &IndexMap<LineId, Line>) -> Result<LineId, ConfigError> {
+    let id = LineId::from(id);
+    if lines.contains_key(&id) {
+        Ok(id)
+    } else {
+        Err(ConfigError::invalid(key, format!("unknown line {:?}", id.as_str())))
+    }
+}
+
+fn duplicate(key: &str, what: &str, id: &str, first: &str) -> ConfigError {
+    ConfigError::invalid(format!("{key}.id"), format!("duplicate {what} id {id:?} (already used by {first})"))
+}

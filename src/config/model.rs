@@ -1,0 +1,107 @@
+//! The validated configuration and its entry points: parse a TOML string, load a file, or take
+//! the built-in demo, each with command-line/environment overrides applied on top.
+//!
+//! Precedence is file < environment < flags; the CLI merges the last two into [`Overrides`], so
+//! this module only layers overrides over the file. No global state: callers pass `Config` on.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::build::build;
+use super::demo::DEMO_TOML;
+use super::error::ConfigError;
+use super::locate::parse_error;
+use super::raw::RawConfig;
+use crate::domain::Settings;
+
+/// A validated configuration: every id known, every value in range.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to bind, checked to parse as a [`std::net::SocketAddr`] (port 0 allowed).
+    pub listen: String,
+    /// Directory of the embedded store.
+    pub data_dir: PathBuf,
+    /// Redis URL (`redis://`, `rediss://` or `unix://`); set, the node runs clustered.
+    pub redis_url: Option<String>,
+    /// This node's id within a cluster.
+    pub node_id: Option<String>,
+    /// Authentication.
+    pub auth: Auth,
+    /// Protective limits.
+    pub limits: Limits,
+    /// What the domain reads: timeouts, rating, dialogs, channels, lines, operators, rules.
+    pub settings: Arc<Settings>,
+    /// Built from the built-in demo configuration.
+    pub demo: bool,
+}
+
+/// `[auth]`. Its `Debug` hides the secret so configurations can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Auth {
+    /// HS256 secret of operator JWTs; never empty.
+    pub jwt_secret: String,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth").field("jwt_secret", &"<redacted>").finish()
+    }
+}
+
+/// `[limits]`, all positive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest accepted WebSocket frame, in bytes.
+    pub max_frame_bytes: usize,
+    /// Longest accepted message text, in characters.
+    pub max_text_chars: usize,
+    /// Frames per second per socket (bursts up to twice that).
+    pub messages_per_second: u32,
+}
+
+impl Default for Limits {
+    /// The documented defaults: 65536 bytes, 8000 characters, 20 per second.
+    fn default() -> Self {
+        // Same numbers as the file defaults in `raw`; a test keeps them in step.
+        Self { max_frame_bytes: 65_536, max_text_chars: 8_000, messages_per_second: 20 }
+    }
+}
+
+/// Values from the environment and command-line flags, already merged by the CLI (flags win);
+/// each one set replaces the file's value and is validated like it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--listen` / `FRONTLINE_LISTEN`.
+    pub listen: Option<String>,
+    /// `--data-dir` / `FRONTLINE_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--redis` / `FRONTLINE_REDIS_URL`.
+    pub redis_url: Option<String>,
+    /// `--node-id` / `FRONTLINE_NODE_ID`.
+    pub node_id: Option<String>,
+}
+
+impl Config {
+    /// Parses and validates a configuration file's text, then applies `overrides`.
+    pub fn from_toml_str(text: &str, overrides: &Overrides) -> Result<Config, ConfigError> {
+        build(parse(text)?, overrides, false)
+    }
+
+    /// Loads the file at `path`, or the built-in demo when `path` is `None`.
+    pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let Some(path) = path else { return Config::demo(overrides) };
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Config::from_toml_str(&text, overrides)
+    }
+
+    /// The built-in demo configuration ([`DEMO_TOML`]), validated like a file.
+    pub fn demo(overrides: &Overrides) -> Result<Config, ConfigError> {
+        build(parse(DEMO_TOML)?, overrides, true)
+    }
+}
+
+fn parse(text: &str) -> Result<RawConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| parse_error(text, &e))
+}

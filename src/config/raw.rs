@@ -1,0 +1,381 @@
+//! The configuration file as written (PROTOCOL 2): serde structs that mirror the TOML key for key,
+//! with the documented defaults. Every struct denies unknown keys, so a typo is an error, never a
+//! silently ignored setting.
+//!
+//! This file owns shape and defaults only. Values stay as written (strings, seconds, integers);
+//! turning them into domain types and checking them is `build`'s and `rules`' job, which is what
+//! lets every error name its key with a path.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Default `listen` address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default `data_dir`.
+pub const DEFAULT_DATA_DIR: &str = "./frontline-data";
+/// Default `limits.max_frame_bytes`.
+pub const DEFAULT_MAX_FRAME_BYTES: i64 = 65_536;
+/// Default `limits.max_text_chars`.
+pub const DEFAULT_MAX_TEXT_CHARS: i64 = 8_000;
+/// Default `limits.messages_per_second`.
+pub const DEFAULT_MESSAGES_PER_SECOND: i64 = 20;
+
+/// A value given either once or as a list, read as "any of" (rule conditions).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged, expecting = "expected one value or a list of values")]
+pub enum OneOrMany<T> {
+    /// `key = value`.
+    One(T),
+    /// `key = [value, ...]`.
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    /// The values as a list (a single value is a list of one).
+    pub fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v],
+            OneOrMany::Many(vs) => vs,
+        }
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Address to bind, `HOST:PORT` (port 0 binds a free port).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Directory of the embedded store.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Redis URL (`redis://`, `rediss://` or `unix://`); set, the node joins a cluster.
+    #[serde(default)]
+    pub redis_url: Option<String>,
+    /// This node's id within a cluster.
+    #[serde(default)]
+    pub node_id: Option<String>,
+    /// Timer lengths, in seconds.
+    #[serde(default)]
+    pub timeouts: RawTimeouts,
+    /// Client rating.
+    #[serde(default)]
+    pub rating: RawRating,
+    /// Allowed values of chat fields.
+    #[serde(default)]
+    pub dialogs: RawDialogs,
+    /// Authentication.
+    #[serde(default)]
+    pub auth: RawAuth,
+    /// Protective limits.
+    #[serde(default)]
+    pub limits: RawLimits,
+    /// `[[channels]]` entries.
+    #[serde(default)]
+    pub channels: Vec<RawChannel>,
+    /// `[[lines]]` entries.
+    #[serde(default)]
+    pub lines: Vec<RawLine>,
+    /// `[[operators]]` entries.
+    #[serde(default)]
+    pub operators: Vec<RawOperator>,
+    /// `[[rules]]` entries, in evaluation order.
+    #[serde(default)]
+    pub rules: Vec<RawRule>,
+}
+
+fn default_listen() -> String {
+    DEFAULT_LISTEN.to_owned()
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from(DEFAULT_DATA_DIR)
+}
+
+/// `[timeouts]`: seconds, integers or fractions (`0.5`), all positive.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTimeouts {
+    /// Auto-finish of an active chat without messages (default 600).
+    #[serde(default = "default_600")]
+    pub inactivity: f64,
+    /// Closing -> finished without a vote (default 600).
+    #[serde(default = "default_600")]
+    pub voting: f64,
+    /// How long an offer waits for accept/decline (default 30).
+    #[serde(default = "default_30")]
+    pub offer: f64,
+    /// Dropped socket -> offline (default 30).
+    #[serde(default = "default_30")]
+    pub presence_grace: f64,
+    /// Finished `pending` chats become `closed` after this long (default off).
+    #[serde(default)]
+    pub auto_close_pending: Option<f64>,
+}
+
+fn default_600() -> f64 {
+    600.0
+}
+
+fn default_30() -> f64 {
+    30.0
+}
+
+impl Default for RawTimeouts {
+    fn default() -> Self {
+        Self {
+            inactivity: default_600(),
+            voting: default_600(),
+            offer: default_30(),
+            presence_grace: default_30(),
+            auto_close_pending: None,
+        }
+    }
+}
+
+/// `[rating]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRating {
+    /// Default of `request_vote` for `finish(closed)` on non-email channels (default true).
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Labels of scores 1, 2, 3 (default Bad, Normal, Excellent).
+    #[serde(default = "default_labels")]
+    pub labels: Vec<String>,
+    /// Sent to the client after a vote (default "Thank you for your feedback!").
+    #[serde(default = "default_thanks")]
+    pub thanks_text: String,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_labels() -> Vec<String> {
+    vec!["Bad".into(), "Normal".into(), "Excellent".into()]
+}
+
+fn default_thanks() -> String {
+    "Thank you for your feedback!".into()
+}
+
+impl Default for RawRating {
+    fn default() -> Self {
+        Self { enabled: true, labels: default_labels(), thanks_text: default_thanks() }
+    }
+}
+
+/// `[dialogs]`: allowed values of chat fields.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDialogs {
+    /// Allowed `request_type` values (default support, refund).
+    #[serde(default = "default_request_types")]
+    pub request_types: Vec<String>,
+    /// Allowed `reasons` values (default none).
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// Allowed `components` values (default none).
+    #[serde(default)]
+    pub components: Vec<String>,
+}
+
+fn default_request_types() -> Vec<String> {
+    vec!["support".into(), "refund".into()]
+}
+
+impl Default for RawDialogs {
+    fn default() -> Self {
+        Self { request_types: default_request_types(), reasons: Vec::new(), components: Vec::new() }
+    }
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    /// HS256 secret of operator JWTs. Required: there is no insecure default.
+    #[serde(default)]
+    pub jwt_secret: Option<String>,
+}
+
+/// `[limits]`: all positive integers.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    /// Largest accepted WebSocket frame, in bytes (default 65536).
+    #[serde(default = "default_max_frame_bytes")]
+    pub max_frame_bytes: i64,
+    /// Longest accepted message text, in characters (default 8000).
+    #[serde(default = "default_max_text_chars")]
+    pub max_text_chars: i64,
+    /// Frames per second per socket, burst up to twice that (default 20).
+    #[serde(default = "default_messages_per_second")]
+    pub messages_per_second: i64,
+}
+
+fn default_max_frame_bytes() -> i64 {
+    DEFAULT_MAX_FRAME_BYTES
+}
+
+fn default_max_text_chars() -> i64 {
+    DEFAULT_MAX_TEXT_CHARS
+}
+
+fn default_messages_per_second() -> i64 {
+    DEFAULT_MESSAGES_PER_SECOND
+}
+
+impl Default for RawLimits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            max_text_chars: DEFAULT_MAX_TEXT_CHARS,
+            messages_per_second: DEFAULT_MESSAGES_PER_SECOND,
+        }
+    }
+}
+
+/// A `[[channels]]` entry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChannel {
+    /// Channel id, `[a-z0-9_-]{1,32}`.
+    pub id: String,
+    /// `realtime` or `email` (email never votes).
+    pub kind: String,
+    /// The line new chats of this channel go to.
+    pub line: String,
+    /// Identity validation secret: `sig = hex(hmac_sha256(secret, client_id))`.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Bearer token of the channel's HTTP inbound endpoint.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Outbound delivery of operator, bot and system messages (`http://` or `https://`).
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// A client message after a `closed` chat reactivates it (default false).
+    #[serde(default)]
+    pub reopen_closed: bool,
+}
+
+/// A `[[lines]]` entry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLine {
+    /// Line id, `[A-Za-z0-9_.-]{1,64}`.
+    pub id: String,
+    /// `broadcast`, `round_robin`, `least_loaded` or `longest_idle`.
+    pub strategy: String,
+    /// Seconds a chat waits before it is also offered to `overflow_to` (given together with it).
+    #[serde(default)]
+    pub overflow_after: Option<f64>,
+    /// The line that takes overflow (another configured line).
+    #[serde(default)]
+    pub overflow_to: Option<String>,
+}
+
+/// An `[[operators]]` entry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperator {
+    /// Operator id (the JWT `sub`), `[A-Za-z0-9_.-]{1,64}`.
+    pub id: String,
+    /// Display name (default: the id).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Lines the operator belongs to: at least one, each configured.
+    pub lines: Vec<String>,
+    /// Maximum active chats, at least 1.
+    pub capacity: i64,
+    /// `operator`, `supervisor` or `admin` (default `operator`).
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// A `[[rules]]` entry (SPEC 4.1).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    /// Name for logs and errors (default `rule #N`, N counted from 1).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `incoming` or `changed`.
+    pub on: String,
+    /// Conditions, all of which must hold (default: none, always matches).
+    #[serde(default)]
+    pub when: RawWhen,
+    /// Actions applied in order: a non-empty list of one-key tables.
+    pub then: Vec<RawAction>,
+}
+
+/// A rule's `when` table. Each value may be one value or a list ("any of").
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWhen {
+    /// The chat's channel.
+    #[serde(default)]
+    pub channel: Option<OneOrMany<String>>,
+    /// The chat's line.
+    #[serde(default)]
+    pub line: Option<OneOrMany<String>>,
+    /// The responsible operator is a member of this line.
+    #[serde(default)]
+    pub responsible_line: Option<OneOrMany<String>>,
+    /// Status before the change: new, open, pending, on_hold, closed, spam.
+    #[serde(default)]
+    pub status_before: Option<OneOrMany<String>>,
+    /// Phase before the change: active, closing, finished.
+    #[serde(default)]
+    pub phase_before: Option<OneOrMany<String>>,
+    /// Author of the triggering message: client or operator.
+    #[serde(default)]
+    pub author: Option<OneOrMany<String>>,
+    /// The writing operator is a member of this line.
+    #[serde(default)]
+    pub author_line: Option<OneOrMany<String>>,
+    /// The chat is (true) or is not (false) the client's first in the channel.
+    #[serde(default)]
+    pub first_chat: Option<bool>,
+    /// The change reactivated a finished chat (true) or did not (false).
+    #[serde(default)]
+    pub reactivated: Option<bool>,
+}
+
+/// One table of a rule's `then` list: exactly one action key (plus `only_first_chat` beside
+/// `auto_reply`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAction {
+    /// Make this operator responsible.
+    #[serde(default)]
+    pub assign_operator: Option<String>,
+    /// Move the chat to this line.
+    #[serde(default)]
+    pub assign_line: Option<String>,
+    /// Set a manual status: open, pending or on_hold.
+    #[serde(default)]
+    pub set_status: Option<String>,
+    /// Finish the chat with this status: open, pending or closed.
+    #[serde(default)]
+    pub finish: Option<String>,
+    /// `pin = true`: pin the chat to its responsible.
+    #[serde(default)]
+    pub pin: Option<bool>,
+    /// `unpin = true`: unpin the chat.
+    #[serde(default)]
+    pub unpin: Option<bool>,
+    /// Send the client this text.
+    #[serde(default)]
+    pub auto_reply: Option<String>,
+    /// Beside `auto_reply`: only on the client's first chat in the channel (default true).
+    #[serde(default)]
+    pub only_first_chat: Option<bool>,
+    /// `stop = true`: evaluate no further rules.
+    #[serde(default)]
+    pub stop: Option<bool>,
+}

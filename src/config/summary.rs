@@ -1,0 +1,117 @@
+//! A short human-readable description of a validated [`Config`], printed at start-up. It never
+//! shows secrets: the JWT secret, channel secrets and tokens are left out and a Redis password
+//! is masked.
+
+use std::fmt::Write as _;
+
+use super::build::kind_name;
+use super::model::Config;
+use crate::domain::Span;
+
+impl Config {
+    /// One line per aspect: source, listen address, data dir, store, channels, lines, operators,
+    /// rules and timeouts (in seconds).
+    pub fn summary(&self) -> String {
+        let s = &self.settings;
+        let mut out = String::new();
+        if self.demo {
+            out.push_str("configuration: built-in demo (not for production)\n");
+        }
+        let _ = writeln!(out, "listen: {}", self.listen);
+        let _ = writeln!(out, "data dir: {}", self.data_dir.display());
+        let store = match &self.redis_url {
+            Some(url) => format!("redis {}", mask_password(url)),
+            None => "embedded".to_owned(),
+        };
+        let _ = match &self.node_id {
+            Some(node) => writeln!(out, "store: {store} (node {node})"),
+            None => writeln!(out, "store: {store}"),
+        };
+
+        let channels: Vec<String> = s
+            .channels
+            .values()
+            .map(|c| format!("{} ({}, line {})", c.id, kind_name(c.kind), c.line))
+            .collect();
+        let _ = writeln!(out, "channels: {}", channels.join(", "));
+
+        let lines: Vec<String> = s
+            .lines
+            .values()
+            .map(|l| match (&l.overflow_to, l.overflow_after) {
+                (Some(to), Some(after)) => {
+                    format!("{} ({}, overflow to {to} after {})", l.id, l.strategy.as_str(), secs(after))
+                }
+                _ => format!("{} ({})", l.id, l.strategy.as_str()),
+            })
+            .collect();
+        let _ = writeln!(out, "lines: {}", lines.join(", "));
+
+        let operators: Vec<String> = s
+            .operators
+            .values()
+            .map(|o| {
+                let lines: Vec<&str> = o.lines.iter().map(|l| l.as_str()).collect();
+                format!("{} ({}, capacity {}, {})", o.id, lines.join("+"), o.capacity, o.role.as_str())
+            })
+            .collect();
+        let _ = writeln!(out, "operators: {}", operators.join(", "));
+        let _ = writeln!(out, "rules: {}", s.rules.len());
+
+        let t = &s.timeouts;
+        let auto_close = t.auto_close_pending.map_or_else(|| "off".to_owned(), secs);
+        let _ = write!(
+            out,
+            "timeouts: inactivity {}, voting {}, offer {}, presence grace {}, auto-close pending {}",
+            secs(t.inactivity),
+            secs(t.voting),
+            secs(t.offer),
+            secs(t.presence_grace),
+            auto_close
+        );
+        out
+    }
+}
+
+/// `600s`, `0.5s`, `1.25s`: seconds without trailing zeros.
+fn secs(span: Span) -> String {
+    let ms = span.0;
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        let text = format!("{}.{:03}", ms / 1000, ms % 1000);
+        format!("{}s", text.trim_end_matches('0'))
+    }
+}
+
+/// `redis://user:secret@host` -> `redis://user:***@host`; URLs without a password unchanged.
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else { return url.to_owned() };
+    match rest[..at].split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_print_without_trailing_zeros() {
+        assert_eq!(secs(Span::secs(600)), "600s");
+        assert_eq!(secs(Span::millis(500)), "0.5s");
+        assert_eq!(secs(Span::millis(1250)), "1.25s");
+        assert_eq!(secs(Span::millis(1)), "0.001s");
+    }
+
+    #[test]
+    fn redis_passwords_are_masked_and_other_urls_kept() {
+        assert_eq!(mask_password("redis://:hunter2@db:6379/0"), "redis://:***@db:6379/0");
+        assert_eq!(mask_password("rediss://u:p@db"), "rediss://u:***@db");
+        assert_eq!(mask_password("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(mask_password("unix:///tmp/redis.sock"), "unix:///tmp/redis.sock");
+    }
+}
