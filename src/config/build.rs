@@ -31,14 +31,6 @@ const ROLES: [Role; 3] = [Role::Operator, Role::Supervisor, Role::Admin];
 /// Every channel kind.
 const KINDS: [ChannelKind; 2] = [ChannelKind::Realtime, ChannelKind::Email];
 
-/// The wire name of a channel kind (the domain type has none).
-pub(super) fn kind_name(kind: ChannelKind) -> &'static str {
-    match kind {
-        ChannelKind::Realtime => "realtime",
-        ChannelKind::Email => "email",
-    }
-}
-
 /// Applies `overrides` over the file's values and validates the result.
 pub(super) fn build(mut raw: RawConfig, overrides: &Overrides, demo: bool) -> Result<Config, ConfigError> {
     if let Some(listen) = &overrides.listen {
@@ -248,7 +240,7 @@ fn channels(
     for (i, c) in raw.into_iter().enumerate() {
         let key = format!("channels[{i}]");
         check::channel_id(&format!("{key}.id"), &c.id)?;
-        let kind = check::one_of(&format!("{key}.kind"), &c.kind, &KINDS, kind_name)?;
+        let kind = check::one_of(&format!("{key}.kind"), &c.kind, &KINDS, ChannelKind::as_str)?;
         let line = known_line(&format!("{key}.line"), &c.line, lines)?;
         for (field, value) in [("secret", &c.secret), ("token", &c.token)] {
             if let Some(value) = value {

@@ -24,20 +24,6 @@ const FINISH_STATUSES: [Status; 3] = [Status::Open, Status::Pending, Status::Clo
 const ACTION_KEYS: [&str; 8] =
     ["assign_operator", "assign_line", "set_status", "finish", "pin", "unpin", "auto_reply", "stop"];
 
-fn trigger_name(t: Trigger) -> &'static str {
-    match t {
-        Trigger::Incoming => "incoming",
-        Trigger::Changed => "changed",
-    }
-}
-
-fn author_name(a: RuleAuthor) -> &'static str {
-    match a {
-        RuleAuthor::Client => "client",
-        RuleAuthor::Operator => "operator",
-    }
-}
-
 /// All rules, in file order.
 pub(super) fn build(raw: &[RawRule], known: &Settings) -> Result<Vec<Rule>, ConfigError> {
     raw.iter().enumerate().map(|(i, r)| rule(i, r, known)).collect()
@@ -51,7 +37,7 @@ fn rule(i: usize, raw: &RawRule, known: &Settings) -> Result<Rule, ConfigError> 
         }
         None => format!("rules[{i}]"),
     };
-    let on = check::one_of(&format!("{key}.on"), &raw.on, &TRIGGERS, trigger_name)?;
+    let on = check::one_of(&format!("{key}.on"), &raw.on, &TRIGGERS, Trigger::as_str)?;
     let when = conditions(&format!("{key}.when"), &raw.when, known)?;
     if raw.then.is_empty() {
         return Err(ConfigError::invalid(format!("{key}.then"), "must list at least one action"));
@@ -100,7 +86,7 @@ fn conditions(key: &str, raw: &RawWhen, known: &Settings) -> Result<Conditions, 
             check::one_of(k, v, &PHASES, Phase::as_str)
         })?,
         author: any_of(format!("{key}.author"), &raw.author, |k, v| {
-            check::one_of(k, v, &AUTHORS, author_name)
+            check::one_of(k, v, &AUTHORS, RuleAuthor::as_str)
         })?,
         author_line: any_of(format!("{key}.author_line"), &raw.author_line, line)?,
         first_chat: raw.first_chat,

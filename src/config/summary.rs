@@ -4,7 +4,6 @@
 
 use std::fmt::Write as _;
 
-use super::build::kind_name;
 use super::model::Config;
 use crate::domain::Span;
 
@@ -28,11 +27,8 @@ impl Config {
             None => writeln!(out, "store: {store}"),
         };
 
-        let channels: Vec<String> = s
-            .channels
-            .values()
-            .map(|c| format!("{} ({}, line {})", c.id, kind_name(c.kind), c.line))
-            .collect();
+        let channels: Vec<String> =
+            s.channels.values().map(|c| format!("{} ({}, line {})", c.id, c.kind.as_str(), c.line)).collect();
         let _ = writeln!(out, "channels: {}", channels.join(", "));
 
         let lines: Vec<String> = s

@@ -19,6 +19,16 @@ pub enum Trigger {
     Changed,
 }
 
+impl Trigger {
+    /// The configuration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Incoming => "incoming",
+            Trigger::Changed => "changed",
+        }
+    }
+}
+
 /// The author of the triggering message as a rule sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -27,6 +37,16 @@ pub enum RuleAuthor {
     Client,
     /// An operator wrote.
     Operator,
+}
+
+impl RuleAuthor {
+    /// The configuration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleAuthor::Client => "client",
+            RuleAuthor::Operator => "operator",
+        }
+    }
 }
 
 /// Conditions of a rule; `None` means "any". A list means "any of".

@@ -85,6 +85,16 @@ pub enum ChannelKind {
     Email,
 }
 
+impl ChannelKind {
+    /// The configuration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Realtime => "realtime",
+            ChannelKind::Email => "email",
+        }
+    }
+}
+
 /// A channel as the domain sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Channel {

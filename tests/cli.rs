@@ -1,0 +1,125 @@
+//! The `frontline` binary's command line (PROTOCOL 1-2): configuration precedence file < env <
+//! flags, the reference configuration in `deploy/` is valid, and bad configuration is refused
+//! at start with the key named and a non-zero exit.
+
+// Test helpers panic on a broken environment; that is a test failure, as it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+fn frontline(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_frontline"));
+    cmd.args(args);
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("FRONTLINE_")) {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env.iter().copied());
+    cmd.output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write_config(dir: &tempfile::TempDir, text: &str) -> String {
+    let path = dir.path().join("frontline.toml");
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+const MINIMAL: &str = r#"
+listen = "127.0.0.1:7000"
+[auth]
+jwt_secret = "s"
+[[channels]]
+id = "web"
+kind = "realtime"
+line = "line1"
+[[lines]]
+id = "line1"
+strategy = "broadcast"
+"#;
+
+#[test]
+fn the_reference_configuration_in_deploy_is_valid() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/frontline.toml");
+    let out = frontline(&["check", "--config", path], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("configuration is valid"));
+    assert!(stdout(&out).contains("rules: 5"));
+}
+
+#[test]
+fn without_a_configuration_file_the_demo_setup_is_used() {
+    let out = frontline(&["check"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("built-in demo"), "{text}");
+    assert!(
+        text.contains("listen: 127.0.0.1:8080") && text.contains("line1") && text.contains("line2"),
+        "{text}"
+    );
+}
+
+#[test]
+fn environment_overrides_the_file_and_flags_override_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(&dir, MINIMAL);
+    let out = frontline(&["check", "--config", &path], &[]);
+    assert!(stdout(&out).contains("listen: 127.0.0.1:7000"));
+    let out = frontline(&["check", "--config", &path], &[("FRONTLINE_LISTEN", "127.0.0.1:7001")]);
+    assert!(stdout(&out).contains("listen: 127.0.0.1:7001"), "{}", stdout(&out));
+    let out = frontline(
+        &["check", "--config", &path, "--listen", "127.0.0.1:7002"],
+        &[("FRONTLINE_LISTEN", "127.0.0.1:7001")],
+    );
+    assert!(stdout(&out).contains("listen: 127.0.0.1:7002"), "{}", stdout(&out));
+    let out =
+        frontline(&["check"], &[("FRONTLINE_CONFIG", path.as_str()), ("FRONTLINE_DATA_DIR", "/tmp/fl-data")]);
+    assert!(
+        stdout(&out).contains("listen: 127.0.0.1:7000") && stdout(&out).contains("/tmp/fl-data"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn an_unknown_key_is_refused_at_start_with_the_key_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(&dir, &format!("{MINIMAL}\n[timeouts]\ninactivty = 5\n"));
+    for args in [vec!["check", "--config", &path], vec!["serve", "--config", &path], vec!["--config", &path]]
+    {
+        let out = frontline(&args, &[]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(err.contains("timeouts.inactivty") && err.contains(&path), "{err}");
+        assert_eq!(err.lines().count(), 1, "one clear line, no backtrace: {err}");
+    }
+}
+
+#[test]
+fn an_unknown_line_reference_is_refused_with_the_key_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(&dir, &MINIMAL.replace("line = \"line1\"", "line = \"line9\""));
+    let out = frontline(&["check", "--config", &path], &[]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("channels[0].line: unknown line \"line9\""), "{}", stderr(&out));
+}
+
+#[test]
+fn a_bad_override_is_refused_like_a_bad_file_value() {
+    let out = frontline(&["check", "--listen", "not-an-address"], &[]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("listen"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_missing_configuration_file_is_named() {
+    let out = frontline(&["check", "--config", "/nonexistent/frontline.toml"], &[]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("/nonexistent/frontline.toml"), "{}", stderr(&out));
+}
