@@ -228,3 +228,47 @@ mod tests {
         assert_eq!(Span::secs(2).as_secs_f64(), 2.0);
     }
 }
+
+/// Serde helpers writing [`Timestamp`]s as RFC 3339 strings (the wire format) instead of ms.
+pub mod rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Timestamp;
+
+    /// Serialises a timestamp as RFC 3339.
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339())
+    }
+
+    /// Parses an RFC 3339 timestamp.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Timestamp::parse_rfc3339(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {s}")))
+    }
+
+    /// The same for optional timestamps (`null` when absent).
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        use super::super::Timestamp;
+
+        /// Serialises an optional timestamp as RFC 3339 or `null`.
+        pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_str(&t.to_rfc3339()),
+                None => s.serialize_none(),
+            }
+        }
+
+        /// Parses an optional RFC 3339 timestamp.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+            let s = <Option<std::borrow::Cow<'de, str>>>::deserialize(d)?;
+            s.map(|s| {
+                Timestamp::parse_rfc3339(&s)
+                    .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {s}")))
+            })
+            .transpose()
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! Reading order: [`ids`] and [`status`] (vocabulary), [`settings`] and [`directory`] (what the
 //! configuration and the live world tell the domain), [`chat`] and [`metrics`] (the state of
 //! one chat), [`command`] and [`event`] (what goes in and what comes out), [`conversation`]
-//! (`handle` and `apply`), [`rules`].
+//! (`handle` and `apply`), [`rules`], [`view`] (the wire shapes).
 
 pub mod chat;
 pub mod command;
@@ -17,9 +17,10 @@ pub mod metrics;
 pub mod rules;
 pub mod settings;
 pub mod status;
+pub mod view;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use chat::{Chat, ChatFields, Deadlines, Timer};
 pub use command::{AutomatedKind, AutomatedOutcome, Command, Reply};
@@ -32,3 +33,4 @@ pub use metrics::{Durations, Metrics};
 pub use rules::{Action, Conditions, Facts, Rule, RuleAuthor, Trigger};
 pub use settings::{Channel, ChannelKind, Dialogs, Rating, Settings, Timeouts};
 pub use status::{AssignVia, AuthorKind, DetailedStatus, Direction, GeneralStatus, Phase, Status};
+pub use view::{AuthorView, ChatView, ClientView, MessageView, MetricsView};

@@ -1,0 +1,100 @@
+//! Durable storage behind one trait ([`Store`]): the event journal per conversation, the message
+//! index, chat summary rows for the dialog list, global chat numbering and the deadline index.
+//!
+//! - [`commit`]: what one decided command writes (a [`Commit`]), built purely from its outcome.
+//! - [`query`]: dialog-list and message queries.
+//! - `sqlite`: the embedded backend (a dedicated writer thread with group commit).
+//! - `conformance`: the behaviour every backend must show, run against each one.
+//!
+//! Futures returned by the trait own their data (`'static`) so actors can await them without
+//! borrowing; a backend never blocks the caller's thread.
+
+pub mod commit;
+pub mod query;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::domain::{ChatId, ChatView, ConversationId, Event, MessageView, Timestamp};
+
+pub use commit::{Commit, MessageMove};
+pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey};
+
+/// A store operation in flight.
+pub type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'static>>;
+
+/// Why a store operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The backend cannot be reached or failed to write (IO, disk full, closed).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The journal position of an append is taken: another writer owns the conversation.
+    #[error("conversation {conversation}: journal position {position} is already written")]
+    Conflict {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The position the append expected to write at.
+        position: u64,
+    },
+    /// A stored record cannot be read back.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+    /// A query is malformed (unknown sort column, bad cursor).
+    #[error("{0}")]
+    BadQuery(String),
+}
+
+/// A conversation's stored journal.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Journal {
+    /// Every event, in order.
+    pub events: Vec<Event>,
+}
+
+/// Durable storage. Every method is safe to call concurrently from many actors.
+pub trait Store: Send + Sync + 'static {
+    /// Writes `commit` atomically: its events at positions `commit.position..`, its messages,
+    /// message moves, chat rows and the conversation's next deadline. Resolves only once the
+    /// write is durable (the caller may then acknowledge). Fails with
+    /// [`StoreError::Conflict`] when the position is already written, writing nothing.
+    fn append(&self, commit: Commit) -> StoreFuture<()>;
+
+    /// The journal of `conversation` (empty when it has none).
+    fn load(&self, conversation: ConversationId) -> StoreFuture<Journal>;
+
+    /// The stored message of `conversation` with this idempotency key, if any.
+    fn find_message(
+        &self,
+        conversation: ConversationId,
+        client_msg_id: String,
+    ) -> StoreFuture<Option<MessageView>>;
+
+    /// The chat row `id` (merged chats included).
+    fn chat(&self, id: ChatId) -> StoreFuture<Option<ChatView>>;
+
+    /// Chat rows matching `query`, sorted and paginated; merged chats never appear.
+    fn chats(&self, query: ChatQuery) -> StoreFuture<ChatPage>;
+
+    /// Every chat that is active or closing (what the supervisor rebuilds its queues from).
+    fn open_chats(&self) -> StoreFuture<Vec<ChatView>>;
+
+    /// Messages of a conversation or chat: the latest `limit` before `before_seq`, oldest first.
+    fn messages(&self, query: MessageQuery) -> StoreFuture<Vec<MessageView>>;
+
+    /// Conversations whose next deadline is at or before `until`, earliest first, at most `limit`.
+    fn due(&self, until: Timestamp, limit: usize) -> StoreFuture<Vec<(ConversationId, Timestamp)>>;
+
+    /// Allocates the next chat number: unique in the installation and increasing. Numbers
+    /// allocated but never committed are skipped, never reused while the store is open.
+    fn next_chat_id(&self) -> ChatId;
+
+    /// Resolves when the backend answers (readiness).
+    fn check(&self) -> StoreFuture<()>;
+
+    /// Resolves once every append accepted so far is durable (graceful shutdown).
+    fn flush(&self) -> StoreFuture<()>;
+}
+
+#[cfg(test)]
+pub(crate) mod conformance;
