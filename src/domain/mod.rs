@@ -4,7 +4,7 @@
 //! Reading order: [`ids`] and [`status`] (vocabulary), [`settings`] and [`directory`] (what the
 //! configuration and the live world tell the domain), [`chat`] and [`metrics`] (the state of
 //! one chat), [`command`] and [`event`] (what goes in and what comes out), [`conversation`]
-//! (`handle` and `apply`), [`rules`], [`view`] (the wire shapes).
+//! (`handle` and `apply`), [`rules`], [`view`] (the wire shapes), [`notice`] and [`fanout`] (who is told what).
 
 pub mod chat;
 pub mod command;
@@ -12,8 +12,10 @@ pub mod conversation;
 pub mod directory;
 pub mod error;
 pub mod event;
+pub mod fanout;
 pub mod ids;
 pub mod metrics;
+pub mod notice;
 pub mod rules;
 pub mod settings;
 pub mod status;
@@ -29,7 +31,9 @@ pub use directory::{Directory, Line, Operator, Role, Strategy};
 pub use error::DomainError;
 pub use event::{Author, BotKind, Change, Event, FieldsUpdate, FinishCause, ForwardTarget, Message};
 pub use ids::{ChannelId, ChatId, ClientId, ConversationId, LineId, OperatorId, Seq, Span, Timestamp};
+pub use fanout::{fanout, Delivery};
 pub use metrics::{Durations, Metrics};
+pub use notice::{ClientNotice, OperatorNotice, RemovedReason};
 pub use rules::{Action, Conditions, Facts, Rule, RuleAuthor, Trigger};
 pub use settings::{Channel, ChannelKind, Dialogs, Rating, Settings, Timeouts};
 pub use status::{AssignVia, AuthorKind, DetailedStatus, Direction, GeneralStatus, Phase, Status};

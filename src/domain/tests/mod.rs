@@ -2,6 +2,7 @@
 //! per SPEC section. Every command a test runs is checked against the core invariant: replaying
 //! the journal from scratch gives exactly the state the command produced.
 
+mod fanout;
 mod held;
 mod invariants;
 mod metrics;

@@ -1,0 +1,111 @@
+//! Notices: what operators' and clients' sockets are told (PROTOCOL 3.2, 3.3), as typed values.
+//! The sockets turn them into frames; [`fanout`](super::fanout) decides who gets which.
+
+use std::sync::Arc;
+
+use super::ids::{ChatId, OperatorId};
+use super::view::{ChatView, MessageView};
+
+/// Why a chat left an operator's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RemovedReason {
+    /// Someone else took or got it.
+    Taken,
+    /// It finished (or went to voting: it stays in My while closing).
+    Finished,
+    /// Another operator became responsible.
+    Reassigned,
+    /// It was forwarded to another line.
+    Moved,
+    /// It was merged into its previous chat.
+    Merged,
+}
+
+impl RemovedReason {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemovedReason::Taken => "taken",
+            RemovedReason::Finished => "finished",
+            RemovedReason::Reassigned => "reassigned",
+            RemovedReason::Moved => "moved",
+            RemovedReason::Merged => "merged",
+        }
+    }
+}
+
+/// An event for an operator's sockets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperatorNotice {
+    /// An unassigned chat entered the New tab.
+    ChatNew(Arc<ChatView>),
+    /// The chat is offered; it expires in `expires_in_ms`.
+    Offer {
+        /// The chat.
+        chat: Arc<ChatView>,
+        /// Milliseconds until the offer expires.
+        expires_in_ms: i64,
+    },
+    /// An offer was withdrawn.
+    OfferWithdrawn(ChatId),
+    /// A chat entered the My tab.
+    ChatAssigned(Arc<ChatView>),
+    /// A chat in a tab changed.
+    ChatUpdated(Arc<ChatView>),
+    /// A chat left the tabs.
+    ChatRemoved {
+        /// The chat.
+        chat: ChatId,
+        /// Why.
+        reason: RemovedReason,
+    },
+    /// A message in a chat of the tabs (or offered).
+    Message(Arc<MessageView>),
+    /// The client is typing.
+    Typing {
+        /// The chat.
+        chat: ChatId,
+        /// The client's id.
+        author: String,
+    },
+    /// An operator's presence changed (supervisors and admins only).
+    Presence {
+        /// The operator.
+        operator: OperatorId,
+        /// online, away or offline.
+        status: &'static str,
+    },
+}
+
+/// An event for a client's sockets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientNotice {
+    /// An operator, bot or system message (or the client's own from another tab).
+    Message(Arc<MessageView>),
+    /// An operator is typing.
+    Typing,
+    /// Queue position (1 = next to be served).
+    Queue {
+        /// Position.
+        position: u32,
+    },
+    /// Please rate the chat.
+    VoteRequest {
+        /// The chat.
+        chat: ChatId,
+        /// `(score, label)` for scores 1-3.
+        options: Arc<[(u8, String); 3]>,
+    },
+    /// Thanks for the vote.
+    VoteThanks {
+        /// The chat.
+        chat: ChatId,
+        /// The thank-you text.
+        text: String,
+    },
+    /// The chat finished.
+    ChatFinished {
+        /// The chat.
+        chat: ChatId,
+    },
+}
