@@ -186,6 +186,11 @@ impl Span {
         self.0 as f64 / 1000.0
     }
 
+    /// A std duration as a span (saturating).
+    pub fn from_std(d: std::time::Duration) -> Self {
+        Span(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+
     /// The span as a std duration (negative spans are zero).
     pub fn to_std(self) -> std::time::Duration {
         std::time::Duration::from_millis(u64::try_from(self.0).unwrap_or(0))

@@ -1,0 +1,297 @@
+//! `ConversationActor`: one per active conversation, owning its state and its one timer.
+//!
+//! It feeds commands to the domain core, persists the resulting events and only then adopts the
+//! new state and replies (the reply becomes the wire's `ack`), then tells the supervisor about
+//! routing changes and fans the change out to sockets. Commands run one at a time (the mailbox
+//! waits while a commit is in flight), so every decision sees the durable state before it.
+//! It never blocks on IO: loading and appending are futures answered by the store.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use tracing::{debug, error, warn};
+
+use crate::domain::routing::ChatRouting;
+use crate::domain::{
+    fanout, Author, Chat, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx, Delivery, Event,
+    OperatorNotice, Reply, Timestamp,
+};
+use crate::store::{Commit, Journal};
+
+use super::hub::SubscriptionId;
+use super::keys::{key_of, Keys};
+use super::messages::{Ack, ChatChanged, CommandError, Execute, RelayTyping};
+use super::node::Shared;
+
+/// The conversation's actor.
+pub struct ConversationActor {
+    shared: Arc<Shared>,
+    state: Conversation,
+    /// Events of the conversation already in the journal.
+    position: u64,
+    keys: Keys,
+    timer: Option<(Timestamp, SpawnHandle)>,
+    last_used: Instant,
+}
+
+type Answer = Result<Ack, CommandError>;
+
+impl ConversationActor {
+    /// An actor for `id` that loads its journal when it starts.
+    pub fn new(id: ConversationId, shared: Arc<Shared>) -> Self {
+        Self {
+            shared,
+            state: Conversation::new(id),
+            position: 0,
+            keys: Keys::default(),
+            timer: None,
+            last_used: Instant::now(),
+        }
+    }
+
+    fn restore(&mut self, journal: Journal) {
+        for event in &journal.events {
+            self.state.apply(event);
+        }
+        self.position = journal.events.len() as u64;
+        self.keys.record(&journal.events);
+        for chat in self.state.chats.iter().filter(|c| c.is_open()) {
+            self.shared.board.locate(chat.id, &self.state.id);
+        }
+    }
+
+    /// Decides `command`, persists its events, adopts the new state; answers after the commit.
+    fn run(&mut self, command: Command, origin: Option<SubscriptionId>) -> ResponseActFuture<Self, Answer> {
+        self.last_used = Instant::now();
+        if let Some(key) = idempotency_key(&self.state.id, &command) {
+            if let Some(reply) = self.keys.ack(&key) {
+                return Box::pin(fut::ready(Ok(Ack { reply })));
+            }
+            if self.keys.incomplete() {
+                return self.run_after_store_check(command, origin);
+            }
+        }
+        self.decide_and_commit(command, origin)
+    }
+
+    /// An evicted key may still be stored: look it up before deciding.
+    fn run_after_store_check(&mut self, command: Command, origin: Option<SubscriptionId>) -> ResponseActFuture<Self, Answer> {
+        let Some((author, raw)) = command_key(&self.state.id, &command) else {
+            return self.decide_and_commit(command, origin);
+        };
+        let lookup = self.shared.store.find_message(self.state.id.clone(), raw);
+        Box::pin(lookup.into_actor(self).then(move |found, act, _ctx| {
+            let stored = found.ok().flatten().filter(|m| m.author.kind == author.kind() && m.author.id == author.id());
+            match stored {
+                Some(m) => Box::pin(fut::ready(Ok(Ack { reply: Reply::Stored { chat: m.chat, seq: m.seq } })))
+                    as ResponseActFuture<Self, Answer>,
+                None => act.decide_and_commit(command, origin),
+            }
+        }))
+    }
+
+    fn decide_and_commit(&mut self, command: Command, origin: Option<SubscriptionId>) -> ResponseActFuture<Self, Answer> {
+        let store = self.shared.store.clone();
+        let mut next_chat_id = || store.next_chat_id();
+        let mut ctx = Ctx {
+            now: Timestamp::now(),
+            settings: &self.shared.settings,
+            directory: &self.shared.board,
+            next_chat_id: &mut next_chat_id,
+        };
+        let outcome = match self.state.handle(command, &mut ctx) {
+            Ok(outcome) => outcome,
+            Err(e) => return Box::pin(fut::ready(Err(e.into()))),
+        };
+        if outcome.events.is_empty() {
+            return Box::pin(fut::ready(Ok(Ack { reply: outcome.reply })));
+        }
+        let commit = Commit::of(&self.state, &outcome, self.position);
+        let append = self.shared.store.append(commit);
+        Box::pin(append.into_actor(self).map(move |written, act, ctx| match written {
+            Ok(()) => {
+                let reply = outcome.reply;
+                act.adopt(outcome.state, outcome.events, origin, ctx);
+                Ok(Ack { reply })
+            }
+            Err(e) => {
+                // The write's fate is unknown to this actor: reload from the store next time.
+                error!(conversation = %act.state.id, error = %e, "append failed; stopping the conversation actor");
+                act.passivate(ctx);
+                Err(e.into())
+            }
+        }))
+    }
+
+    /// The events are durable: make their state ours, re-arm the timer, tell the supervisor and
+    /// the sockets.
+    fn adopt(&mut self, state: Conversation, events: Vec<Event>, origin: Option<SubscriptionId>, ctx: &mut Context<Self>) {
+        let before = std::mem::replace(&mut self.state, state);
+        self.position += events.len() as u64;
+        self.keys.record(&events);
+        self.arm(ctx);
+        let board = &self.shared.board;
+        for chat in &self.state.chats {
+            let routing = ChatRoutingOf::of(chat);
+            let changed = before.chat(chat.id).map(|b| ChatRoutingOf::of(b)) != Some(routing.clone());
+            if chat.is_open() {
+                board.locate(chat.id, &self.state.id);
+            } else {
+                board.forget(chat.id);
+            }
+            if changed {
+                if let Some(supervisor) = self.shared.supervisor() {
+                    let view = Arc::new(ChatView::of(&self.state, chat));
+                    supervisor.do_send(ChatChanged { routing: routing.into_routing(&self.state.id, chat), view });
+                }
+            }
+        }
+        let deliveries =
+            fanout(&before, &self.state, &events, &self.shared.settings.rating, &|chat| board.watchers(chat));
+        for delivery in deliveries {
+            match delivery {
+                Delivery::Operators(to, notice) => self.shared.hub.to_operators(&to, &notice, origin),
+                Delivery::Client(notice) => self.shared.hub.to_client(&self.state.id, &notice, origin),
+            }
+        }
+    }
+
+    /// Arms the one timer for the earliest deadline (or disarms it).
+    fn arm(&mut self, ctx: &mut Context<Self>) {
+        let next = self.state.next_deadline();
+        if self.timer.as_ref().map(|(at, _)| *at) == next {
+            return;
+        }
+        if let Some((_, handle)) = self.timer.take() {
+            ctx.cancel_future(handle);
+        }
+        if let Some(at) = next {
+            let delay = at.since(Timestamp::now()).to_std();
+            let handle = ctx.run_later(delay, |act, ctx| {
+                act.timer = None;
+                let fired = act.run(Command::TimerFired, None).map(|answer, act, ctx| {
+                    if let Err(e) = answer {
+                        warn!(conversation = %act.state.id, error = %e, "timer command failed");
+                    }
+                    act.arm(ctx);
+                });
+                ctx.wait(fired);
+            });
+            self.timer = Some((at, handle));
+        }
+    }
+
+    /// Stops and leaves the registry (memory freed); the next message re-activates it from the
+    /// store, and the deadline index wakes it when a timer comes due.
+    fn passivate(&mut self, ctx: &mut Context<Self>) {
+        self.shared.registry.forget(&self.state.id, &ctx.address());
+        ctx.stop();
+    }
+}
+
+impl Actor for ConversationActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let load = self.shared.store.load(self.state.id.clone());
+        ctx.wait(load.into_actor(self).map(|loaded, act, ctx| match loaded {
+            Ok(journal) => {
+                act.restore(journal);
+                act.arm(ctx);
+                debug!(conversation = %act.state.id, events = act.position, "conversation activated");
+            }
+            Err(e) => {
+                error!(conversation = %act.state.id, error = %e, "cannot load the conversation");
+                act.passivate(ctx);
+            }
+        }));
+        let idle = self.shared.options.passivate_after;
+        ctx.run_interval(idle.min(Duration::from_secs(60)).max(Duration::from_millis(10)), move |act, ctx| {
+            if act.last_used.elapsed() >= idle {
+                debug!(conversation = %act.state.id, "passivating idle conversation");
+                act.passivate(ctx);
+            }
+        });
+    }
+}
+
+impl Handler<Execute> for ConversationActor {
+    type Result = AtomicResponse<Self, Answer>;
+
+    fn handle(&mut self, msg: Execute, _ctx: &mut Self::Context) -> Self::Result {
+        AtomicResponse::new(self.run(msg.command, msg.origin))
+    }
+}
+
+impl Handler<RelayTyping> for ConversationActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: RelayTyping, _ctx: &mut Self::Context) {
+        let Some(chat) = msg.chat.and_then(|id| self.state.chat(id)).or_else(|| self.state.latest()) else { return };
+        match msg.operator {
+            Some(_) => self.shared.hub.to_client(&self.state.id, &ClientNotice::Typing, None),
+            None => {
+                let mut to: Vec<_> = chat.responsible.iter().chain(chat.participants.iter()).cloned().collect();
+                if chat.needs_routing() {
+                    to.extend(self.shared.board.watchers(chat.id));
+                }
+                let notice = OperatorNotice::Typing { chat: chat.id, author: self.state.id.client.to_string() };
+                self.shared.hub.to_operators(&to, &notice, None);
+            }
+        }
+    }
+}
+
+/// The namespaced idempotency key of a message command.
+fn idempotency_key(conversation: &ConversationId, command: &Command) -> Option<String> {
+    command_key(conversation, command).map(|(author, raw)| key_of(&author, &raw))
+}
+
+/// The author and raw `client_msg_id` of a message command.
+fn command_key(conversation: &ConversationId, command: &Command) -> Option<(Author, String)> {
+    match command {
+        Command::ClientMessage { client_msg_id: Some(id), .. } => {
+            Some((Author::Client(conversation.client.clone()), id.clone()))
+        }
+        Command::OperatorMessage { by, client_msg_id: Some(id), .. } => Some((Author::Operator(by.clone()), id.clone())),
+        _ => None,
+    }
+}
+
+/// The routing-relevant facts of a chat, compared before and after a commit.
+#[derive(Debug, Clone, PartialEq)]
+struct ChatRoutingOf {
+    line: crate::domain::LineId,
+    needs_routing: bool,
+    responsible: Option<crate::domain::OperatorId>,
+    open: bool,
+    queued_at: Option<Timestamp>,
+    via: Option<crate::domain::AssignVia>,
+}
+
+impl ChatRoutingOf {
+    fn of(chat: &Chat) -> Self {
+        Self {
+            line: chat.line.clone(),
+            needs_routing: chat.needs_routing(),
+            responsible: chat.responsible.clone(),
+            open: chat.is_open(),
+            queued_at: chat.metrics.queued_at,
+            via: chat.assigned_via,
+        }
+    }
+
+    fn into_routing(self, conversation: &ConversationId, chat: &Chat) -> ChatRouting {
+        ChatRouting {
+            chat: chat.id,
+            conversation: conversation.clone(),
+            line: self.line,
+            queued_at: self.queued_at,
+            needs_routing: self.needs_routing,
+            responsible: self.responsible,
+            open: self.open,
+            via: self.via,
+        }
+    }
+}

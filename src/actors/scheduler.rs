@@ -1,0 +1,68 @@
+//! `DeadlineScheduler`: wakes passivated conversations whose timers come due. The store keeps
+//! each conversation's next deadline; this actor polls for the ones due before its next poll and
+//! activates those that are not live, and each activated actor arms its own timer (an overdue one
+//! fires at once). After a restart this is what re-arms timers, without loading every
+//! conversation: only the due ones.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use tracing::{debug, warn};
+
+use crate::domain::{Span, Timestamp};
+
+use super::node::Shared;
+
+/// How many due conversations one poll activates at most.
+const BATCH: usize = 1000;
+
+/// The deadline scheduler.
+pub struct DeadlineScheduler {
+    shared: Arc<Shared>,
+    poll: Duration,
+    polling: bool,
+}
+
+impl DeadlineScheduler {
+    /// A scheduler polling every `poll`.
+    pub fn new(shared: Arc<Shared>, poll: Duration) -> Self {
+        Self { shared, poll, polling: false }
+    }
+
+    fn poll(&mut self, ctx: &mut Context<Self>) {
+        if self.polling {
+            return;
+        }
+        self.polling = true;
+        let horizon = Span::from_std(self.poll);
+        let due = self.shared.store.due(Timestamp::now().after(horizon), BATCH);
+        ctx.spawn(due.into_actor(self).map(|found, act, _ctx| {
+            act.polling = false;
+            match found {
+                Ok(due) => {
+                    let mut woken = 0;
+                    for (conversation, _) in due {
+                        if !act.shared.registry.is_active(&conversation) {
+                            act.shared.registry.activate(&act.shared, &conversation);
+                            woken += 1;
+                        }
+                    }
+                    if woken > 0 {
+                        debug!(woken, "activated conversations with deadlines due");
+                    }
+                }
+                Err(e) => warn!(error = %e, "deadline poll failed"),
+            }
+        }));
+    }
+}
+
+impl Actor for DeadlineScheduler {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.poll(ctx);
+        ctx.run_interval(self.poll, |act, ctx| act.poll(ctx));
+    }
+}

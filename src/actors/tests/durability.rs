@@ -1,0 +1,122 @@
+//! Durability and activation: idempotent sends, one actor per conversation under racing first
+//! messages, passivation and re-activation, and crash recovery (acknowledged messages, chat
+//! states and a deadline that passed while the node was down).
+
+use futures_util::future::join_all;
+
+use super::*;
+use crate::domain::{Phase, Status};
+use crate::store::MessageQuery;
+
+fn keyed(text: &str, key: &str) -> Command {
+    Command::ClientMessage { text: text.into(), client_msg_id: Some(key.into()), name: None, page_url: None }
+}
+
+async fn texts(store: &dyn Store, client: &str) -> Vec<String> {
+    let q = MessageQuery { conversation: Rig::conv(client), chat: None, before_seq: None, limit: 500, include_private: true };
+    store.messages(q).await.unwrap().into_iter().map(|m| m.text).collect()
+}
+
+#[actix::test]
+async fn a_repeated_client_msg_id_returns_the_first_ack_and_stores_nothing() {
+    let rig = Rig::start(settings()).await;
+    let conv = Rig::conv("c1");
+    let first = rig.run(&conv, keyed("once", "k1")).await.unwrap();
+    let again = rig.run(&conv, keyed("once", "k1")).await.unwrap();
+    assert_eq!(first, again);
+    assert_eq!(texts(&*rig.store, "c1").await, vec!["once"]);
+}
+
+#[actix::test]
+async fn racing_first_messages_start_exactly_one_actor_and_get_distinct_seqs() {
+    let rig = Rig::start(settings()).await;
+    let conv = Rig::conv("crowd");
+    let sends = (0..50).map(|i| rig.run(&conv, keyed(&format!("m{i}"), &format!("k{i}"))));
+    let acks: Vec<_> = join_all(sends).await.into_iter().map(|a| stored(a.unwrap())).collect();
+    let mut seqs: Vec<_> = acks.iter().map(|(_, seq)| *seq).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=50).collect::<Vec<_>>());
+    assert!(acks.iter().all(|(chat, _)| *chat == acks[0].0), "one chat");
+    assert_eq!(rig.node.shared.registry.len(), 1);
+}
+
+#[actix::test]
+async fn an_idle_conversation_is_passivated_and_comes_back_from_the_store() {
+    let mut options = options();
+    options.passivate_after = Duration::from_millis(100);
+    let rig = Rig::start_in(settings(), options, Arc::new(tempfile::tempdir().unwrap())).await;
+    let conv = Rig::conv("c1");
+    let (chat, _) = rig.client_says("c1", "hello").await;
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while rig.node.shared.registry.is_active(&conv) {
+        assert!(std::time::Instant::now() < deadline, "never passivated");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (again, seq) = rig.client_says("c1", "still there?").await;
+    assert_eq!((again, seq), (chat, 2), "same chat, seq continues");
+    let retried = rig.run(&conv, keyed("x", "k")).await.unwrap();
+    assert_eq!(rig.run(&conv, keyed("x", "k")).await.unwrap(), retried, "keys survive passivation");
+}
+
+/// Runs `f` against a node in its own actix system on its own thread, then drops that system
+/// without a clean shutdown (no flush, no stop): what a crash leaves behind.
+fn in_a_node_that_crashes<T: Send + 'static>(
+    settings: Settings,
+    dir: Arc<tempfile::TempDir>,
+    f: impl FnOnce(Rig) -> std::pin::Pin<Box<dyn std::future::Future<Output = T>>> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        let system = actix::System::new();
+        system.block_on(async move {
+            let rig = Rig::start_in(settings, options(), dir).await;
+            let result = f(rig).await;
+            // Every arbiter stops where it is: no flush, no shutdown of the node.
+            actix::System::current().stop();
+            result
+        })
+    })
+    .join()
+    .expect("the node thread ran")
+}
+
+#[actix::test]
+async fn after_a_crash_every_acknowledged_message_and_chat_state_is_back_and_overdue_deadlines_fire() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let inactive = settings_with(|s| s.timeouts.inactivity = secs(0.5));
+    let (chat, other) = in_a_node_that_crashes(inactive.clone(), dir.clone(), |rig| {
+        Box::pin(async move {
+            let conv = Rig::conv("c1");
+            let (chat, _) = rig.client_says("c1", "m0").await;
+            rig.run(&conv, Command::Take { by: op("alice"), chat }).await.unwrap();
+            for i in 1..30 {
+                rig.run(&conv, keyed(&format!("m{i}"), &format!("k{i}"))).await.unwrap();
+            }
+            let (other, _) = rig.client_says("c2", "waiting in the queue").await;
+            (chat, other)
+        })
+    });
+    tokio::time::sleep(Duration::from_millis(700)).await; // the inactivity deadline passes while down
+
+    let rig = Rig::start_in(inactive, options(), dir).await;
+    let expected: Vec<String> = (0..30).map(|i| format!("m{i}")).collect();
+    assert_eq!(texts(&*rig.store, "c1").await, expected);
+    let queued = rig.chat(other).await;
+    assert_eq!((queued.phase, queued.responsible.clone()), (Phase::Active, None), "a queued client is never dropped");
+    // The overdue inactivity deadline fires on start, without any message to the conversation.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let view = rig.chat(chat).await;
+        if view.phase == Phase::Finished {
+            assert_eq!(view.status, Status::Open, "the client wrote last");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the overdue deadline never fired");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The queued chat is back in its line's queue.
+    let lines = rig.node.supervisor.send(crate::actors::messages::GetLines).await.unwrap();
+    assert_eq!(lines[0].1.waiting, 1);
+    // Idempotency keys written before the crash still hold.
+    let again = rig.run(&Rig::conv("c1"), keyed("m5", "k5")).await.unwrap();
+    assert_eq!(stored(again).1, 6);
+}

@@ -1,0 +1,242 @@
+//! Actor tests against a real node: the SQLite store in a temporary directory, in-memory
+//! presence, worker arbiters, and probe actors standing in for sockets. Timeouts are configured
+//! in fractions of a second; waits are bounded and end as soon as the awaited notice arrives.
+
+// Test helpers panic on a broken environment; that is a test failure, as it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod durability;
+mod routing;
+mod timers;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use super::hub::{SubscriptionId, ToClient, ToOperator};
+use super::messages::{Ack, CommandError, OperatorConnected, OperatorDisconnected, TakeChat};
+use super::node::{Node, NodeOptions};
+use crate::domain::{
+    ChatId, ChatView, ClientNotice, Command, ConversationId, OperatorId, OperatorNotice, Reply, Settings, Span,
+};
+use crate::presence::MemoryPresence;
+use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
+
+pub(crate) use crate::domain::tests::{line, op, settings};
+
+/// How long any awaited notice may take before the test fails.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A running node on a fresh data directory.
+pub(crate) struct Rig {
+    pub node: Node,
+    pub store: Arc<SqliteStore>,
+    pub dir: Arc<tempfile::TempDir>,
+}
+
+/// Standard test settings with `f` applied.
+pub(crate) fn settings_with(f: impl FnOnce(&mut Settings)) -> Settings {
+    let mut s = settings();
+    f(&mut s);
+    s
+}
+
+pub(crate) fn secs(s: f64) -> Span {
+    Span((s * 1000.0) as i64)
+}
+
+pub(crate) fn options() -> NodeOptions {
+    NodeOptions {
+        passivate_after: Duration::from_secs(60),
+        deadline_poll: Duration::from_millis(50),
+        workers: 2,
+        node_id: "test".into(),
+    }
+}
+
+impl Rig {
+    pub async fn start(settings: Settings) -> Rig {
+        Self::start_in(settings, options(), Arc::new(tempfile::tempdir().unwrap())).await
+    }
+
+    pub async fn start_in(settings: Settings, options: NodeOptions, dir: Arc<tempfile::TempDir>) -> Rig {
+        let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let node = Node::start(Arc::new(settings), store.clone(), Arc::new(MemoryPresence::default()), options)
+            .await
+            .unwrap();
+        Rig { node, store, dir }
+    }
+
+    /// A client's conversation on `web`.
+    pub fn conv(client: &str) -> ConversationId {
+        ConversationId::new("web", client)
+    }
+
+    pub async fn run(&self, conversation: &ConversationId, command: Command) -> Result<Ack, CommandError> {
+        self.node.execute(conversation, command, None).await
+    }
+
+    /// The client writes; returns (chat, seq).
+    pub async fn client_says(&self, client: &str, text: &str) -> (ChatId, u64) {
+        let cmd = Command::ClientMessage { text: text.into(), client_msg_id: None, name: None, page_url: None };
+        stored(self.run(&Self::conv(client), cmd).await.unwrap())
+    }
+
+    /// `operator` writes into the client's conversation; returns (chat, seq).
+    pub async fn operator_says(&self, operator: &str, client: &str, text: &str) -> (ChatId, u64) {
+        let cmd = Command::OperatorMessage { by: op(operator), chat: None, text: text.into(), client_msg_id: None };
+        stored(self.run(&Self::conv(client), cmd).await.unwrap())
+    }
+
+    pub async fn take(&self, operator: &str, client: &str, chat: ChatId, accept: bool) -> Result<Ack, CommandError> {
+        let msg = TakeChat { operator: op(operator), chat, conversation: Self::conv(client), accept };
+        self.node.supervisor.send(msg).await.unwrap()
+    }
+
+    pub async fn chat(&self, id: ChatId) -> ChatView {
+        self.store.chat(id).await.unwrap().expect("chat row exists")
+    }
+
+    /// Connects a socket of `operator`.
+    pub async fn operator(&self, operator: &str) -> Socket<OperatorNotice> {
+        let (tx, rx) = unbounded_channel();
+        let sink = OperatorSink(tx).start();
+        let sub = self.node.shared.hub.subscribe_operator(op(operator), sink.recipient());
+        self.node.supervisor.send(OperatorConnected { operator: op(operator) }).await.unwrap();
+        Socket { sub, rx, kept: Vec::new() }
+    }
+
+    /// Closes a socket of `operator`.
+    pub async fn disconnect(&self, operator: &str, socket: Socket<OperatorNotice>) {
+        self.node.shared.hub.unsubscribe_operator(&op(operator), socket.sub);
+        self.node.supervisor.send(OperatorDisconnected { operator: op(operator) }).await.unwrap();
+    }
+
+    /// Connects a socket of a `web` client.
+    pub fn client(&self, client: &str) -> Socket<ClientNotice> {
+        let (tx, rx) = unbounded_channel();
+        let sink = ClientSink(tx).start();
+        let sub = self.node.shared.hub.subscribe_client(Self::conv(client), sink.recipient());
+        Socket { sub, rx, kept: Vec::new() }
+    }
+}
+
+pub(crate) fn stored(ack: Ack) -> (ChatId, u64) {
+    match ack.reply {
+        Reply::Stored { chat: Some(chat), seq } => (chat, seq),
+        other => panic!("expected a stored message, got {other:?}"),
+    }
+}
+
+/// A probe socket: every notice it got, in order.
+pub(crate) struct Socket<T> {
+    #[allow(dead_code)]
+    pub sub: SubscriptionId,
+    rx: UnboundedReceiver<T>,
+    kept: Vec<T>,
+}
+
+impl<T: std::fmt::Debug> Socket<T> {
+    /// The first notice (oldest first, including earlier unmatched ones) matching `pred`.
+    pub async fn wait(&mut self, pred: impl Fn(&T) -> bool) -> T {
+        if let Some(i) = self.kept.iter().position(&pred) {
+            return self.kept.remove(i);
+        }
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(n)) if pred(&n) => return n,
+                Ok(Some(n)) => self.kept.push(n),
+                Ok(None) => panic!("socket closed; got {:?}", self.kept),
+                Err(_) => panic!("no matching notice within {PATIENCE:?}; got {:?}", self.kept),
+            }
+        }
+    }
+
+    /// True when nothing matching `pred` arrives within `for_`.
+    pub async fn quiet(&mut self, pred: impl Fn(&T) -> bool, for_: Duration) -> bool {
+        if self.kept.iter().any(&pred) {
+            return false;
+        }
+        let deadline = tokio::time::Instant::now() + for_;
+        loop {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(n)) if pred(&n) => return false,
+                Ok(Some(n)) => self.kept.push(n),
+                Ok(None) | Err(_) => return true,
+            }
+        }
+    }
+
+    /// Drops everything received so far.
+    pub fn clear(&mut self) {
+        while self.rx.try_recv().is_ok() {}
+        self.kept.clear();
+    }
+}
+
+struct OperatorSink(UnboundedSender<OperatorNotice>);
+
+impl Actor for OperatorSink {
+    type Context = Context<Self>;
+}
+
+impl Handler<ToOperator> for OperatorSink {
+    type Result = ();
+    fn handle(&mut self, msg: ToOperator, _: &mut Self::Context) {
+        let _ = self.0.send(msg.0);
+    }
+}
+
+struct ClientSink(UnboundedSender<ClientNotice>);
+
+impl Actor for ClientSink {
+    type Context = Context<Self>;
+}
+
+impl Handler<ToClient> for ClientSink {
+    type Result = ();
+    fn handle(&mut self, msg: ToClient, _: &mut Self::Context) {
+        let _ = self.0.send(msg.0);
+    }
+}
+
+// ---- notice predicates ----
+
+pub(crate) fn is_offer(chat: ChatId) -> impl Fn(&OperatorNotice) -> bool {
+    move |n| matches!(n, OperatorNotice::Offer { chat: c, .. } if c.id == chat)
+}
+
+pub(crate) fn any_offer(n: &OperatorNotice) -> bool {
+    matches!(n, OperatorNotice::Offer { .. })
+}
+
+pub(crate) fn offered_chat(n: &OperatorNotice) -> ChatId {
+    match n {
+        OperatorNotice::Offer { chat, .. } => chat.id,
+        other => panic!("not an offer: {other:?}"),
+    }
+}
+
+pub(crate) fn is_withdrawn(chat: ChatId) -> impl Fn(&OperatorNotice) -> bool {
+    move |n| matches!(n, OperatorNotice::OfferWithdrawn(c) if *c == chat)
+}
+
+pub(crate) fn is_assigned(chat: ChatId) -> impl Fn(&OperatorNotice) -> bool {
+    move |n| matches!(n, OperatorNotice::ChatAssigned(c) if c.id == chat)
+}
+
+pub(crate) fn is_new(chat: ChatId) -> impl Fn(&OperatorNotice) -> bool {
+    move |n| matches!(n, OperatorNotice::ChatNew(c) if c.id == chat)
+}
+
+pub(crate) fn is_removed(chat: ChatId) -> impl Fn(&OperatorNotice) -> bool {
+    move |n| matches!(n, OperatorNotice::ChatRemoved { chat: c, .. } if *c == chat)
+}
+
+pub(crate) fn is_message(text: &'static str) -> impl Fn(&OperatorNotice) -> bool {
+    move |n| matches!(n, OperatorNotice::Message(m) if m.text == text)
+}

@@ -1,0 +1,79 @@
+//! Timers through the actors, with sub-second timeouts: inactivity, voting, and held automated
+//! messages flushed when a chat finishes.
+
+use super::*;
+use crate::domain::{AutomatedKind, Phase, Status};
+
+fn finish(chat: ChatId, status: Status) -> Command {
+    Command::Finish { by: op("alice"), chat, status, operator_rating: None, request_vote: None }
+}
+
+/// Client c1 wrote, alice took the chat and replied.
+async fn answered(rig: &Rig) -> ChatId {
+    let (chat, _) = rig.client_says("c1", "hi").await;
+    rig.run(&Rig::conv("c1"), Command::Take { by: op("alice"), chat }).await.unwrap();
+    rig.operator_says("alice", "c1", "hello").await;
+    chat
+}
+
+#[actix::test]
+async fn an_inactive_chat_is_finished_pending_when_the_operator_wrote_last() {
+    let rig = Rig::start(settings_with(|s| s.timeouts.inactivity = secs(0.3))).await;
+    let mut client = rig.client("c1");
+    let chat = answered(&rig).await;
+    client.wait(|n| matches!(n, ClientNotice::ChatFinished { chat: c } if *c == chat)).await;
+    let view = rig.chat(chat).await;
+    assert_eq!((view.phase, view.status), (Phase::Finished, Status::Pending));
+}
+
+#[actix::test]
+async fn an_inactive_chat_is_finished_open_when_the_client_wrote_last() {
+    let rig = Rig::start(settings_with(|s| s.timeouts.inactivity = secs(0.3))).await;
+    let mut client = rig.client("c1");
+    let chat = answered(&rig).await;
+    rig.client_says("c1", "one more thing").await;
+    client.wait(|n| matches!(n, ClientNotice::ChatFinished { .. })).await;
+    let view = rig.chat(chat).await;
+    assert_eq!((view.phase, view.status), (Phase::Finished, Status::Open));
+}
+
+#[actix::test]
+async fn without_a_vote_the_voting_timer_finishes_the_chat() {
+    let rig = Rig::start(settings_with(|s| s.timeouts.voting = secs(0.3))).await;
+    let mut client = rig.client("c1");
+    let chat = answered(&rig).await;
+    rig.run(&Rig::conv("c1"), finish(chat, Status::Closed)).await.unwrap();
+    client.wait(|n| matches!(n, ClientNotice::VoteRequest { .. })).await;
+    assert_eq!(rig.chat(chat).await.phase, Phase::Closing);
+    client.wait(|n| matches!(n, ClientNotice::ChatFinished { .. })).await;
+    let view = rig.chat(chat).await;
+    assert_eq!((view.phase, view.status, view.client_rating), (Phase::Finished, Status::Closed, None));
+}
+
+#[actix::test]
+async fn a_vote_is_thanked_and_recorded() {
+    let rig = Rig::start(settings()).await;
+    let mut client = rig.client("c1");
+    let chat = answered(&rig).await;
+    rig.run(&Rig::conv("c1"), finish(chat, Status::Closed)).await.unwrap();
+    rig.run(&Rig::conv("c1"), Command::Vote { chat, score: 2 }).await.unwrap();
+    client.wait(|n| matches!(n, ClientNotice::VoteThanks { .. })).await;
+    assert_eq!(rig.chat(chat).await.client_rating, Some(2));
+}
+
+#[actix::test]
+async fn a_held_campaign_message_is_delivered_when_the_chat_finishes_and_a_bot_message_is_dropped() {
+    let rig = Rig::start(settings()).await;
+    let mut client = rig.client("c1");
+    let chat = answered(&rig).await;
+    let conv = Rig::conv("c1");
+    let held = rig.run(&conv, Command::Automated { kind: AutomatedKind::Campaign, text: "sale!".into() }).await.unwrap();
+    assert_eq!(held.reply, Reply::Automated(crate::domain::AutomatedOutcome::Queued));
+    let dropped = rig.run(&conv, Command::Automated { kind: AutomatedKind::Bot, text: "tip".into() }).await.unwrap();
+    assert_eq!(dropped.reply, Reply::Automated(crate::domain::AutomatedOutcome::Dropped));
+    let is_text = |t: &'static str| move |n: &ClientNotice| matches!(n, ClientNotice::Message(m) if m.text == t);
+    assert!(client.quiet(is_text("sale!"), Duration::from_millis(100)).await);
+    rig.run(&conv, finish(chat, Status::Open)).await.unwrap();
+    client.wait(is_text("sale!")).await;
+    assert!(client.quiet(is_text("tip"), Duration::from_millis(100)).await);
+}

@@ -1,0 +1,53 @@
+//! The single-node presence backend: a concurrent map. Never fails.
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+
+use super::{PresenceFuture, PresenceStore};
+use crate::domain::routing::Presence;
+use crate::domain::OperatorId;
+
+/// Presence kept in memory.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryPresence {
+    map: Arc<DashMap<OperatorId, Presence>>,
+}
+
+impl PresenceStore for MemoryPresence {
+    fn set(&self, operator: OperatorId, status: Presence, _node: String) -> PresenceFuture<()> {
+        if status == Presence::Offline {
+            self.map.remove(&operator);
+        } else {
+            self.map.insert(operator, status);
+        }
+        Box::pin(async { Ok(()) })
+    }
+
+    fn get(&self, operator: OperatorId) -> PresenceFuture<Presence> {
+        let status = self.map.get(&operator).map_or(Presence::Offline, |p| *p);
+        Box::pin(async move { Ok(status) })
+    }
+
+    fn present(&self) -> PresenceFuture<Vec<(OperatorId, Presence)>> {
+        let all = self.map.iter().map(|e| (e.key().clone(), *e.value())).collect();
+        Box::pin(async move { Ok(all) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix::test]
+    async fn presence_is_recorded_read_back_and_cleared_by_offline() {
+        let p = MemoryPresence::default();
+        let alice = OperatorId::from("alice");
+        assert_eq!(p.get(alice.clone()).await, Ok(Presence::Offline));
+        p.set(alice.clone(), Presence::Away, "n1".into()).await.unwrap();
+        assert_eq!(p.get(alice.clone()).await, Ok(Presence::Away));
+        assert_eq!(p.present().await.unwrap(), vec![(alice.clone(), Presence::Away)]);
+        p.set(alice.clone(), Presence::Offline, "n1".into()).await.unwrap();
+        assert_eq!(p.present().await.unwrap(), vec![]);
+    }
+}

@@ -1,0 +1,34 @@
+//! Operator presence as the cluster sees it, behind a trait: the supervisor records every change
+//! here. The in-memory backend serves a single node; a Redis backend (cluster issue) implements
+//! the same trait, which is why every call is asynchronous and may fail.
+
+mod memory;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::domain::routing::Presence;
+use crate::domain::OperatorId;
+
+pub use memory::MemoryPresence;
+
+/// A presence operation in flight.
+pub type PresenceFuture<T> = Pin<Box<dyn Future<Output = Result<T, PresenceError>> + Send + 'static>>;
+
+/// Why a presence operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PresenceError {
+    /// The backend cannot be reached.
+    #[error("presence backend unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Where operator presence is recorded.
+pub trait PresenceStore: Send + Sync + 'static {
+    /// Records `operator`'s presence, as set by `node`.
+    fn set(&self, operator: OperatorId, status: Presence, node: String) -> PresenceFuture<()>;
+    /// The recorded presence (`Offline` when never recorded).
+    fn get(&self, operator: OperatorId) -> PresenceFuture<Presence>;
+    /// Every recorded presence that is not offline.
+    fn present(&self) -> PresenceFuture<Vec<(OperatorId, Presence)>>;
+}
