@@ -4,9 +4,15 @@
 //! - [`domain`]: the pure state machine of conversations and chats, rules and metrics.
 //! - [`config`]: the TOML configuration, validated into domain settings.
 //! - [`store`]: durable storage: the journal, message index, chat rows, deadlines.
+//! - [`presence`]: operator presence records (in-memory; Redis later).
+//! - [`actors`]: conversation actors, the supervisor, the registry, the deadline scheduler.
+//! - [`auth`]: operator JWTs and client identity signatures.
 //! - [`cli`]: the command line.
 
+pub mod actors;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod presence;
 pub mod store;
