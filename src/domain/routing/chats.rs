@@ -3,6 +3,7 @@
 //! told each time. Forgets a chat as soon as it is neither open nor waiting, so memory follows
 //! the live chats, not the history.
 
+use crate::domain::directory::Strategy;
 use crate::domain::ids::{ChatId, LineId, OperatorId, Timestamp};
 
 use super::state::{ChatEntry, Dispatcher, Waiting};
@@ -136,8 +137,7 @@ impl Dispatcher {
         self.enqueue(&line, since, chat);
         let keeps_offer = self.waiting(chat).is_some_and(|w| {
             w.offer.as_ref().is_some_and(|(op, _)| {
-                self.strategy(&w.line) != crate::domain::directory::Strategy::Broadcast
-                    && self.in_audience_lines(op, w)
+                self.strategy(&w.line) != Strategy::Broadcast && self.in_audience_lines(op, w)
             })
         });
         if !keeps_offer {

@@ -62,7 +62,7 @@ impl Dispatcher {
 
     /// Opens an offer of `chat` to `op` (the caller checked eligibility).
     pub(super) fn open_offer(&mut self, op: &OperatorId, chat: ChatId, now: Timestamp) {
-        let expires_at = now.after(self.settings.timeouts.offer);
+        let expires_at = now.after(self.offer_timeout());
         let Some(w) = self.waiting_mut(chat) else { return };
         w.offer = Some((op.clone(), expires_at));
         w.round_at = None;
@@ -117,7 +117,7 @@ impl Dispatcher {
     /// routable (nobody untried could take it) and was tried by someone gets a new round one
     /// `offer` timeout from now.
     pub(super) fn schedule_rounds(&mut self, now: Timestamp) {
-        let round_at = now.after(self.settings.timeouts.offer);
+        let round_at = now.after(self.offer_timeout());
         for chat in std::mem::take(&mut self.unoffered) {
             if !self.routable(chat) {
                 continue;

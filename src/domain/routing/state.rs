@@ -248,6 +248,12 @@ impl Dispatcher {
         self.ops.entry(op.clone()).or_default()
     }
 
+    /// `timeouts.offer`, at least a millisecond: a zero timeout would let `tick` re-offer at
+    /// the same instant forever (configuration rejects it; the dispatcher does not rely on it).
+    pub(super) fn offer_timeout(&self) -> Span {
+        self.settings.timeouts.offer.max(Span::millis(1))
+    }
+
     /// The line's configuration, if it exists.
     pub(super) fn line(&self, line: &LineId) -> Option<&Line> {
         self.settings.lines.get(line)
@@ -290,9 +296,15 @@ impl Dispatcher {
         self.ops.values().any(|s| s.reserved.contains_key(&chat))
     }
 
-    /// The chat waits for an offer: queued in an offer-strategy line, no offer, no reservation.
+    /// The chat waits for an offer: queued in an offer-strategy line, no offer, no reservation,
+    /// nobody responsible (a routing claiming both is not offered around its responsible).
     pub(super) fn routable(&self, chat: ChatId) -> bool {
-        self.waiting(chat).is_some_and(|w| w.offer.is_none() && self.strategy(&w.line) != Strategy::Broadcast)
+        let Some(entry) = self.chats.get(&chat) else { return false };
+        entry.holder().is_none()
+            && entry
+                .waiting
+                .as_ref()
+                .is_some_and(|w| w.offer.is_none() && self.strategy(&w.line) != Strategy::Broadcast)
             && !self.reserved_by_anyone(chat)
     }
 

@@ -68,6 +68,56 @@ fn resolved_true_never_leaks_a_reservation_when_no_assignment_will_follow() {
 }
 
 #[test]
+fn a_take_of_a_chat_one_already_holds_keeps_its_unit_if_the_chat_moves_away_before_the_verdict() {
+    let mut b =
+        Bench::new(settings(&[("l1", Strategy::RoundRobin)], &[("ann", &["l1"], 1), ("bob", &["l1"], 1)]));
+    b.connect("ann");
+    b.client(1, "l1");
+    b.assigned(1, "ann", AssignVia::Wrote);
+    b.take("ann", 1).unwrap();
+    assert_eq!(b.held("ann"), 1, "the same chat is not counted twice");
+    b.routing(waiting(1, "l1", None));
+    assert_eq!(b.held("ann"), 1, "the take may still land: its unit stays");
+    assert!(b.offered().is_empty(), "and nobody is offered the chat meanwhile");
+    b.client(2, "l1");
+    assert!(b.offered().is_empty(), "ann has no room for another chat");
+    b.resolved("ann", 1, true);
+    b.assigned(1, "ann", AssignVia::Take);
+    assert_eq!(b.held("ann"), 1);
+}
+
+#[test]
+fn the_assignment_of_a_take_arriving_before_its_verdict_keeps_one_unit_until_the_verdict() {
+    let mut b = broadcast_with_chat();
+    b.take("bob", 1).unwrap();
+    b.assigned(1, "bob", AssignVia::Take);
+    b.routing(waiting(1, "l1", None));
+    assert_eq!(b.held("bob"), 1, "moved away, but the verdict has not come: still reserved");
+    b.resolved("bob", 1, true);
+    assert_eq!(b.held("bob"), 1, "a yes keeps it until the routing arrives");
+    b.assigned(1, "bob", AssignVia::Take);
+    assert_eq!(b.held("bob"), 1);
+    b.finished(1);
+    assert_eq!(b.held("bob"), 0);
+}
+
+#[test]
+fn two_tabs_taking_the_same_chat_share_one_reservation_until_both_verdicts() {
+    let mut b = broadcast_with_chat();
+    b.take("ann", 1).unwrap();
+    b.take("ann", 1).unwrap();
+    assert_eq!(b.held("ann"), 1);
+    b.resolved("ann", 1, false);
+    assert_eq!(b.held("ann"), 1, "the other take is still waiting");
+    b.resolved("ann", 1, true);
+    assert_eq!(b.held("ann"), 1);
+    b.assigned(1, "ann", AssignVia::Take);
+    assert_eq!(b.held("ann"), 1);
+    b.finished(1);
+    assert_eq!(b.held("ann"), 0);
+}
+
+#[test]
 fn a_refused_take_releases_the_reservation() {
     let mut b = broadcast_with_chat();
     b.take("ann", 1).unwrap();

@@ -3,6 +3,7 @@
 //! recount from scratch, quiescence) and the capacity invariant.
 
 mod capacity;
+mod model;
 mod offers;
 mod overflow;
 mod presence;
