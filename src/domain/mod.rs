@@ -16,6 +16,7 @@ pub mod fanout;
 pub mod ids;
 pub mod metrics;
 pub mod notice;
+pub mod routing;
 pub mod rules;
 pub mod settings;
 pub mod status;
@@ -34,6 +35,7 @@ pub use ids::{ChannelId, ChatId, ClientId, ConversationId, LineId, OperatorId, S
 pub use fanout::{fanout, Delivery};
 pub use metrics::{Durations, Metrics};
 pub use notice::{ClientNotice, OperatorNotice, RemovedReason};
+pub use routing::{ChatRouting, Dispatcher, Effect, LineStats, Presence, Removal, RouteError, Withdrawal};
 pub use rules::{Action, Conditions, Facts, Rule, RuleAuthor, Trigger};
 pub use settings::{Channel, ChannelKind, Dialogs, Rating, Settings, Timeouts};
 pub use status::{AssignVia, AuthorKind, DetailedStatus, Direction, GeneralStatus, Phase, Status};

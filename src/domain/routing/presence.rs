@@ -1,0 +1,68 @@
+//! Operator presence: sockets opening and closing, explicit `presence` frames, and the grace
+//! period after the last socket closes. A presence change withdraws offers the operator can no
+//! longer answer and updates who sees queued chats; the pump (at the end of the call) then
+//! gives freed capacity and newly online operators the oldest waiting chats.
+
+use crate::domain::ids::{OperatorId, Timestamp};
+
+use super::state::Dispatcher;
+use super::types::{Effect, Presence, Withdrawal};
+
+impl Dispatcher {
+    /// A socket of `op` opened: cancels a running grace, and an offline operator comes online
+    /// (an away one stays away).
+    pub fn connected(&mut self, op: &OperatorId, now: Timestamp) -> Vec<Effect> {
+        let state = self.op_mut(op);
+        state.sockets = state.sockets.saturating_add(1);
+        state.grace_until = None;
+        if state.presence == Presence::Offline {
+            self.change_presence(op, Presence::Online, now);
+        }
+        self.settle(now)
+    }
+
+    /// A socket of `op` closed. When it was the last one, the operator stays as they are for
+    /// `timeouts.presence_grace`, then [`Dispatcher::tick`] takes them offline.
+    pub fn disconnected(&mut self, op: &OperatorId, now: Timestamp) -> Vec<Effect> {
+        let grace_until = now.after(self.settings.timeouts.presence_grace);
+        let state = self.op_mut(op);
+        if state.sockets > 0 {
+            state.sockets -= 1;
+            if state.sockets == 0 && state.presence != Presence::Offline {
+                state.grace_until = Some(grace_until);
+            }
+        }
+        self.settle(now)
+    }
+
+    /// `op` says they are online, away or offline.
+    pub fn set_presence(&mut self, op: &OperatorId, presence: Presence, now: Timestamp) -> Vec<Effect> {
+        self.change_presence(op, presence, now);
+        self.settle(now)
+    }
+
+    /// Applies a presence change: reports it, withdraws the offers of an operator who stops
+    /// being online (`Unavailable`, not counted as tried), refreshes New-tab audiences when
+    /// they start or stop being present. Their chats, reservations and idle clock stay.
+    pub(super) fn change_presence(&mut self, op: &OperatorId, presence: Presence, now: Timestamp) {
+        let state = self.op_mut(op);
+        let old = state.presence;
+        if presence == Presence::Offline {
+            state.grace_until = None;
+        }
+        if old == presence {
+            return;
+        }
+        state.presence = presence;
+        if presence == Presence::Online {
+            state.online_since = Some(now);
+        }
+        self.out.push(Effect::Presence { operator: op.clone(), status: presence });
+        if old == Presence::Online {
+            self.withdraw_offers_to(op, Withdrawal::Unavailable);
+        }
+        if old.is_present() != presence.is_present() {
+            self.refresh_watchers_of(op);
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! The dispatcher's state and its read-only side: who is present, who holds what, which chats
+//! wait where. Every mutation lives in the sibling files; this one owns the shapes, the queries
+//! the API and the sockets ask, and the small derived facts (held, eligible, audience) the
+//! mutations share. Invariant: `held` is never stored, always counted from the three sets.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::domain::directory::{Line, Strategy};
+use crate::domain::ids::{ChatId, LineId, OperatorId, Span, Timestamp};
+use crate::domain::settings::Settings;
+
+use super::types::{ChatRouting, Effect, LineStats, Presence};
+
+/// The live routing state of one operator.
+#[derive(Debug, Clone, Default)]
+pub(super) struct OpState {
+    /// Open WebSocket connections.
+    pub sockets: u32,
+    /// Current presence.
+    pub presence: Presence,
+    /// The last socket closed: offline at this time unless one reconnects.
+    pub grace_until: Option<Timestamp>,
+    /// When they last became online.
+    pub online_since: Option<Timestamp>,
+    /// When they were last made responsible for a chat.
+    pub last_assigned: Option<Timestamp>,
+    /// Open chats they are responsible for.
+    pub holds: BTreeSet<ChatId>,
+    /// Open offers to them, with their expiry.
+    pub offers: BTreeMap<ChatId, Timestamp>,
+    /// Take/accept reservations by chat.
+    pub reserved: BTreeMap<ChatId, Reservation>,
+    /// `can_receive` as last reported by an `Availability` effect.
+    pub reported_available: bool,
+}
+
+impl OpState {
+    /// Units of capacity in use: the chats they are responsible for, are offered, or have a
+    /// pending take/accept of, each chat counted once (a take of a chat one already holds
+    /// reserves it without counting it twice).
+    pub fn held(&self) -> u32 {
+        let shadowed = self.reserved.keys().filter(|c| self.holds.contains(c)).count();
+        let n = self.holds.len() + self.offers.len() + self.reserved.len() - shadowed;
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// Idle since the later of coming online and the last assignment (`None`: never online).
+    pub fn idle_since(&self) -> Option<Timestamp> {
+        match (self.online_since, self.last_assigned) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// A unit of capacity held for an operator's take or accept of a chat. It lives while a
+/// verdict of the conversation is pending, and after a "yes" until the routing that makes the
+/// operator responsible arrives; while the operator holds the chat it is not counted twice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Reservation {
+    /// Takes/accepts of this chat by this operator still waiting for their verdict (two tabs
+    /// may take the same chat; one reservation serves both).
+    pub pending: u32,
+    /// A verdict said yes and the routing it implies has not arrived yet.
+    pub confirmed: bool,
+}
+
+/// A chat waiting in a queue.
+#[derive(Debug, Clone)]
+pub(super) struct Waiting {
+    /// The line whose queue holds it.
+    pub line: LineId,
+    /// Its FIFO key.
+    pub since: Timestamp,
+    /// Waited past its line's `overflow_after`: the overflow line sees and may get it too.
+    pub overflowed: bool,
+    /// Who sees it in their New tab, as last reported, in operator order.
+    pub watchers: Vec<OperatorId>,
+    /// The open offer, if any: to whom, until when.
+    pub offer: Option<(OperatorId, Timestamp)>,
+    /// Operators offered it in the current round.
+    pub tried: BTreeSet<OperatorId>,
+    /// Everyone eligible was tried: a new round starts at this time.
+    pub round_at: Option<Timestamp>,
+    /// The position last reported to the client (0: not yet reported).
+    pub position: u32,
+}
+
+/// What the dispatcher remembers of a chat: its last routing and, while queued, its wait.
+#[derive(Debug, Clone)]
+pub(super) struct ChatEntry {
+    /// The last routing facts reported.
+    pub routing: ChatRouting,
+    /// Present while the chat waits in a queue.
+    pub waiting: Option<Waiting>,
+}
+
+impl ChatEntry {
+    /// The operator whose capacity this chat occupies.
+    pub fn holder(&self) -> Option<&OperatorId> {
+        if self.routing.open {
+            self.routing.responsible.as_ref()
+        } else {
+            None
+        }
+    }
+}
+
+/// The brain of the supervisor actor: line queues, offers, capacity and presence, as a pure
+/// state machine. Every input returns the [`Effect`]s to carry out; time is a parameter.
+#[derive(Debug, Clone)]
+pub struct Dispatcher {
+    pub(super) settings: Arc<Settings>,
+    pub(super) ops: BTreeMap<OperatorId, OpState>,
+    pub(super) chats: BTreeMap<ChatId, ChatEntry>,
+    /// Per line: its waiting chats by FIFO key.
+    pub(super) queues: BTreeMap<LineId, BTreeSet<(Timestamp, ChatId)>>,
+    /// Every waiting chat of every line by FIFO key: "oldest first" across lines.
+    pub(super) fifo: BTreeSet<(Timestamp, ChatId)>,
+    /// Per line: the operator last offered one of its chats (round robin).
+    pub(super) rr_last: BTreeMap<LineId, OperatorId>,
+    /// Effects of the call in progress.
+    pub(super) out: Vec<Effect>,
+    /// Lines whose queue changed during the call in progress (positions to report).
+    pub(super) dirty_lines: BTreeSet<LineId>,
+    /// Chats that lost an offer or a reservation during the call in progress (round to
+    /// schedule if nobody untried takes them).
+    pub(super) unoffered: BTreeSet<ChatId>,
+}
+
+impl Dispatcher {
+    /// An empty dispatcher: every operator offline, no chat known.
+    pub fn new(settings: Arc<Settings>) -> Self {
+        Self {
+            settings,
+            ops: BTreeMap::new(),
+            chats: BTreeMap::new(),
+            queues: BTreeMap::new(),
+            fifo: BTreeSet::new(),
+            rr_last: BTreeMap::new(),
+            out: Vec::new(),
+            dirty_lines: BTreeSet::new(),
+            unoffered: BTreeSet::new(),
+        }
+    }
+
+    /// The settings it routes by.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    // ---- queries ----
+
+    /// The operator's presence (offline if never seen).
+    pub fn presence(&self, op: &OperatorId) -> Presence {
+        self.ops.get(op).map_or(Presence::Offline, |s| s.presence)
+    }
+
+    /// Online (not away) with free capacity: an offer or a pinned chat may go to them.
+    pub fn can_receive(&self, op: &OperatorId) -> bool {
+        self.presence(op) == Presence::Online && self.held(op) < self.capacity(op)
+    }
+
+    /// Open chats the operator is responsible for (the API's `active_chats`).
+    pub fn load(&self, op: &OperatorId) -> u32 {
+        self.ops.get(op).map_or(0, |s| u32::try_from(s.holds.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Units of capacity in use: responsible open chats, open offers and pending reservations.
+    pub fn held(&self, op: &OperatorId) -> u32 {
+        self.ops.get(op).map_or(0, OpState::held)
+    }
+
+    /// The configured capacity (0 for an unknown operator).
+    pub fn capacity(&self, op: &OperatorId) -> u32 {
+        self.settings.operator(op).map_or(0, |o| o.capacity)
+    }
+
+    /// Queued chats in the operator's New tab, oldest first.
+    pub fn new_tab(&self, op: &OperatorId) -> Vec<ChatId> {
+        self.fifo
+            .iter()
+            .filter(|(_, chat)| self.waiting(*chat).is_some_and(|w| w.watchers.contains(op)))
+            .map(|(_, chat)| *chat)
+            .collect()
+    }
+
+    /// Open offers to the operator: chat and expiry, by chat id.
+    pub fn offers_to(&self, op: &OperatorId) -> Vec<(ChatId, Timestamp)> {
+        self.ops.get(op).map_or_else(Vec::new, |s| s.offers.iter().map(|(c, t)| (*c, *t)).collect())
+    }
+
+    /// The open offer of a chat, if any: to whom and until when.
+    pub fn offer_of(&self, chat: ChatId) -> Option<(OperatorId, Timestamp)> {
+        self.waiting(chat).and_then(|w| w.offer.clone())
+    }
+
+    /// Who sees the queued chat in their New tab (empty if it is not queued).
+    pub fn watchers(&self, chat: ChatId) -> Vec<OperatorId> {
+        self.waiting(chat).map_or_else(Vec::new, |w| w.watchers.clone())
+    }
+
+    /// The line's waiting count, oldest wait and online members.
+    pub fn line_stats(&self, line: &LineId, now: Timestamp) -> LineStats {
+        let queue = self.queues.get(line);
+        let online = self
+            .settings
+            .operators
+            .values()
+            .filter(|o| o.in_line(line) && self.presence(&o.id) == Presence::Online)
+            .count();
+        LineStats {
+            waiting: queue.map_or(0, |q| u32::try_from(q.len()).unwrap_or(u32::MAX)),
+            oldest_wait: queue.and_then(|q| q.first()).map(|(since, _)| now.since(*since)),
+            online: u32::try_from(online).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// 1-based position of a queued chat within its line's queue (1 = next to be served).
+    pub fn queue_position(&self, chat: ChatId) -> Option<u32> {
+        let w = self.waiting(chat)?;
+        let index = self.queues.get(&w.line)?.range(..(w.since, chat)).count();
+        u32::try_from(index + 1).ok()
+    }
+
+    /// The chat waits in a queue.
+    pub fn is_queued(&self, chat: ChatId) -> bool {
+        self.waiting(chat).is_some()
+    }
+
+    /// Chats the dispatcher currently remembers (open or queued ones).
+    pub fn known_chats(&self) -> usize {
+        self.chats.len()
+    }
+
+    // ---- shared derived facts ----
+
+    pub(super) fn waiting(&self, chat: ChatId) -> Option<&Waiting> {
+        self.chats.get(&chat).and_then(|e| e.waiting.as_ref())
+    }
+
+    pub(super) fn waiting_mut(&mut self, chat: ChatId) -> Option<&mut Waiting> {
+        self.chats.get_mut(&chat).and_then(|e| e.waiting.as_mut())
+    }
+
+    pub(super) fn op_mut(&mut self, op: &OperatorId) -> &mut OpState {
+        self.ops.entry(op.clone()).or_default()
+    }
+
+    /// `timeouts.offer`, at least a millisecond: a zero timeout would let `tick` re-offer at
+    /// the same instant forever (configuration rejects it; the dispatcher does not rely on it).
+    pub(super) fn offer_timeout(&self) -> Span {
+        self.settings.timeouts.offer.max(Span::millis(1))
+    }
+
+    /// The line's configuration, if it exists.
+    pub(super) fn line(&self, line: &LineId) -> Option<&Line> {
+        self.settings.lines.get(line)
+    }
+
+    /// The line's strategy; an unknown line broadcasts (to nobody: it has no members).
+    pub(super) fn strategy(&self, line: &LineId) -> Strategy {
+        self.line(line).map_or(Strategy::Broadcast, |l| l.strategy)
+    }
+
+    /// `overflow_after` and `overflow_to` of a line, when both are set.
+    pub(super) fn overflow(&self, line: &LineId) -> Option<(Span, &LineId)> {
+        let l = self.line(line)?;
+        Some((l.overflow_after?, l.overflow_to.as_ref()?))
+    }
+
+    /// When a chat of `line` waiting since `since` overflows, if the line overflows at all.
+    pub(super) fn overflow_at(&self, line: &LineId, since: Timestamp) -> Option<Timestamp> {
+        self.overflow(line).map(|(after, _)| since.after(after))
+    }
+
+    /// The operator belongs to the lines that may see and get this waiting chat.
+    pub(super) fn in_audience_lines(&self, op: &OperatorId, w: &Waiting) -> bool {
+        let Some(o) = self.settings.operator(op) else { return false };
+        o.in_line(&w.line) || (w.overflowed && self.overflow(&w.line).is_some_and(|(_, to)| o.in_line(to)))
+    }
+
+    /// Present members of the chat's lines, in operator order: its New-tab audience.
+    pub(super) fn audience(&self, w: &Waiting) -> Vec<OperatorId> {
+        self.settings
+            .operators
+            .keys()
+            .filter(|op| self.presence(op).is_present() && self.in_audience_lines(op, w))
+            .cloned()
+            .collect()
+    }
+
+    /// Someone holds a take/accept reservation for the chat: routing pauses until it resolves.
+    pub(super) fn reserved_by_anyone(&self, chat: ChatId) -> bool {
+        self.ops.values().any(|s| s.reserved.contains_key(&chat))
+    }
+
+    /// The chat waits for an offer: queued in an offer-strategy line, no offer, no reservation,
+    /// nobody responsible (a routing claiming both is not offered around its responsible).
+    pub(super) fn routable(&self, chat: ChatId) -> bool {
+        let Some(entry) = self.chats.get(&chat) else { return false };
+        entry.holder().is_none()
+            && entry
+                .waiting
+                .as_ref()
+                .is_some_and(|w| w.offer.is_none() && self.strategy(&w.line) != Strategy::Broadcast)
+            && !self.reserved_by_anyone(chat)
+    }
+
+    /// `op` may be offered `chat` now (the chat itself is routable).
+    pub(super) fn eligible(&self, op: &OperatorId, chat: ChatId) -> bool {
+        self.waiting(chat)
+            .is_some_and(|w| self.can_receive(op) && self.in_audience_lines(op, w) && !w.tried.contains(op))
+    }
+
+    /// Index of an operator in configuration order (unknown ones last).
+    pub(super) fn order(&self, op: &OperatorId) -> usize {
+        self.settings.operators.get_index_of(op).unwrap_or(usize::MAX)
+    }
+}
