@@ -134,7 +134,7 @@ impl ConversationActor {
         let board = &self.shared.board;
         for chat in &self.state.chats {
             let routing = ChatRoutingOf::of(chat);
-            let changed = before.chat(chat.id).map(|b| ChatRoutingOf::of(b)) != Some(routing.clone());
+            let changed = before.chat(chat.id).map(ChatRoutingOf::of) != Some(routing.clone());
             if chat.is_open() {
                 board.locate(chat.id, &self.state.id);
             } else {

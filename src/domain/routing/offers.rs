@@ -55,7 +55,11 @@ impl Dispatcher {
             Strategy::LeastLoaded => {
                 candidates.iter().min_by_key(|op| (self.held(op), idle(op), self.order(op)))
             }
-            Strategy::LongestIdle => candidates.iter().min_by_key(|op| (idle(op), self.order(op))),
+            // An operator with an offer ringing is not idle: a burst spreads over the idle ones.
+            Strategy::LongestIdle => {
+                let ringing = |op: &OperatorId| self.ops.get(op).map_or(0, |s| s.offers.len());
+                candidates.iter().min_by_key(|op| (ringing(op), idle(op), self.order(op)))
+            }
         };
         picked.cloned()
     }

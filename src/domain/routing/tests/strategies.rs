@@ -242,7 +242,7 @@ fn longest_idle_picks_the_earliest_idle_since_then_operator_order() {
                 expect: &["bob"],
             },
             Row {
-                name: "an open offer is not an assignment: the longest idle gets offers up to capacity",
+                name: "an operator with an offer ringing is not idle: a burst spreads in idle order",
                 scene: &[
                     Online("ann", 0),
                     Online("bob", 1),
@@ -250,7 +250,7 @@ fn longest_idle_picks_the_earliest_idle_since_then_operator_order() {
                     Assign("ann", 90, 3),
                     Assign("ann", 91, 3),
                 ],
-                expect: &["bob", "bob", "bob", "bob", "bob", "cat"],
+                expect: &["bob", "cat", "ann", "bob", "cat", "ann"],
             },
         ],
     );
