@@ -72,6 +72,7 @@ macro_rules! conformance_tests {
             filter_by_creation_time_inclusive,
             scope_shows_lines_responsible_and_participant_chats,
             filters_combine,
+            a_rewritten_row_is_listed_by_its_new_values,
             sort_by_several_columns_both_ways_ties_by_id,
             nulls_sort_first_ascending_and_last_descending,
             the_cursor_pages_through_equal_values_without_skips_or_repeats,

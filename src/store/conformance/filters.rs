@@ -228,3 +228,42 @@ pub(crate) async fn filters_combine<B: Backend>(backend: &B) {
     };
     assert_eq!(listed(&store, q).await, vec![6, 8]);
 }
+
+pub(crate) async fn a_rewritten_row_is_listed_by_its_new_values<B: Backend>(backend: &B) {
+    let (_storage, store) = backend.fresh().await;
+    put_rows(
+        &store,
+        rows(4, |r| {
+            r.responsible = Some(op("alice"));
+            r.client.name = Some("Ann".into());
+        }),
+    )
+    .await;
+    put_rows(
+        &store,
+        rows(4, |r| {
+            if r.id.0 % 2 == 0 {
+                r.status = Status::Pending;
+                r.responsible = None;
+                r.client.name = Some("Bob".into());
+            } else {
+                r.responsible = Some(op("alice"));
+                r.client.name = Some("Ann".into());
+            }
+        }),
+    )
+    .await;
+    let q = ChatQuery { status: vec![Status::Pending], ..ChatQuery::default() };
+    assert_eq!(listed(&store, q).await, vec![2, 4]);
+    let q = ChatQuery { responsible: vec![op("alice")], ..ChatQuery::default() };
+    assert_eq!(listed(&store, q).await, vec![1, 3]);
+    let q = ChatQuery { client: Some("bob".into()), ..ChatQuery::default() };
+    assert_eq!(listed(&store, q).await, vec![2, 4]);
+    let sorted = ChatQuery {
+        sort: SortKey { column: SortColumn::Responsible, descending: false },
+        ..ChatQuery::default()
+    };
+    let page = store.chats(sorted).await.unwrap();
+    assert_eq!(ids(&page.items), vec![2, 4, 1, 3], "NULL responsibles first");
+    assert_eq!(store.chat(ChatId(2)).await.unwrap().unwrap().status, Status::Pending);
+}

@@ -92,7 +92,12 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     if sync < 2 {
         return Err(StoreError::Unavailable(format!("sqlite refused synchronous = FULL ({sync})")));
     }
-    conn.set_prepared_statement_cache_capacity(64);
+    // Savepoint sub-journals (one per commit of a batch) only serve rollbacks inside the open
+    // transaction: memory is enough, and keeps them off the disk.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // The writer touches the tails of many indexes; keep them cached (KiB, negative = size).
+    conn.pragma_update(None, "cache_size", -64 * 1024)?;
+    conn.set_prepared_statement_cache_capacity(256);
     create_or_check(&conn)?;
     Ok(conn)
 }
