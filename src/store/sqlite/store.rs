@@ -40,7 +40,8 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens the store in `dir`, creating the directory and the database when missing; an
     /// existing one is recovered as it was (every acknowledged append included), and chat
-    /// numbering continues above the highest stored chat.
+    /// numbering continues above the highest stored chat. Blocking (it opens and checks the
+    /// database): call it at startup, not from an async task.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
         if !dir.is_dir() {
             std::fs::create_dir_all(dir)

@@ -39,9 +39,19 @@ pub(super) enum Request {
     },
 }
 
+/// Clears the writer's liveness flag however the thread ends (a panic included).
+struct AliveGuard(Arc<AtomicBool>);
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
 /// Runs the writer until every sender is gone and the queue is drained; then closes the
 /// connection. `alive` is cleared on the way out (readiness reports it).
 pub(super) fn run(mut conn: Connection, requests: Receiver<Request>, alive: Arc<AtomicBool>) {
+    let _alive = AliveGuard(alive);
     while let Ok(first) = requests.recv() {
         let mut batch = Vec::with_capacity(16);
         batch.push(first);
@@ -53,7 +63,6 @@ pub(super) fn run(mut conn: Connection, requests: Receiver<Request>, alive: Arc<
         }
         write_batch(&mut conn, batch);
     }
-    alive.store(false, Ordering::SeqCst);
     if let Err((_, e)) = conn.close() {
         tracing::warn!(error = %e, "closing the store's write connection failed");
     }
