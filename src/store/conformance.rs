@@ -1,1 +1,98 @@
-//! placeholder: the backend conformance suite
+//! The behaviour every [`Store`] backend must show, written once against the trait.
+//!
+//! A backend plugs in by implementing [`Backend`] (how to get fresh storage and how to reopen
+//! it) and invoking [`conformance_tests!`] in its test module, which generates one
+//! `#[tokio::test]` per case below. Cases live in:
+//! - `journal.rs`: append/load, fencing conflicts, batches, reopening, concurrency, numbering.
+//! - `messages.rs`: idempotency lookup, split and merge moves, message paging.
+//! - `filters.rs`: every filter of the dialog list, scope, merged chats hidden.
+//! - `sort.rs`: sort orders, NULL placement, cursor pagination, bad cursors, page sizes.
+//! - `deadlines.rs`: the deadline index, open chats, readiness and flush.
+//! - `support.rs`: fixtures (a domain-driven [`Script`](support::Script), hand-built rows).
+//!
+//! Must not know any backend: everything goes through the trait.
+
+mod deadlines;
+mod filters;
+mod journal;
+mod messages;
+mod sort;
+pub(crate) mod support;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use super::Store;
+
+pub(crate) use deadlines::*;
+pub(crate) use filters::*;
+pub(crate) use journal::*;
+pub(crate) use messages::*;
+pub(crate) use sort::*;
+
+/// A backend under test.
+pub(crate) trait Backend: Sync {
+    /// What keeps one storage alive across reopenings (a temporary directory, a server).
+    type Storage: Send + Sync;
+
+    /// New, empty storage and a store over it.
+    fn fresh(&self) -> impl Future<Output = (Self::Storage, Arc<dyn Store>)>;
+
+    /// Shuts `store` down cleanly (it must be the last handle) and opens a new store over the
+    /// same storage, as a restart would.
+    fn reopen(&self, storage: &Self::Storage, store: Arc<dyn Store>) -> impl Future<Output = Arc<dyn Store>>;
+}
+
+/// Generates the whole suite as `#[tokio::test]`s for the backend `$backend` (an expression
+/// of a type implementing [`Backend`]).
+macro_rules! conformance_tests {
+    ($backend:expr) => {
+        $crate::store::conformance::conformance_tests!(@cases $backend;
+            append_then_load_returns_the_events_in_order,
+            an_append_at_a_written_position_conflicts_and_writes_nothing,
+            an_append_that_skips_a_position_conflicts,
+            one_conflicting_commit_fails_alone_among_concurrent_appends,
+            reopening_recovers_everything_and_numbering_continues_above_it,
+            concurrent_appends_from_many_tasks_are_all_durable,
+            chat_numbers_never_repeat,
+            find_message_returns_the_stored_message_by_its_key,
+            a_split_moves_only_the_messages_from_the_split_point,
+            a_merge_moves_every_message_and_hides_the_merged_chat,
+            messages_are_the_latest_before_a_seq_oldest_first,
+            an_empty_query_lists_every_chat_but_merged_ones,
+            filter_by_status,
+            filter_by_detailed_status,
+            filter_by_general_status,
+            filter_by_phase,
+            filter_by_responsible,
+            filter_by_line,
+            filter_by_channel,
+            filter_by_client_name_substring_ignoring_case,
+            filter_by_spam,
+            filter_by_creation_time_inclusive,
+            scope_shows_lines_responsible_and_participant_chats,
+            filters_combine,
+            a_rewritten_row_is_listed_by_its_new_values,
+            sort_by_several_columns_both_ways_ties_by_id,
+            nulls_sort_first_ascending_and_last_descending,
+            the_cursor_pages_through_equal_values_without_skips_or_repeats,
+            the_cursor_pages_through_nulls_both_ways,
+            a_bad_or_foreign_cursor_is_a_bad_query,
+            page_size_defaults_to_50_and_is_capped_at_500,
+            due_lists_deadlines_earliest_first_up_to_a_limit,
+            a_cleared_deadline_is_no_longer_due,
+            open_chats_are_the_active_and_closing_ones,
+            check_and_flush_answer,
+        );
+    };
+    (@cases $backend:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                $crate::store::conformance::$case(&$backend).await;
+            }
+        )*
+    };
+}
+
+pub(crate) use conformance_tests;

@@ -11,6 +11,7 @@
 
 pub mod commit;
 pub mod query;
+pub mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,6 +20,7 @@ use crate::domain::{ChatId, ChatView, ConversationId, Event, MessageView, Timest
 
 pub use commit::{Commit, MessageMove};
 pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey};
+pub use sqlite::SqliteStore;
 
 /// A store operation in flight.
 pub type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'static>>;

@@ -1,0 +1,157 @@
+//! Writing one [`Commit`] into the open transaction of the writer: the fencing check, journal
+//! records, messages, message moves, chat rows and the deadline. Must not begin, commit or
+//! roll back anything: isolating a commit is the writer's job (a savepoint around this).
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtension};
+
+use super::columns::{value, COLUMNS};
+use super::convert::{int, to_json};
+use crate::domain::{ChatView, MessageView};
+use crate::store::{Commit, StoreError};
+
+/// Writes `commit`. Fails with [`StoreError::Conflict`] unless the journal of the conversation
+/// holds exactly `commit.position` events, before writing anything.
+pub(super) fn apply(conn: &Connection, commit: &Commit) -> Result<(), StoreError> {
+    let conversation = commit.conversation.to_string();
+    let conflict =
+        || StoreError::Conflict { conversation: commit.conversation.clone(), position: commit.position };
+    // The journal must continue exactly where it ends: a lower position means another writer
+    // got there first (fencing), a higher one a writer with a wrong view of the journal. Both
+    // are cured the same way: reload and decide again.
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT max(n) FROM events WHERE conversation = ?1")?
+        .query_row([&conversation], |row| row.get(0))?;
+    let stored = last.map_or(0, |n| n + 1);
+    if stored != int(commit.position, "journal position")? {
+        return Err(conflict());
+    }
+    write_events(conn, &conversation, commit, conflict)?;
+    for message in &commit.messages {
+        write_message(conn, &conversation, message)?;
+    }
+    let mut moves = conn.prepare_cached(
+        "UPDATE messages SET chat = ?1 WHERE conversation = ?2 AND chat = ?3 AND seq >= ?4",
+    )?;
+    for m in &commit.moves {
+        moves.execute(params![
+            int(m.to_chat.0, "chat id")?,
+            conversation,
+            int(m.from_chat.0, "chat id")?,
+            int(m.from_seq, "seq")?
+        ])?;
+    }
+    for chat in &commit.chats {
+        write_chat(conn, chat)?;
+    }
+    match commit.next_deadline {
+        Some(due) => conn
+            .prepare_cached(
+                "INSERT INTO deadlines (conversation, due) VALUES (?1, ?2)
+                 ON CONFLICT (conversation) DO UPDATE SET due = excluded.due",
+            )?
+            .execute(params![conversation, due.millis()])?,
+        None => {
+            conn.prepare_cached("DELETE FROM deadlines WHERE conversation = ?1")?.execute([&conversation])?
+        }
+    };
+    Ok(())
+}
+
+fn write_events(
+    conn: &Connection,
+    conversation: &str,
+    commit: &Commit,
+    conflict: impl Fn() -> StoreError,
+) -> Result<(), StoreError> {
+    let mut insert = conn.prepare_cached("INSERT INTO events (conversation, n, body) VALUES (?1, ?2, ?3)")?;
+    for (i, event) in commit.events.iter().enumerate() {
+        let n = commit.position.saturating_add(i as u64);
+        match insert.execute(params![conversation, int(n, "journal position")?, to_json(event, "event")?]) {
+            Ok(_) => {}
+            // The primary key is the fencing guard of last resort.
+            Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == ErrorCode::ConstraintViolation => {
+                return Err(conflict())
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+fn write_message(conn: &Connection, conversation: &str, m: &MessageView) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO messages (conversation, seq, chat, author_kind, author_id, text, at, client_msg_id, private)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        conversation,
+        int(m.seq, "seq")?,
+        m.chat.map(|c| int(c.0, "chat id")).transpose()?,
+        m.author.kind.as_str(),
+        m.author.id,
+        m.text,
+        m.at.millis(),
+        m.client_msg_id,
+        m.private,
+    ])?;
+    Ok(())
+}
+
+/// `INSERT INTO chats (...) VALUES (...)` over every list column.
+fn insert_chat_sql() -> String {
+    let names: String = COLUMNS.iter().map(|c| format!(", {}", c.sql)).collect();
+    let marks: String = (0..COLUMNS.len()).map(|i| format!(", ?{}", i + 5)).collect();
+    format!("INSERT INTO chats (id, body, merged_into, participants{names}) VALUES (?1, ?2, ?3, ?4{marks})")
+}
+
+/// `SELECT <every list column> FROM chats WHERE id = ?1`.
+fn select_columns_sql() -> String {
+    let names: Vec<&str> = COLUMNS.iter().map(|c| c.sql).collect();
+    format!("SELECT {} FROM chats WHERE id = ?1", names.join(", "))
+}
+
+/// Writes the row of `chat`: a new row in full; an existing one with its body and only the
+/// list columns whose value changed. Each list column has an index, and rewriting an
+/// unchanged index entry still dirties a page the commit must write to the WAL and fsync;
+/// skipping them makes a typical row update several times cheaper.
+fn write_chat(conn: &Connection, chat: &ChatView) -> Result<(), StoreError> {
+    thread_local! {
+        static INSERT: String = insert_chat_sql();
+        static SELECT: String = select_columns_sql();
+    }
+    let id = int(chat.id.0, "chat id")?;
+    let body = Value::Text(to_json(chat, "chat")?);
+    let merged_into =
+        chat.merged_into.map(|c| int(c.0, "chat id")).transpose()?.map_or(Value::Null, Value::Integer);
+    let participants = Value::Text(to_json(&chat.participants, "participants")?);
+    let columns: Vec<Value> = COLUMNS.iter().map(|c| value(chat, c.sort)).collect();
+
+    let stored: Option<Vec<Value>> = SELECT.with(|sql| {
+        conn.prepare_cached(sql)?
+            .query_row([id], |row| (0..COLUMNS.len()).map(|i| row.get::<_, Value>(i)).collect())
+            .optional()
+    })?;
+    let Some(stored) = stored else {
+        let mut values = vec![Value::Integer(id), body, merged_into, participants];
+        values.extend(columns);
+        return INSERT.with(|sql| -> Result<(), StoreError> {
+            conn.prepare_cached(sql)?.execute(params_from_iter(values))?;
+            Ok(())
+        });
+    };
+    let mut sql = String::from("UPDATE chats SET body = ?, merged_into = ?, participants = ?");
+    let mut values = vec![body, merged_into, participants];
+    for ((column, new), old) in COLUMNS.iter().zip(columns).zip(stored) {
+        if new != old {
+            sql.push_str(", ");
+            sql.push_str(column.sql);
+            sql.push_str(" = ?");
+            values.push(new);
+        }
+    }
+    sql.push_str(" WHERE id = ?");
+    values.push(Value::Integer(id));
+    conn.prepare_cached(&sql)?.execute(params_from_iter(values))?;
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! The columns of a chat row besides its JSON body: one per filter and sort key of the dialog
+//! list, derived from the [`ChatView`] by one function ([`value`]) so that what is written,
+//! filtered, sorted and put in cursors can never disagree. Owns no SQL statements, only names.
+//!
+//! Encodings: times are milliseconds (INTEGER), durations seconds (REAL), enums their wire
+//! names (TEXT, so they sort alphabetically), the client column the lower-cased name (so the
+//! `client` filter and sort are case-insensitive). Absent values are NULL.
+
+use rusqlite::types::Value;
+
+use crate::domain::{ChatView, Timestamp};
+use crate::store::SortColumn;
+
+/// The SQLite type of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// INTEGER.
+    Int,
+    /// REAL.
+    Real,
+    /// TEXT.
+    Text,
+}
+
+impl Kind {
+    /// The declared type.
+    pub(super) fn sql(self) -> &'static str {
+        match self {
+            Kind::Int => "INTEGER",
+            Kind::Real => "REAL",
+            Kind::Text => "TEXT",
+        }
+    }
+}
+
+/// A list column of the `chats` table.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Column {
+    /// The sort key it serves.
+    pub(super) sort: SortColumn,
+    /// Its name in SQL (a fixed identifier, never user input).
+    pub(super) sql: &'static str,
+    /// Its type.
+    pub(super) kind: Kind,
+}
+
+const fn col(sort: SortColumn, sql: &'static str, kind: Kind) -> Column {
+    Column { sort, sql, kind }
+}
+
+/// Every list column; `SortColumn::Id` is the row id itself. Each has an index (`id` is
+/// implicitly its last key part, which is what keyset pagination walks).
+pub(super) const COLUMNS: [Column; 31] = [
+    col(SortColumn::CreatedAt, "created_at", Kind::Int),
+    col(SortColumn::UpdatedAt, "updated_at", Kind::Int),
+    col(SortColumn::Status, "status", Kind::Text),
+    col(SortColumn::DetailedStatus, "detailed_status", Kind::Text),
+    col(SortColumn::GeneralStatus, "general_status", Kind::Text),
+    col(SortColumn::Phase, "phase", Kind::Text),
+    col(SortColumn::Responsible, "responsible", Kind::Text),
+    col(SortColumn::Line, "line", Kind::Text),
+    col(SortColumn::Channel, "channel", Kind::Text),
+    col(SortColumn::Client, "client_name_lower", Kind::Text),
+    col(SortColumn::Direction, "direction", Kind::Text),
+    col(SortColumn::Subject, "subject", Kind::Text),
+    col(SortColumn::RequestType, "request_type", Kind::Text),
+    col(SortColumn::ClientRating, "client_rating", Kind::Int),
+    col(SortColumn::OperatorRating, "operator_rating", Kind::Int),
+    col(SortColumn::SupervisorRating, "supervisor_rating", Kind::Int),
+    col(SortColumn::QueuedAt, "queued_at", Kind::Int),
+    col(SortColumn::TakenAt, "taken_at", Kind::Int),
+    col(SortColumn::FirstResponseAt, "first_response_at", Kind::Int),
+    col(SortColumn::LastMessageAt, "last_message_at", Kind::Int),
+    col(SortColumn::OperatorClosedAt, "operator_closed_at", Kind::Int),
+    col(SortColumn::FinishedAt, "finished_at", Kind::Int),
+    col(SortColumn::WaitFirstResponse, "wait_first_response", Kind::Real),
+    col(SortColumn::TimeToTake, "time_to_take", Kind::Real),
+    col(SortColumn::TimeToOperatorClose, "time_to_operator_close", Kind::Real),
+    col(SortColumn::Duration, "duration", Kind::Real),
+    col(SortColumn::FirstMessageResponse, "first_message_response", Kind::Real),
+    col(SortColumn::BotTime, "bot_time", Kind::Real),
+    col(SortColumn::TotalResponse, "total_response", Kind::Real),
+    col(SortColumn::AvgResponse, "avg_response", Kind::Real),
+    col(SortColumn::MaxResponse, "max_response", Kind::Real),
+];
+
+/// The SQL name and type of the column sorted by `sort`.
+pub(super) fn sql_of(sort: SortColumn) -> (&'static str, Kind) {
+    COLUMNS.iter().find(|c| c.sort == sort).map_or(("id", Kind::Int), |c| (c.sql, c.kind))
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+
+fn opt_text(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, text)
+}
+
+fn time(t: Timestamp) -> Value {
+    Value::Integer(t.millis())
+}
+
+fn opt_time(t: Option<Timestamp>) -> Value {
+    t.map_or(Value::Null, time)
+}
+
+fn opt_int(n: Option<u8>) -> Value {
+    n.map_or(Value::Null, |n| Value::Integer(i64::from(n)))
+}
+
+fn opt_real(x: Option<f64>) -> Value {
+    x.map_or(Value::Null, Value::Real)
+}
+
+/// The value of `view` in the column of `sort` (`Id`: the chat number, which must fit an i64;
+/// the writer refuses rows whose number does not).
+pub(super) fn value(view: &ChatView, sort: SortColumn) -> Value {
+    let m = &view.metrics;
+    match sort {
+        SortColumn::Id => Value::Integer(i64::try_from(view.id.0).unwrap_or(i64::MAX)),
+        SortColumn::CreatedAt => time(view.created_at),
+        SortColumn::UpdatedAt => time(view.updated_at),
+        SortColumn::Status => text(view.status.as_str()),
+        SortColumn::DetailedStatus => text(view.detailed_status.as_str()),
+        SortColumn::GeneralStatus => text(view.general_status.as_str()),
+        SortColumn::Phase => text(view.phase.as_str()),
+        SortColumn::Responsible => opt_text(view.responsible.as_ref().map(|o| o.as_str())),
+        SortColumn::Line => text(view.line.as_str()),
+        SortColumn::Channel => text(view.channel.as_str()),
+        SortColumn::Client => {
+            view.client.name.as_ref().map_or(Value::Null, |n| Value::Text(n.to_lowercase()))
+        }
+        SortColumn::Direction => text(view.direction.as_str()),
+        SortColumn::Subject => opt_text(view.subject.as_deref()),
+        SortColumn::RequestType => opt_text(view.request_type.as_deref()),
+        SortColumn::ClientRating => opt_int(view.client_rating),
+        SortColumn::OperatorRating => opt_int(view.operator_rating),
+        SortColumn::SupervisorRating => opt_int(view.supervisor_rating),
+        SortColumn::QueuedAt => opt_time(m.queued_at),
+        SortColumn::TakenAt => opt_time(m.taken_at),
+        SortColumn::FirstResponseAt => opt_time(m.first_response_at),
+        SortColumn::LastMessageAt => opt_time(m.last_message_at),
+        SortColumn::OperatorClosedAt => opt_time(m.operator_closed_at),
+        SortColumn::FinishedAt => opt_time(m.finished_at),
+        SortColumn::WaitFirstResponse => opt_real(m.wait_first_response),
+        SortColumn::TimeToTake => opt_real(m.time_to_take),
+        SortColumn::TimeToOperatorClose => opt_real(m.time_to_operator_close),
+        SortColumn::Duration => opt_real(m.duration),
+        SortColumn::FirstMessageResponse => opt_real(m.first_message_response),
+        SortColumn::BotTime => opt_real(m.bot_time),
+        SortColumn::TotalResponse => opt_real(m.total_response),
+        SortColumn::AvgResponse => opt_real(m.avg_response),
+        SortColumn::MaxResponse => opt_real(m.max_response),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sort_column_but_id_has_exactly_one_list_column() {
+        for (sort, _) in SortColumn::ALL {
+            let n = COLUMNS.iter().filter(|c| c.sort == sort).count();
+            assert_eq!(n, usize::from(sort != SortColumn::Id), "{sort:?}");
+        }
+    }
+}

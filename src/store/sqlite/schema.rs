@@ -1,0 +1,150 @@
+//! The database file, its tables and indexes, and how connections are opened (pragmas). Owns
+//! the DDL and the schema version; must not hold any query of the running store.
+//!
+//! Tables:
+//! - `events(conversation, n, body)`, primary key `(conversation, n)`: the journal. The
+//!   position `n` is the fencing guard: a second writer at a written position fails.
+//! - `messages(conversation, seq, chat, author_kind, author_id, text, at, client_msg_id,
+//!   private)`, primary key `(conversation, seq)`, indexed by `(chat, seq)` and uniquely by
+//!   `(conversation, client_msg_id)` where a key is set (idempotency).
+//! - `chats(id, body, merged_into, participants, <list columns>)`: the [`ChatView`] JSON plus
+//!   one indexed column per filter and sort key (see `columns.rs`); `participants` is a JSON
+//!   array for the scope filter.
+//! - `deadlines(conversation, due)`, indexed by `due`: each conversation's next timer.
+//!
+//! [`ChatView`]: crate::domain::ChatView
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::columns::COLUMNS;
+use crate::store::StoreError;
+
+/// The database file inside the data directory.
+pub(super) const FILE_NAME: &str = "frontline.sqlite3";
+
+/// `PRAGMA user_version` of the schema this build creates and reads.
+const SCHEMA_VERSION: i64 = 1;
+
+/// How long a connection waits for a lock held by another one (a checkpoint, a second process
+/// during a fail-over) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const TABLES: &str = "
+CREATE TABLE events (
+    conversation TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (conversation, n)
+) WITHOUT ROWID;
+CREATE TABLE messages (
+    conversation TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    chat INTEGER,
+    author_kind TEXT NOT NULL,
+    author_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    client_msg_id TEXT,
+    private INTEGER NOT NULL,
+    PRIMARY KEY (conversation, seq)
+);
+CREATE INDEX messages_by_chat ON messages (chat, seq);
+CREATE UNIQUE INDEX messages_by_key ON messages (conversation, client_msg_id)
+    WHERE client_msg_id IS NOT NULL;
+CREATE TABLE deadlines (
+    conversation TEXT PRIMARY KEY,
+    due INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX deadlines_by_due ON deadlines (due, conversation);
+";
+
+/// `CREATE TABLE chats` and its indexes, from the list columns.
+fn chats_ddl() -> String {
+    let columns: String = COLUMNS.iter().map(|c| format!(",\n    {} {}", c.sql, c.kind.sql())).collect();
+    let mut ddl = format!(
+        "CREATE TABLE chats (\n    id INTEGER PRIMARY KEY,\n    body TEXT NOT NULL,\n    \
+         merged_into INTEGER,\n    participants TEXT NOT NULL{columns}\n);\n"
+    );
+    for c in &COLUMNS {
+        ddl.push_str(&format!("CREATE INDEX chats_by_{0} ON chats ({0});\n", c.sql));
+    }
+    ddl
+}
+
+/// Opens (creating if needed) the database for writing: WAL, `synchronous = FULL`, schema
+/// created or checked.
+pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+    let flags =
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Unavailable(format!("sqlite refused WAL mode (journal_mode = {mode})")));
+    }
+    // FULL: the WAL is fsynced at every commit, so an acknowledged append survives power loss
+    // (NORMAL would only protect against a process crash).
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let sync: i64 = conn.pragma_query_value(None, "synchronous", |row| row.get(0))?;
+    if sync < 2 {
+        return Err(StoreError::Unavailable(format!("sqlite refused synchronous = FULL ({sync})")));
+    }
+    // Savepoint sub-journals (one per commit of a batch) only serve rollbacks inside the open
+    // transaction: memory is enough, and keeps them off the disk.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // The writer touches the tails of many indexes; keep them cached (KiB, negative = size).
+    conn.pragma_update(None, "cache_size", -64 * 1024)?;
+    conn.set_prepared_statement_cache_capacity(256);
+    create_or_check(&conn)?;
+    Ok(conn)
+}
+
+/// Opens a read-only connection to the database the writer created.
+pub(super) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Creates the schema in an empty database, or checks an existing one is ours and current.
+fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if version != 0 {
+        return Err(StoreError::Unavailable(format!(
+            "the database has schema version {version}; this build reads version {SCHEMA_VERSION}"
+        )));
+    }
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
+    if tables != 0 {
+        return Err(StoreError::Unavailable("the database file is not a frontline store".into()));
+    }
+    let ddl =
+        format!("BEGIN IMMEDIATE;\n{TABLES}{}PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;", chats_ddl());
+    conn.execute_batch(&ddl).inspect_err(|_| {
+        // Best effort: a failed creation leaves no half schema behind.
+        let _ = conn.execute_batch("ROLLBACK");
+    })?;
+    Ok(())
+}
+
+/// Makes the creation of `dir` itself durable: fsyncs the directory holding it (POSIX needs
+/// the parent's entry synced for a new directory to survive power loss).
+pub(super) fn sync_parent_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::File::open(parent)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| StoreError::Unavailable(format!("cannot sync {}: {e}", parent.display())))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! [`SqliteStore`]: opening the data directory, the [`Store`] implementation (appends go to
+//! the writer thread, reads to the read pool) and shutdown. Must not touch SQL itself.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+use super::list;
+use super::reads::{self, Readers};
+use super::schema::{open_writer, sync_parent_dir, FILE_NAME};
+use super::writer::{self, Request};
+use crate::domain::{ChatId, ChatView, ConversationId, MessageView, Timestamp};
+use crate::store::{ChatPage, ChatQuery, Commit, Journal, MessageQuery, Store, StoreError, StoreFuture};
+
+/// Read connections in use at once at most.
+const READERS: usize = 4;
+
+/// The embedded store: one SQLite database in a data directory.
+///
+/// Appends are queued to a dedicated writer thread (group commit: one transaction and one
+/// fsync for every append queued meanwhile) and resolve once durable. Reads run on tokio's
+/// blocking threads, so every future must be polled inside a tokio runtime (actix runs one).
+///
+/// Dropping the store lets the writer finish what is queued and waits for it to exit;
+/// [`SqliteStore::close`] does the waiting without blocking the async caller.
+pub struct SqliteStore {
+    /// `None` only while dropping: dropping the sender is what stops the writer.
+    requests: Option<Sender<Request>>,
+    writer: Option<JoinHandle<()>>,
+    writer_alive: Arc<AtomicBool>,
+    readers: Arc<Readers>,
+    /// The last chat number handed out.
+    last_chat_id: AtomicU64,
+}
+
+impl SqliteStore {
+    /// Opens the store in `dir`, creating the directory and the database when missing; an
+    /// existing one is recovered as it was (every acknowledged append included), and chat
+    /// numbering continues above the highest stored chat. Blocking (it opens and checks the
+    /// database): call it at startup, not from an async task.
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        if !dir.is_dir() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+            sync_parent_dir(dir)?;
+        }
+        let path = dir.join(FILE_NAME);
+        let conn = open_writer(&path)?;
+        let max_chat = reads::max_chat_id(&conn)?;
+        let (requests, queue) = mpsc::channel();
+        let writer_alive = Arc::new(AtomicBool::new(true));
+        let alive = Arc::clone(&writer_alive);
+        let writer = std::thread::Builder::new()
+            .name("frontline-store-writer".into())
+            .spawn(move || writer::run(conn, queue, alive))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
+        tracing::info!(path = %path.display(), max_chat, "store opened");
+        Ok(SqliteStore {
+            requests: Some(requests),
+            writer: Some(writer),
+            writer_alive,
+            readers: Arc::new(Readers::new(path, READERS)),
+            last_chat_id: AtomicU64::new(max_chat),
+        })
+    }
+
+    /// Waits (without blocking) until every queued append is durable, then stops the writer.
+    pub async fn close(self) -> Result<(), StoreError> {
+        let flushed = self.flush().await;
+        drop(self);
+        flushed
+    }
+
+    /// Queues `request`; its answer arrives on the returned receiver.
+    fn send(&self, request: impl FnOnce(writer::Reply) -> Request) -> StoreFuture<()> {
+        let (reply, answer) = oneshot::channel();
+        let queued = match &self.requests {
+            Some(requests) => requests.send(request(reply)).map_err(|_| ()),
+            None => Err(()),
+        };
+        Box::pin(async move {
+            queued.map_err(|()| StoreError::Unavailable("the store writer has stopped".into()))?;
+            answer
+                .await
+                .map_err(|_| StoreError::Unavailable("the store writer stopped before answering".into()))?
+        })
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Closing the queue lets the writer drain it and exit; waiting for it keeps the
+        // database closed cleanly before the directory may be opened again.
+        drop(self.requests.take());
+        if let Some(writer) = self.writer.take() {
+            if writer.join().is_err() {
+                tracing::error!("the store writer thread panicked");
+            }
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn append(&self, commit: Commit) -> StoreFuture<()> {
+        // Queued now, not when first polled: appends keep the order they were made in.
+        self.send(|reply| Request::Append { commit, reply })
+    }
+
+    fn load(&self, conversation: ConversationId) -> StoreFuture<Journal> {
+        self.readers.run(move |c| reads::load(c, &conversation))
+    }
+
+    fn find_message(
+        &self,
+        conversation: ConversationId,
+        client_msg_id: String,
+    ) -> StoreFuture<Option<MessageView>> {
+        self.readers.run(move |c| reads::find_message(c, &conversation, &client_msg_id))
+    }
+
+    fn chat(&self, id: ChatId) -> StoreFuture<Option<ChatView>> {
+        self.readers.run(move |c| reads::chat(c, id))
+    }
+
+    fn chats(&self, query: ChatQuery) -> StoreFuture<ChatPage> {
+        self.readers.run(move |c| list::chats(c, &query))
+    }
+
+    fn open_chats(&self) -> StoreFuture<Vec<ChatView>> {
+        self.readers.run(reads::open_chats)
+    }
+
+    fn messages(&self, query: MessageQuery) -> StoreFuture<Vec<MessageView>> {
+        self.readers.run(move |c| reads::messages(c, &query))
+    }
+
+    fn due(&self, until: Timestamp, limit: usize) -> StoreFuture<Vec<(ConversationId, Timestamp)>> {
+        self.readers.run(move |c| reads::due(c, until, limit))
+    }
+
+    fn next_chat_id(&self) -> ChatId {
+        ChatId(self.last_chat_id.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn check(&self) -> StoreFuture<()> {
+        if !self.writer_alive.load(Ordering::SeqCst) {
+            return Box::pin(async { Err(StoreError::Unavailable("the store writer has stopped".into())) });
+        }
+        self.readers.run(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+    }
+
+    fn flush(&self) -> StoreFuture<()> {
+        self.send(|reply| Request::Flush { reply })
+    }
+}

@@ -1,0 +1,186 @@
+//! The conformance suite against [`SqliteStore`], plus what only this backend has: one batch
+//! isolating a failing commit, the pragmas, refusing foreign files, draining on drop, and
+//! corrupt records.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::schema::{open_writer, FILE_NAME};
+use super::writer::{write_batch, Request};
+use super::SqliteStore;
+use crate::domain::{ConversationId, Timestamp};
+use crate::store::conformance::support::{client, client_keyed, take, Script, Snapshot};
+use crate::store::conformance::{conformance_tests, Backend};
+use crate::store::{Commit, Store, StoreError};
+
+/// Stores in temporary directories (`<tmp>/data`, created by `open`).
+struct Sqlite;
+
+fn data_dir(storage: &tempfile::TempDir) -> PathBuf {
+    storage.path().join("data")
+}
+
+impl Backend for Sqlite {
+    type Storage = tempfile::TempDir;
+
+    async fn fresh(&self) -> (tempfile::TempDir, Arc<dyn Store>) {
+        let storage = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&data_dir(&storage)).unwrap();
+        (storage, Arc::new(store))
+    }
+
+    async fn reopen(&self, storage: &tempfile::TempDir, store: Arc<dyn Store>) -> Arc<dyn Store> {
+        store.flush().await.unwrap();
+        assert_eq!(Arc::strong_count(&store), 1, "reopen needs the last handle");
+        drop(store); // joins the writer: the database is closed when this returns
+        Arc::new(SqliteStore::open(&data_dir(storage)).unwrap())
+    }
+}
+
+conformance_tests!(Sqlite);
+
+fn deadline_only(client: &str, position: u64) -> Commit {
+    Commit {
+        conversation: ConversationId::new("web", client),
+        position,
+        events: Vec::new(),
+        messages: Vec::new(),
+        moves: Vec::new(),
+        chats: Vec::new(),
+        next_deadline: Some(Timestamp(1)),
+    }
+}
+
+#[tokio::test]
+async fn one_batch_commits_the_good_commits_and_refuses_the_conflicting_one_alone() {
+    let storage = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(storage.path()).unwrap();
+    let mut a = Script::new("a");
+    let mut b = Script::new("b");
+    let (a1, state) = a.decide(&store, client("hello"));
+    a.adopt(&a1, state);
+    let (a2, state) = a.decide(&store, take("alice", a.latest()));
+    a.adopt(&a2, state);
+    let (b1, state) = b.decide(&store, client("hi"));
+    b.adopt(&b1, state);
+    let mut rival = a1.clone();
+    rival.events.truncate(1);
+    // Fails after writing its events: a message key the conversation already used.
+    let mut c = Script::new("c");
+    let (c1, state) = c.decide(&store, client_keyed("first", "dup"));
+    c.adopt(&c1, state);
+    let (c2, _) = c.decide(&store, client_keyed("second", "dup"));
+    drop(store);
+
+    // Exactly one batch, written by hand on a writer connection.
+    let mut conn = open_writer(&storage.path().join(FILE_NAME)).unwrap();
+    let mut answers = Vec::new();
+    let batch: Vec<Request> = [a1, rival, b1, c1, c2, a2]
+        .into_iter()
+        .map(|commit| {
+            let (reply, answer) = oneshot::channel();
+            answers.push(answer);
+            Request::Append { commit, reply }
+        })
+        .collect();
+    write_batch(&mut conn, batch);
+    drop(conn);
+    let mut outcomes = Vec::new();
+    for answer in answers {
+        outcomes.push(answer.await.unwrap());
+    }
+    assert_eq!(outcomes[0], Ok(()));
+    assert_eq!(outcomes[1], Err(StoreError::Conflict { conversation: a.id(), position: 0 }));
+    assert_eq!((&outcomes[2], &outcomes[3], &outcomes[5]), (&Ok(()), &Ok(()), &Ok(())));
+    assert!(
+        matches!(&outcomes[4], Err(StoreError::Unavailable(m)) if m.contains("UNIQUE")),
+        "{:?}",
+        outcomes[4]
+    );
+
+    let store = SqliteStore::open(storage.path()).unwrap();
+    assert_eq!(Snapshot::of(&store, &a).await, Snapshot::expected(&a));
+    assert_eq!(Snapshot::of(&store, &b).await, Snapshot::expected(&b));
+    assert_eq!(Snapshot::of(&store, &c).await, Snapshot::expected(&c), "nothing of the failed commit");
+}
+
+#[test]
+fn the_database_is_in_wal_mode_with_full_sync() {
+    let storage = tempfile::tempdir().unwrap();
+    let conn = open_writer(&storage.path().join(FILE_NAME)).unwrap();
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let sync: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+    assert_eq!((mode.as_str(), sync), ("wal", 2));
+}
+
+#[test]
+fn a_file_that_is_not_a_frontline_store_is_refused() {
+    let storage = tempfile::tempdir().unwrap();
+    let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
+    conn.execute_batch("CREATE TABLE other (x)").unwrap();
+    drop(conn);
+    let err = SqliteStore::open(storage.path()).err().unwrap();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+}
+
+#[test]
+fn a_directory_that_cannot_be_created_is_unavailable() {
+    let storage = tempfile::tempdir().unwrap();
+    let file = storage.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let err = SqliteStore::open(&file.join("data")).err().unwrap();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn dropping_the_store_finishes_queued_appends() {
+    let storage = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(storage.path()).unwrap();
+    let appends: Vec<_> = (0..300).map(|i| store.append(deadline_only(&format!("c{i}"), 0))).collect();
+    drop(store);
+    for append in appends {
+        assert_eq!(append.await, Ok(()));
+    }
+    let store = SqliteStore::open(storage.path()).unwrap();
+    assert_eq!(store.due(Timestamp(1), 1000).await.unwrap().len(), 300);
+    store.close().await.unwrap();
+}
+
+fn corrupt(dir: &Path, sql: &str) {
+    let conn = Connection::open(dir.join(FILE_NAME)).unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+#[tokio::test]
+async fn unreadable_records_are_corrupt() {
+    let storage = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(storage.path()).unwrap();
+    let mut s = Script::new("c1");
+    s.run(&store, client("hello")).await;
+    let chat = s.latest();
+    store.close().await.unwrap();
+    corrupt(
+        storage.path(),
+        "UPDATE events SET body = '{\"v\":99}' WHERE n = 0; UPDATE chats SET body = 'nope';",
+    );
+    let store = SqliteStore::open(storage.path()).unwrap();
+    assert!(matches!(store.load(s.id()).await, Err(StoreError::Corrupt(_))));
+    assert!(matches!(store.chat(chat).await, Err(StoreError::Corrupt(_))));
+    assert!(matches!(store.open_chats().await, Err(StoreError::Corrupt(_))));
+}
+
+#[tokio::test]
+async fn futures_made_outside_a_runtime_work_inside_one() {
+    let storage = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(storage.path()).unwrap();
+    let check = std::thread::spawn(move || {
+        let check = store.check(); // created on a thread without a runtime
+        (store, check)
+    });
+    let (store, check) = check.join().unwrap();
+    check.await.unwrap();
+    drop(store);
+}

@@ -1,0 +1,139 @@
+//! The writer thread: the only connection that writes. It takes the first queued request,
+//! drains whatever else is queued (up to [`MAX_BATCH`]), writes every commit in ONE
+//! transaction — one fsync for many conversations (group commit) — and only then answers each
+//! request. Every commit runs inside its own savepoint, so one that fails (a fencing conflict)
+//! is rolled back alone and gets its own error while the rest of the batch commits.
+//!
+//! Must never run on an async runtime thread and never answer before the commit is durable.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::apply::apply;
+use crate::store::{Commit, StoreError};
+
+/// The most requests written in one transaction: bounds the latency one batch adds to the
+/// requests behind it and the memory a batch holds.
+pub(super) const MAX_BATCH: usize = 512;
+
+/// The answer a request gets.
+pub(super) type Reply = oneshot::Sender<Result<(), StoreError>>;
+
+/// Work for the writer.
+pub(super) enum Request {
+    /// Write a commit; answered once durable (or with why not).
+    Append {
+        /// What to write.
+        commit: Commit,
+        /// Where the outcome goes.
+        reply: Reply,
+    },
+    /// Answered once everything queued before it is durable.
+    Flush {
+        /// Where the outcome goes.
+        reply: Reply,
+    },
+}
+
+/// Clears the writer's liveness flag however the thread ends (a panic included).
+struct AliveGuard(Arc<AtomicBool>);
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Runs the writer until every sender is gone and the queue is drained; then closes the
+/// connection. `alive` is cleared on the way out (readiness reports it).
+pub(super) fn run(mut conn: Connection, requests: Receiver<Request>, alive: Arc<AtomicBool>) {
+    let _alive = AliveGuard(alive);
+    while let Ok(first) = requests.recv() {
+        let mut batch = Vec::with_capacity(16);
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match requests.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        write_batch(&mut conn, batch);
+    }
+    if let Err((_, e)) = conn.close() {
+        tracing::warn!(error = %e, "closing the store's write connection failed");
+    }
+}
+
+/// Writes `batch` in one transaction and answers every request.
+pub(super) fn write_batch(conn: &mut Connection, batch: Vec<Request>) {
+    let appends = batch.iter().filter(|r| matches!(r, Request::Append { .. })).count();
+    if appends == 0 {
+        // Only flushes: everything before them was answered after its own commit already.
+        for request in batch {
+            answer(request, Ok(()));
+        }
+        return;
+    }
+    let outcomes = match write_all(conn, &batch) {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            if !conn.is_autocommit() {
+                // Best effort: the error is already what every request is answered with.
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            tracing::error!(error = %e, commits = appends, "store batch failed; nothing of it was written");
+            batch.iter().map(|_| Err(e.clone())).collect()
+        }
+    };
+    for (request, outcome) in batch.into_iter().zip(outcomes) {
+        answer(request, outcome);
+    }
+}
+
+/// One transaction over the batch: the outcome of every request, or the error that lost the
+/// whole transaction (nothing of the batch is written then).
+fn write_all(conn: &Connection, batch: &[Request]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for request in batch {
+        outcomes.push(match request {
+            Request::Append { commit, .. } => write_isolated(conn, commit)?,
+            Request::Flush { .. } => Ok(()),
+        });
+    }
+    conn.execute_batch("COMMIT")?;
+    Ok(outcomes)
+}
+
+/// Writes one commit inside a savepoint: its own failure is rolled back alone (inner error);
+/// an outer error means the transaction itself is lost.
+fn write_isolated(conn: &Connection, commit: &Commit) -> Result<Result<(), StoreError>, StoreError> {
+    conn.execute_batch("SAVEPOINT one_commit")?;
+    match apply(conn, commit) {
+        Ok(()) => {
+            conn.execute_batch("RELEASE one_commit")?;
+            Ok(Ok(()))
+        }
+        Err(e) => {
+            // Some errors (IO, disk full) make SQLite roll the whole transaction back by
+            // itself: then the earlier commits of the batch are gone too.
+            if conn.is_autocommit() {
+                return Err(StoreError::Unavailable(format!("transaction lost: {e}")));
+            }
+            conn.execute_batch("ROLLBACK TO one_commit; RELEASE one_commit")?;
+            Ok(Err(e))
+        }
+    }
+}
+
+fn answer(request: Request, outcome: Result<(), StoreError>) {
+    let reply = match request {
+        Request::Append { reply, .. } | Request::Flush { reply } => reply,
+    };
+    // The caller may have stopped waiting (dropped the future); the write stands regardless.
+    let _ = reply.send(outcome);
+}
