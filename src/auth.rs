@@ -51,7 +51,13 @@ pub enum AuthError {
 }
 
 /// Issues a token for `operator` with `role`, valid `ttl_secs` from `now_secs`.
-pub fn issue(secret: &str, operator: &str, role: Role, now_secs: u64, ttl_secs: u64) -> Result<String, AuthError> {
+pub fn issue(
+    secret: &str,
+    operator: &str,
+    role: Role,
+    now_secs: u64,
+    ttl_secs: u64,
+) -> Result<String, AuthError> {
     let claims = Claims { sub: operator.to_string(), role, exp: now_secs.saturating_add(ttl_secs) };
     encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes()))
         .map_err(|e| AuthError::Invalid(e.to_string()))

@@ -14,8 +14,8 @@ use tracing::{debug, error, warn};
 
 use crate::domain::routing::ChatRouting;
 use crate::domain::{
-    fanout, Author, Chat, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx, Delivery, Event,
-    OperatorNotice, Reply, Timestamp,
+    fanout, Author, Chat, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx, Delivery,
+    Event, OperatorNotice, Reply, Timestamp,
 };
 use crate::store::{Commit, Journal};
 
@@ -76,22 +76,33 @@ impl ConversationActor {
     }
 
     /// An evicted key may still be stored: look it up before deciding.
-    fn run_after_store_check(&mut self, command: Command, origin: Option<SubscriptionId>) -> ResponseActFuture<Self, Answer> {
+    fn run_after_store_check(
+        &mut self,
+        command: Command,
+        origin: Option<SubscriptionId>,
+    ) -> ResponseActFuture<Self, Answer> {
         let Some((author, raw)) = command_key(&self.state.id, &command) else {
             return self.decide_and_commit(command, origin);
         };
         let lookup = self.shared.store.find_message(self.state.id.clone(), raw);
         Box::pin(lookup.into_actor(self).then(move |found, act, _ctx| {
-            let stored = found.ok().flatten().filter(|m| m.author.kind == author.kind() && m.author.id == author.id());
+            let stored =
+                found.ok().flatten().filter(|m| m.author.kind == author.kind() && m.author.id == author.id());
             match stored {
-                Some(m) => Box::pin(fut::ready(Ok(Ack { reply: Reply::Stored { chat: m.chat, seq: m.seq } })))
-                    as ResponseActFuture<Self, Answer>,
+                Some(m) => {
+                    Box::pin(fut::ready(Ok(Ack { reply: Reply::Stored { chat: m.chat, seq: m.seq } })))
+                        as ResponseActFuture<Self, Answer>
+                }
                 None => act.decide_and_commit(command, origin),
             }
         }))
     }
 
-    fn decide_and_commit(&mut self, command: Command, origin: Option<SubscriptionId>) -> ResponseActFuture<Self, Answer> {
+    fn decide_and_commit(
+        &mut self,
+        command: Command,
+        origin: Option<SubscriptionId>,
+    ) -> ResponseActFuture<Self, Answer> {
         let store = self.shared.store.clone();
         let mut next_chat_id = || store.next_chat_id();
         let mut ctx = Ctx {
@@ -126,7 +137,13 @@ impl ConversationActor {
 
     /// The events are durable: make their state ours, re-arm the timer, tell the supervisor and
     /// the sockets.
-    fn adopt(&mut self, state: Conversation, events: Vec<Event>, origin: Option<SubscriptionId>, ctx: &mut Context<Self>) {
+    fn adopt(
+        &mut self,
+        state: Conversation,
+        events: Vec<Event>,
+        origin: Option<SubscriptionId>,
+        ctx: &mut Context<Self>,
+    ) {
         let before = std::mem::replace(&mut self.state, state);
         self.position += events.len() as u64;
         self.keys.record(&events);
@@ -143,7 +160,8 @@ impl ConversationActor {
             if changed {
                 if let Some(supervisor) = self.shared.supervisor() {
                     let view = Arc::new(ChatView::of(&self.state, chat));
-                    supervisor.do_send(ChatChanged { routing: routing.into_routing(&self.state.id, chat), view });
+                    supervisor
+                        .do_send(ChatChanged { routing: routing.into_routing(&self.state.id, chat), view });
                 }
             }
         }
@@ -207,12 +225,15 @@ impl Actor for ConversationActor {
             }
         }));
         let idle = self.shared.options.passivate_after;
-        ctx.run_interval(idle.min(Duration::from_secs(60)).max(Duration::from_millis(10)), move |act, ctx| {
-            if act.last_used.elapsed() >= idle {
-                debug!(conversation = %act.state.id, "passivating idle conversation");
-                act.passivate(ctx);
-            }
-        });
+        ctx.run_interval(
+            idle.min(Duration::from_secs(60)).max(Duration::from_millis(10)),
+            move |act, ctx| {
+                if act.last_used.elapsed() >= idle {
+                    debug!(conversation = %act.state.id, "passivating idle conversation");
+                    act.passivate(ctx);
+                }
+            },
+        );
     }
 }
 
@@ -228,15 +249,19 @@ impl Handler<RelayTyping> for ConversationActor {
     type Result = ();
 
     fn handle(&mut self, msg: RelayTyping, _ctx: &mut Self::Context) {
-        let Some(chat) = msg.chat.and_then(|id| self.state.chat(id)).or_else(|| self.state.latest()) else { return };
+        let Some(chat) = msg.chat.and_then(|id| self.state.chat(id)).or_else(|| self.state.latest()) else {
+            return;
+        };
         match msg.operator {
             Some(_) => self.shared.hub.to_client(&self.state.id, &ClientNotice::Typing, None),
             None => {
-                let mut to: Vec<_> = chat.responsible.iter().chain(chat.participants.iter()).cloned().collect();
+                let mut to: Vec<_> =
+                    chat.responsible.iter().chain(chat.participants.iter()).cloned().collect();
                 if chat.needs_routing() {
                     to.extend(self.shared.board.watchers(chat.id));
                 }
-                let notice = OperatorNotice::Typing { chat: chat.id, author: self.state.id.client.to_string() };
+                let notice =
+                    OperatorNotice::Typing { chat: chat.id, author: self.state.id.client.to_string() };
                 self.shared.hub.to_operators(&to, &notice, None);
             }
         }
@@ -254,7 +279,9 @@ fn command_key(conversation: &ConversationId, command: &Command) -> Option<(Auth
         Command::ClientMessage { client_msg_id: Some(id), .. } => {
             Some((Author::Client(conversation.client.clone()), id.clone()))
         }
-        Command::OperatorMessage { by, client_msg_id: Some(id), .. } => Some((Author::Operator(by.clone()), id.clone())),
+        Command::OperatorMessage { by, client_msg_id: Some(id), .. } => {
+            Some((Author::Operator(by.clone()), id.clone()))
+        }
         _ => None,
     }
 }

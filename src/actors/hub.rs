@@ -72,7 +72,12 @@ impl Hub {
     }
 
     /// Delivers `notice` to every socket of `operators`, except `except`.
-    pub fn to_operators(&self, operators: &[OperatorId], notice: &OperatorNotice, except: Option<SubscriptionId>) {
+    pub fn to_operators(
+        &self,
+        operators: &[OperatorId],
+        notice: &OperatorNotice,
+        except: Option<SubscriptionId>,
+    ) {
         for operator in operators {
             if let Some(subs) = self.operators.get(operator) {
                 for (id, to) in subs.iter() {
@@ -85,7 +90,12 @@ impl Hub {
     }
 
     /// Delivers `notice` to every socket of the client of `conversation`, except `except`.
-    pub fn to_client(&self, conversation: &ConversationId, notice: &ClientNotice, except: Option<SubscriptionId>) {
+    pub fn to_client(
+        &self,
+        conversation: &ConversationId,
+        notice: &ClientNotice,
+        except: Option<SubscriptionId>,
+    ) {
         if let Some(subs) = self.clients.get(conversation) {
             for (id, to) in subs.iter() {
                 if Some(*id) != except {

@@ -22,3 +22,6 @@ pub mod supervisor;
 pub use hub::{Hub, SubscriptionId, ToClient, ToOperator};
 pub use messages::{Ack, CommandError, Execute};
 pub use node::{Node, NodeOptions, Shared};
+
+#[cfg(test)]
+mod tests;

@@ -100,7 +100,8 @@ impl Node {
             options,
             supervisor: OnceLock::new(),
         });
-        let supervisor = SupervisorActor::new(shared.clone(), open_chats, shared.options.node_id.clone()).start();
+        let supervisor =
+            SupervisorActor::new(shared.clone(), open_chats, shared.options.node_id.clone()).start();
         let _ = shared.supervisor.set(supervisor.clone());
         let scheduler = DeadlineScheduler::new(shared.clone(), shared.options.deadline_poll).start();
         Ok(Node { shared, supervisor, scheduler, workers })
@@ -124,6 +125,20 @@ impl Node {
             worker.stop();
         }
         flushed
+    }
+}
+
+impl Node {
+    /// Kills the node as a crash would: worker threads stop where they are and are joined, and
+    /// nothing is flushed or shut down in order. Tests use it to check recovery.
+    #[cfg(test)]
+    pub(crate) fn kill(self) {
+        for worker in &self.workers {
+            worker.stop();
+        }
+        for worker in self.workers {
+            let _ = worker.join();
+        }
     }
 }
 

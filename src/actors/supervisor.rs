@@ -14,8 +14,8 @@ use crate::domain::routing::{ChatRouting, Dispatcher, Effect, Removal};
 use crate::domain::{ChatId, ChatView, Command, LineId, OperatorNotice, RemovedReason, Timestamp};
 
 use super::messages::{
-    Ack, ChatChanged, CommandError, DeclineOffer, GetLines, GetNewTab, GetOperators, NewTab, OperatorConnected,
-    OperatorDisconnected, OperatorStatus, SetPresence, TakeChat,
+    Ack, ChatChanged, CommandError, DeclineOffer, GetLines, GetNewTab, GetOperators, NewTab,
+    OperatorConnected, OperatorDisconnected, OperatorStatus, SetPresence, TakeChat,
 };
 use super::node::Shared;
 use super::registry::Registry;
@@ -60,7 +60,10 @@ impl SupervisorActor {
             match effect {
                 Effect::Offer { operator, chat, expires_at } => {
                     if let Some(view) = self.views.get(&chat) {
-                        let notice = OperatorNotice::Offer { chat: view.clone(), expires_in_ms: expires_at.millis() - now.millis() };
+                        let notice = OperatorNotice::Offer {
+                            chat: view.clone(),
+                            expires_in_ms: expires_at.millis() - now.millis(),
+                        };
                         hub.to_operators(&[operator], &notice, None);
                     }
                 }
@@ -93,7 +96,8 @@ impl SupervisorActor {
                         .filter(|o| o.role.sees_all())
                         .map(|o| o.id.clone())
                         .collect();
-                    let notice = OperatorNotice::Presence { operator: operator.clone(), status: status.as_str() };
+                    let notice =
+                        OperatorNotice::Presence { operator: operator.clone(), status: status.as_str() };
                     hub.to_operators(&watchers, &notice, None);
                     let record = self.shared.presence.set(operator, status, self.node.clone());
                     ctx.spawn(record.into_actor(self).map(|recorded, _, _| {
@@ -102,7 +106,9 @@ impl SupervisorActor {
                         }
                     }));
                 }
-                Effect::Availability { operator, can_receive } => self.shared.board.set_available(operator, can_receive),
+                Effect::Availability { operator, can_receive } => {
+                    self.shared.board.set_available(operator, can_receive)
+                }
             }
         }
         self.arm(ctx);
@@ -240,12 +246,19 @@ impl Handler<GetNewTab> for SupervisorActor {
 
     fn handle(&mut self, msg: GetNewTab, _ctx: &mut Self::Context) -> Self::Result {
         let now = Timestamp::now();
-        let chats = self.dispatcher.new_tab(&msg.operator).into_iter().filter_map(|c| self.views.get(&c).cloned()).collect();
+        let chats = self
+            .dispatcher
+            .new_tab(&msg.operator)
+            .into_iter()
+            .filter_map(|c| self.views.get(&c).cloned())
+            .collect();
         let offers = self
             .dispatcher
             .offers_to(&msg.operator)
             .into_iter()
-            .filter_map(|(c, expires)| self.views.get(&c).map(|v| (v.clone(), expires.millis() - now.millis())))
+            .filter_map(|(c, expires)| {
+                self.views.get(&c).map(|v| (v.clone(), expires.millis() - now.millis()))
+            })
             .collect();
         MessageResult(NewTab { chats, offers })
     }

@@ -90,7 +90,10 @@ pub fn fanout(
             out.push(Delivery::Operators(entered, OperatorNotice::ChatAssigned(view.clone())));
         }
         if !left.is_empty() {
-            out.push(Delivery::Operators(left, OperatorNotice::ChatRemoved { chat: id, reason: removed_reason(a) }));
+            out.push(Delivery::Operators(
+                left,
+                OperatorNotice::ChatRemoved { chat: id, reason: removed_reason(a) },
+            ));
         }
         let mut updated = stayed;
         if a_chat.needs_routing() {
@@ -116,7 +119,10 @@ pub fn fanout(
                         to.insert(op.clone());
                     }
                     if !to.is_empty() {
-                        out.push(Delivery::Operators(to.into_iter().collect(), OperatorNotice::Message(view.clone())));
+                        out.push(Delivery::Operators(
+                            to.into_iter().collect(),
+                            OperatorNotice::Message(view.clone()),
+                        ));
                     }
                 }
                 if !m.private {
@@ -132,9 +138,14 @@ pub fn fanout(
                 out.push(Delivery::Client(ClientNotice::VoteRequest { chat: *chat, options }));
             }
             Change::Voted { chat, .. } => {
-                out.push(Delivery::Client(ClientNotice::VoteThanks { chat: *chat, text: rating.thanks_text.clone() }));
+                out.push(Delivery::Client(ClientNotice::VoteThanks {
+                    chat: *chat,
+                    text: rating.thanks_text.clone(),
+                }));
             }
-            Change::Finished { chat, .. } => out.push(Delivery::Client(ClientNotice::ChatFinished { chat: *chat })),
+            Change::Finished { chat, .. } => {
+                out.push(Delivery::Client(ClientNotice::ChatFinished { chat: *chat }))
+            }
             _ => {}
         }
     }

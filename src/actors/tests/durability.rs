@@ -13,7 +13,13 @@ fn keyed(text: &str, key: &str) -> Command {
 }
 
 async fn texts(store: &dyn Store, client: &str) -> Vec<String> {
-    let q = MessageQuery { conversation: Rig::conv(client), chat: None, before_seq: None, limit: 500, include_private: true };
+    let q = MessageQuery {
+        conversation: Rig::conv(client),
+        chat: None,
+        before_seq: None,
+        limit: 500,
+        include_private: true,
+    };
     store.messages(q).await.unwrap().into_iter().map(|m| m.text).collect()
 }
 
@@ -63,15 +69,16 @@ async fn an_idle_conversation_is_passivated_and_comes_back_from_the_store() {
 fn in_a_node_that_crashes<T: Send + 'static>(
     settings: Settings,
     dir: Arc<tempfile::TempDir>,
-    f: impl FnOnce(Rig) -> std::pin::Pin<Box<dyn std::future::Future<Output = T>>> + Send + 'static,
+    f: impl FnOnce(Arc<Rig>) -> std::pin::Pin<Box<dyn std::future::Future<Output = T>>> + Send + 'static,
 ) -> T {
     std::thread::spawn(move || {
         let system = actix::System::new();
         system.block_on(async move {
-            let rig = Rig::start_in(settings, options(), dir).await;
-            let result = f(rig).await;
-            // Every arbiter stops where it is: no flush, no shutdown of the node.
-            actix::System::current().stop();
+            let rig = Arc::new(Rig::start_in(settings, options(), dir).await);
+            let result = f(rig.clone()).await;
+            // Every worker stops where it is: no flush, no shutdown of the node.
+            let Ok(rig) = Arc::try_unwrap(rig) else { panic!("the rig is still in use") };
+            rig.node.kill();
             result
         })
     })
@@ -101,7 +108,11 @@ async fn after_a_crash_every_acknowledged_message_and_chat_state_is_back_and_ove
     let expected: Vec<String> = (0..30).map(|i| format!("m{i}")).collect();
     assert_eq!(texts(&*rig.store, "c1").await, expected);
     let queued = rig.chat(other).await;
-    assert_eq!((queued.phase, queued.responsible.clone()), (Phase::Active, None), "a queued client is never dropped");
+    assert_eq!(
+        (queued.phase, queued.responsible.clone()),
+        (Phase::Active, None),
+        "a queued client is never dropped"
+    );
     // The overdue inactivity deadline fires on start, without any message to the conversation.
     let deadline = std::time::Instant::now() + PATIENCE;
     loop {

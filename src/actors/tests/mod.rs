@@ -19,7 +19,7 @@ use super::hub::{SubscriptionId, ToClient, ToOperator};
 use super::messages::{Ack, CommandError, OperatorConnected, OperatorDisconnected, TakeChat};
 use super::node::{Node, NodeOptions};
 use crate::domain::{
-    ChatId, ChatView, ClientNotice, Command, ConversationId, OperatorId, OperatorNotice, Reply, Settings, Span,
+    ChatId, ChatView, ClientNotice, Command, ConversationId, OperatorNotice, Reply, Settings, Span,
 };
 use crate::presence::MemoryPresence;
 use crate::store::sqlite::SqliteStore;
@@ -34,7 +34,8 @@ const PATIENCE: Duration = Duration::from_secs(10);
 pub(crate) struct Rig {
     pub node: Node,
     pub store: Arc<SqliteStore>,
-    pub dir: Arc<tempfile::TempDir>,
+    /// Keeps the data directory alive as long as the node.
+    _dir: Arc<tempfile::TempDir>,
 }
 
 /// Standard test settings with `f` applied.
@@ -64,10 +65,11 @@ impl Rig {
 
     pub async fn start_in(settings: Settings, options: NodeOptions, dir: Arc<tempfile::TempDir>) -> Rig {
         let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
-        let node = Node::start(Arc::new(settings), store.clone(), Arc::new(MemoryPresence::default()), options)
-            .await
-            .unwrap();
-        Rig { node, store, dir }
+        let node =
+            Node::start(Arc::new(settings), store.clone(), Arc::new(MemoryPresence::default()), options)
+                .await
+                .unwrap();
+        Rig { node, store, _dir: dir }
     }
 
     /// A client's conversation on `web`.
@@ -81,17 +83,25 @@ impl Rig {
 
     /// The client writes; returns (chat, seq).
     pub async fn client_says(&self, client: &str, text: &str) -> (ChatId, u64) {
-        let cmd = Command::ClientMessage { text: text.into(), client_msg_id: None, name: None, page_url: None };
+        let cmd =
+            Command::ClientMessage { text: text.into(), client_msg_id: None, name: None, page_url: None };
         stored(self.run(&Self::conv(client), cmd).await.unwrap())
     }
 
     /// `operator` writes into the client's conversation; returns (chat, seq).
     pub async fn operator_says(&self, operator: &str, client: &str, text: &str) -> (ChatId, u64) {
-        let cmd = Command::OperatorMessage { by: op(operator), chat: None, text: text.into(), client_msg_id: None };
+        let cmd =
+            Command::OperatorMessage { by: op(operator), chat: None, text: text.into(), client_msg_id: None };
         stored(self.run(&Self::conv(client), cmd).await.unwrap())
     }
 
-    pub async fn take(&self, operator: &str, client: &str, chat: ChatId, accept: bool) -> Result<Ack, CommandError> {
+    pub async fn take(
+        &self,
+        operator: &str,
+        client: &str,
+        chat: ChatId,
+        accept: bool,
+    ) -> Result<Ack, CommandError> {
         let msg = TakeChat { operator: op(operator), chat, conversation: Self::conv(client), accept };
         self.node.supervisor.send(msg).await.unwrap()
     }
@@ -170,12 +180,6 @@ impl<T: std::fmt::Debug> Socket<T> {
             }
         }
     }
-
-    /// Drops everything received so far.
-    pub fn clear(&mut self) {
-        while self.rx.try_recv().is_ok() {}
-        self.kept.clear();
-    }
 }
 
 struct OperatorSink(UnboundedSender<OperatorNotice>);
@@ -235,8 +239,4 @@ pub(crate) fn is_new(chat: ChatId) -> impl Fn(&OperatorNotice) -> bool {
 
 pub(crate) fn is_removed(chat: ChatId) -> impl Fn(&OperatorNotice) -> bool {
     move |n| matches!(n, OperatorNotice::ChatRemoved { chat: c, .. } if *c == chat)
-}
-
-pub(crate) fn is_message(text: &'static str) -> impl Fn(&OperatorNotice) -> bool {
-    move |n| matches!(n, OperatorNotice::Message(m) if m.text == text)
 }

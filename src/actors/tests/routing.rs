@@ -114,7 +114,12 @@ async fn a_burst_of_1000_new_chats_never_puts_anyone_over_capacity() {
             loop {
                 let n = socket.wait(any_offer).await;
                 let OperatorNotice::Offer { chat, .. } = n else { continue };
-                let take = TakeChat { operator: op(name), chat: chat.id, conversation: chat.conversation.clone(), accept: true };
+                let take = TakeChat {
+                    operator: op(name),
+                    chat: chat.id,
+                    conversation: chat.conversation.clone(),
+                    accept: true,
+                };
                 let _ = supervisor.send(take).await;
             }
         }));
@@ -122,7 +127,8 @@ async fn a_burst_of_1000_new_chats_never_puts_anyone_over_capacity() {
     let sends = (0..1000).map(|i| {
         let node = &rig.node;
         async move {
-            let cmd = Command::ClientMessage { text: "hi".into(), client_msg_id: None, name: None, page_url: None };
+            let cmd =
+                Command::ClientMessage { text: "hi".into(), client_msg_id: None, name: None, page_url: None };
             node.execute(&Rig::conv(&format!("burst{i}")), cmd, None).await.unwrap()
         }
     });
@@ -150,7 +156,13 @@ async fn concurrent_takes_of_one_chat_have_exactly_one_winner_100_times() {
     let operators: Vec<String> = (0..5).map(|i| format!("op{i}")).collect();
     let rig = Rig::start(line1(Strategy::Broadcast, |s| {
         for id in &operators {
-            let o = Operator { id: op(id), name: id.clone(), lines: vec![line("line1")], capacity: 500, role: Role::Operator };
+            let o = Operator {
+                id: op(id),
+                name: id.clone(),
+                lines: vec![line("line1")],
+                capacity: 500,
+                role: Role::Operator,
+            };
             s.operators.insert(o.id.clone(), o);
         }
     }))
@@ -164,7 +176,8 @@ async fn concurrent_takes_of_one_chat_have_exactly_one_winner_100_times() {
         let (chat, _) = rig.client_says(&client, "who takes me?").await;
         let takes = operators.iter().map(|id| rig.take(id, &client, chat, false));
         let results = join_all(takes).await;
-        let winners: Vec<_> = results.iter().zip(&operators).filter(|(r, _)| r.is_ok()).map(|(_, o)| o.clone()).collect();
+        let winners: Vec<_> =
+            results.iter().zip(&operators).filter(|(r, _)| r.is_ok()).map(|(_, o)| o.clone()).collect();
         assert_eq!(winners.len(), 1, "round {round}: {results:?}");
         for r in results.iter().filter(|r| r.is_err()) {
             assert_eq!(r.as_ref().unwrap_err().code(), "already_taken", "round {round}");
@@ -181,7 +194,10 @@ async fn an_operator_whose_socket_dropped_stays_online_for_the_grace_then_offers
     rig.disconnect("alice", alice).await;
     // Still online within the grace: the first chat is offered to her (a reconnect would see it).
     let (chat, _) = rig.client_says("c1", "hi").await;
-    assert!(bob.quiet(is_offer(chat), Duration::from_millis(150)).await, "offered to bob during alice's grace");
+    assert!(
+        bob.quiet(is_offer(chat), Duration::from_millis(150)).await,
+        "offered to bob during alice's grace"
+    );
     bob.wait(is_offer(chat)).await;
     let ops = rig.node.supervisor.send(GetOperators).await.unwrap();
     let alice = ops.iter().find(|o| o.operator == op("alice")).unwrap();
@@ -195,8 +211,12 @@ async fn a_reconnect_within_the_grace_loses_nothing() {
     rig.disconnect("alice", alice).await;
     let (chat, _) = rig.client_says("c1", "hi").await;
     let mut alice = rig.operator("alice").await;
-    assert!(alice.quiet(is_withdrawn(chat), Duration::from_millis(500)).await, "the offer survived the reconnect");
-    let tab = rig.node.supervisor.send(crate::actors::messages::GetNewTab { operator: op("alice") }).await.unwrap();
+    assert!(
+        alice.quiet(is_withdrawn(chat), Duration::from_millis(500)).await,
+        "the offer survived the reconnect"
+    );
+    let tab =
+        rig.node.supervisor.send(crate::actors::messages::GetNewTab { operator: op("alice") }).await.unwrap();
     assert_eq!(tab.offers.iter().map(|(c, _)| c.id).collect::<Vec<_>>(), vec![chat]);
 }
 
@@ -225,13 +245,25 @@ async fn a_pinned_chat_reactivated_by_its_client_goes_straight_to_its_responsibl
     let conv = Rig::conv("c1");
     let pin = Command::UpdateChat { by: op("alice"), chat, fields: Default::default(), pinned: Some(true) };
     rig.run(&conv, pin).await.unwrap();
-    let fin = Command::Finish { by: op("alice"), chat, status: crate::domain::Status::Pending, operator_rating: None, request_vote: None };
+    let fin = Command::Finish {
+        by: op("alice"),
+        chat,
+        status: crate::domain::Status::Pending,
+        operator_rating: None,
+        request_vote: None,
+    };
     rig.run(&conv, fin).await.unwrap();
     alice.wait(is_removed(chat)).await;
     let mut bob = rig.operator("bob").await;
     rig.client_says("c1", "here is the photo").await;
     alice.wait(is_assigned(chat)).await;
-    assert!(bob.quiet(|n| matches!(n, OperatorNotice::ChatNew(_) | OperatorNotice::Offer { .. }), Duration::from_millis(150)).await);
+    assert!(
+        bob.quiet(
+            |n| matches!(n, OperatorNotice::ChatNew(_) | OperatorNotice::Offer { .. }),
+            Duration::from_millis(150)
+        )
+        .await
+    );
     assert_eq!(rig.chat(chat).await.responsible, Some(op("alice")));
 }
 
@@ -249,7 +281,9 @@ async fn waiting_clients_are_told_their_queue_position_whenever_it_changes() {
 
 #[actix::test]
 async fn when_an_operator_comes_online_the_oldest_waiting_chat_is_offered_first() {
-    let rig = Rig::start(line1(Strategy::RoundRobin, |s| s.operators.get_mut(&op("alice")).unwrap().capacity = 1)).await;
+    let rig =
+        Rig::start(line1(Strategy::RoundRobin, |s| s.operators.get_mut(&op("alice")).unwrap().capacity = 1))
+            .await;
     let (old, _) = rig.client_says("c1", "first").await;
     rig.client_says("c2", "second").await;
     let mut alice = rig.operator("alice").await;

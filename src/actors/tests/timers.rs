@@ -67,11 +67,16 @@ async fn a_held_campaign_message_is_delivered_when_the_chat_finishes_and_a_bot_m
     let mut client = rig.client("c1");
     let chat = answered(&rig).await;
     let conv = Rig::conv("c1");
-    let held = rig.run(&conv, Command::Automated { kind: AutomatedKind::Campaign, text: "sale!".into() }).await.unwrap();
+    let held = rig
+        .run(&conv, Command::Automated { kind: AutomatedKind::Campaign, text: "sale!".into() })
+        .await
+        .unwrap();
     assert_eq!(held.reply, Reply::Automated(crate::domain::AutomatedOutcome::Queued));
-    let dropped = rig.run(&conv, Command::Automated { kind: AutomatedKind::Bot, text: "tip".into() }).await.unwrap();
+    let dropped =
+        rig.run(&conv, Command::Automated { kind: AutomatedKind::Bot, text: "tip".into() }).await.unwrap();
     assert_eq!(dropped.reply, Reply::Automated(crate::domain::AutomatedOutcome::Dropped));
-    let is_text = |t: &'static str| move |n: &ClientNotice| matches!(n, ClientNotice::Message(m) if m.text == t);
+    let is_text =
+        |t: &'static str| move |n: &ClientNotice| matches!(n, ClientNotice::Message(m) if m.text == t);
     assert!(client.quiet(is_text("sale!"), Duration::from_millis(100)).await);
     rig.run(&conv, finish(chat, Status::Open)).await.unwrap();
     client.wait(is_text("sale!")).await;

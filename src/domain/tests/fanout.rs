@@ -56,7 +56,10 @@ fn s(who: &str, what: &'static str) -> (String, &'static str) {
 fn a_client_message_in_a_queued_chat_reaches_its_watchers_and_the_clients_other_tabs() {
     let mut w = active_new();
     let ds = deliveries(&mut w, client_msg("anyone?"), &["alice", "bob"]);
-    assert_eq!(summary(&ds), vec![s("alice,bob", "chat_updated"), s("alice,bob", "message"), s("client", "message")]);
+    assert_eq!(
+        summary(&ds),
+        vec![s("alice,bob", "chat_updated"), s("alice,bob", "message"), s("client", "message")]
+    );
 }
 
 #[test]
@@ -76,14 +79,22 @@ fn a_take_puts_the_chat_in_the_takers_my_tab() {
 #[test]
 fn an_operator_reply_reaches_the_my_tab_and_the_client() {
     let mut w = active_taken();
-    let ds = deliveries(&mut w, Command::OperatorMessage { by: op("alice"), chat: None, text: "hi".into(), client_msg_id: None }, &[]);
+    let ds = deliveries(
+        &mut w,
+        Command::OperatorMessage { by: op("alice"), chat: None, text: "hi".into(), client_msg_id: None },
+        &[],
+    );
     assert_eq!(summary(&ds), vec![s("alice", "chat_updated"), s("alice", "message"), s("client", "message")]);
 }
 
 #[test]
 fn a_message_by_an_operator_outside_the_tabs_also_reaches_the_authors_other_sockets() {
     let mut w = active_open();
-    let ds = deliveries(&mut w, Command::OperatorMessage { by: op("bob"), chat: None, text: "fyi".into(), client_msg_id: None }, &[]);
+    let ds = deliveries(
+        &mut w,
+        Command::OperatorMessage { by: op("bob"), chat: None, text: "fyi".into(), client_msg_id: None },
+        &[],
+    );
     assert!(summary(&ds).contains(&s("alice,bob", "message")), "{:?}", summary(&ds));
 }
 
@@ -107,7 +118,10 @@ fn closing_keeps_the_chat_in_my_and_asks_the_client_to_vote_then_the_vote_finish
     let ds = deliveries(&mut w, finish("alice", ChatId(1), Status::Closed), &[]);
     assert_eq!(summary(&ds), vec![s("alice", "chat_updated"), s("client", "vote_request")]);
     let ds = deliveries(&mut w, Command::Vote { chat: ChatId(1), score: 3 }, &[]);
-    assert_eq!(summary(&ds), vec![s("alice", "finished"), s("client", "vote_thanks"), s("client", "chat_finished")]);
+    assert_eq!(
+        summary(&ds),
+        vec![s("alice", "finished"), s("client", "vote_thanks"), s("client", "chat_finished")]
+    );
     let Delivery::Client(ClientNotice::VoteThanks { text, .. }) = &ds[1] else { panic!() };
     assert_eq!(text, "Thank you for your feedback!");
 }
@@ -116,7 +130,9 @@ fn closing_keeps_the_chat_in_my_and_asks_the_client_to_vote_then_the_vote_finish
 fn a_vote_request_offers_the_three_configured_labels() {
     let mut w = active_open();
     let ds = deliveries(&mut w, finish("alice", ChatId(1), Status::Closed), &[]);
-    let Some(Delivery::Client(ClientNotice::VoteRequest { options, .. })) = ds.last() else { panic!("{ds:?}") };
+    let Some(Delivery::Client(ClientNotice::VoteRequest { options, .. })) = ds.last() else {
+        panic!("{ds:?}")
+    };
     assert_eq!(**options, [(1, "Bad".to_string()), (2, "Normal".to_string()), (3, "Excellent".to_string())]);
 }
 
@@ -139,7 +155,8 @@ fn a_forward_to_a_line_removes_the_chat_as_moved() {
 #[test]
 fn an_invited_operator_gets_the_chat_in_my() {
     let mut w = active_open();
-    let ds = deliveries(&mut w, Command::Invite { by: op("alice"), chat: ChatId(1), operator: op("xena") }, &[]);
+    let ds =
+        deliveries(&mut w, Command::Invite { by: op("alice"), chat: ChatId(1), operator: op("xena") }, &[]);
     assert_eq!(summary(&ds), vec![s("xena", "chat_assigned"), s("alice", "chat_updated")]);
 }
 
