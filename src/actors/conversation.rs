@@ -14,8 +14,8 @@ use tracing::{debug, error, warn};
 
 use crate::domain::routing::ChatRouting;
 use crate::domain::{
-    fanout, Author, Chat, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx, Delivery,
-    Event, OperatorNotice, Reply, Timestamp,
+    fanout, Author, AuthorView, Chat, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx,
+    Delivery, Event, OperatorNotice, Reply, Timestamp,
 };
 use crate::store::{Commit, Journal};
 
@@ -84,17 +84,11 @@ impl ConversationActor {
         let Some((author, raw)) = command_key(&self.state.id, &command) else {
             return self.decide_and_commit(command, origin);
         };
-        let lookup = self.shared.store.find_message(self.state.id.clone(), raw);
-        Box::pin(lookup.into_actor(self).then(move |found, act, _ctx| {
-            let stored =
-                found.ok().flatten().filter(|m| m.author.kind == author.kind() && m.author.id == author.id());
-            match stored {
-                Some(m) => {
-                    Box::pin(fut::ready(Ok(Ack { reply: Reply::Stored { chat: m.chat, seq: m.seq } })))
-                        as ResponseActFuture<Self, Answer>
-                }
-                None => act.decide_and_commit(command, origin),
-            }
+        let lookup = self.shared.store.find_message(self.state.id.clone(), AuthorView::of(&author), raw);
+        Box::pin(lookup.into_actor(self).then(move |found, act, _ctx| match found.ok().flatten() {
+            Some(m) => Box::pin(fut::ready(Ok(Ack { reply: Reply::Stored { chat: m.chat, seq: m.seq } })))
+                as ResponseActFuture<Self, Answer>,
+            None => act.decide_and_commit(command, origin),
         }))
     }
 

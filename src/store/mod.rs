@@ -16,7 +16,7 @@ pub mod sqlite;
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::domain::{ChatId, ChatView, ConversationId, Event, MessageView, Timestamp};
+use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, Event, MessageView, Timestamp};
 
 pub use commit::{Commit, MessageMove};
 pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey};
@@ -65,10 +65,12 @@ pub trait Store: Send + Sync + 'static {
     /// The journal of `conversation` (empty when it has none).
     fn load(&self, conversation: ConversationId) -> StoreFuture<Journal>;
 
-    /// The stored message of `conversation` with this idempotency key, if any.
+    /// The stored message `author` sent in `conversation` with this idempotency key, if any
+    /// (each author's keys are their own: a client and an operator may use the same key).
     fn find_message(
         &self,
         conversation: ConversationId,
+        author: AuthorView,
         client_msg_id: String,
     ) -> StoreFuture<Option<MessageView>>;
 

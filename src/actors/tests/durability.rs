@@ -131,3 +131,20 @@ async fn after_a_crash_every_acknowledged_message_and_chat_state_is_back_and_ove
     let again = rig.run(&Rig::conv("c1"), keyed("m5", "k5")).await.unwrap();
     assert_eq!(stored(again).1, 6);
 }
+
+#[actix::test]
+async fn the_client_and_an_operator_may_use_the_same_client_msg_id() {
+    let rig = Rig::start(settings()).await;
+    let conv = Rig::conv("c1");
+    let client = stored(rig.run(&conv, keyed("from the client", "m1")).await.unwrap());
+    let by_alice = Command::OperatorMessage {
+        by: op("alice"),
+        chat: None,
+        text: "from alice".into(),
+        client_msg_id: Some("m1".into()),
+    };
+    let alice = stored(rig.run(&conv, by_alice.clone()).await.unwrap());
+    assert_ne!(client.1, alice.1, "two messages");
+    assert_eq!(stored(rig.run(&conv, by_alice).await.unwrap()), alice, "alice's retry is idempotent");
+    assert_eq!(texts(&*rig.store, "c1").await, vec!["from the client", "from alice"]);
+}

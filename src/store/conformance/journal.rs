@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::support::{client, client_keyed, finish, note, take, write, Script, Snapshot};
+use super::support::{client, client_keyed, client_of, finish, note, take, write, Script, Snapshot};
 use super::Backend;
 use crate::domain::{ChatId, Command, Conversation, ConversationId, Status};
 use crate::store::{Journal, StoreError};
@@ -51,7 +51,7 @@ pub(crate) async fn an_append_at_a_written_position_conflicts_and_writes_nothing
     assert_eq!(err, StoreError::Conflict { conversation: s.id(), position: rival.position });
 
     assert_eq!(Snapshot::of(&*store, &s).await, before, "events, messages, rows and deadline untouched");
-    assert_eq!(store.find_message(s.id(), "k2".into()).await.unwrap(), None);
+    assert_eq!(store.find_message(s.id(), client_of(&s), "k2".into()).await.unwrap(), None);
     // The owner goes on where it was.
     s.run(&*store, write("alice", "still mine")).await;
     assert_eq!(Snapshot::of(&*store, &s).await, Snapshot::expected(&s));
@@ -115,7 +115,7 @@ pub(crate) async fn reopening_recovers_everything_and_numbering_continues_above_
     b.run(&*store, finish("bob", chat_b, Status::Closed, true)).await; // closing: voting deadline
     let max = chat_a.0.max(chat_b.0);
     let open_before = store.open_chats().await.unwrap();
-    let message_a = store.find_message(a.id(), "ka".into()).await.unwrap();
+    let message_a = store.find_message(a.id(), client_of(&a), "ka".into()).await.unwrap();
     assert!(message_a.is_some());
 
     let store = backend.reopen(&storage, store).await;
@@ -123,7 +123,7 @@ pub(crate) async fn reopening_recovers_everything_and_numbering_continues_above_
         assert_eq!(Snapshot::of(&*store, s).await, Snapshot::expected(s), "{}", s.id());
     }
     assert_eq!(store.open_chats().await.unwrap(), open_before);
-    assert_eq!(store.find_message(a.id(), "ka".into()).await.unwrap(), message_a);
+    assert_eq!(store.find_message(a.id(), client_of(&a), "ka".into()).await.unwrap(), message_a);
     let next = store.next_chat_id();
     assert!(next.0 > max, "numbering continues above {max}, got {next}");
     // The journal continues where it ended.

@@ -1,7 +1,9 @@
 //! Conformance: the message index. Idempotency lookups, split and merge moves (which change
 //! the chat of the right messages only), and paging back through a conversation.
 
-use super::support::{client, client_keyed, finish, note, op, take, write, Script, Snapshot};
+use super::support::{
+    client, client_keyed, client_of, finish, note, op, operator_author, take, write, Script, Snapshot,
+};
 use super::Backend;
 use crate::domain::{AuthorKind, ChatId, Command, Seq, Status};
 use crate::store::{ChatQuery, MessageQuery, SortColumn, SortKey};
@@ -21,18 +23,32 @@ pub(crate) async fn find_message_returns_the_stored_message_by_its_key<B: Backen
     let mut other = Script::new("c2");
     other.run(&*store, client_keyed("other", "k9")).await;
 
-    let found = store.find_message(s.id(), "k1".into()).await.unwrap();
+    let found = store.find_message(s.id(), client_of(&s), "k1".into()).await.unwrap();
     assert_eq!(found.as_ref(), first.messages.first());
     let found = found.unwrap();
     assert_eq!(
         (found.text.as_str(), found.author.kind, found.chat),
         ("hello", AuthorKind::Client, Some(s.latest()))
     );
-    let found = store.find_message(s.id(), "o1".into()).await.unwrap();
+    let found = store.find_message(s.id(), operator_author("alice"), "o1".into()).await.unwrap();
     assert_eq!(found.as_ref(), second.messages.first());
     assert_eq!(found.unwrap().author.kind, AuthorKind::Operator);
-    assert_eq!(store.find_message(s.id(), "nope".into()).await.unwrap(), None);
-    assert_eq!(store.find_message(s.id(), "k9".into()).await.unwrap(), None, "keys are per conversation");
+    assert_eq!(store.find_message(s.id(), client_of(&s), "nope".into()).await.unwrap(), None);
+    assert_eq!(
+        store.find_message(s.id(), client_of(&s), "k9".into()).await.unwrap(),
+        None,
+        "keys are per conversation"
+    );
+    assert_eq!(
+        store.find_message(s.id(), client_of(&s), "o1".into()).await.unwrap(),
+        None,
+        "keys are per author"
+    );
+    assert_eq!(
+        store.find_message(s.id(), operator_author("bob"), "o1".into()).await.unwrap(),
+        None,
+        "per operator"
+    );
 }
 
 fn all_of(s: &Script, chat: Option<ChatId>) -> MessageQuery {
@@ -63,13 +79,25 @@ pub(crate) async fn a_split_moves_only_the_messages_from_the_split_point<B: Back
 
     assert_eq!(seqs(&store.messages(all_of(&s, Some(first))).await.unwrap()), vec![1, 2]);
     assert_eq!(seqs(&store.messages(all_of(&s, Some(second))).await.unwrap()), vec![3, 4]);
-    assert_eq!(store.find_message(s.id(), "k1".into()).await.unwrap().unwrap().chat, Some(first));
-    assert_eq!(store.find_message(s.id(), "k3".into()).await.unwrap().unwrap().chat, Some(second));
-    assert_eq!(store.find_message(s.id(), "k4".into()).await.unwrap().unwrap().chat, Some(second));
+    assert_eq!(
+        store.find_message(s.id(), client_of(&s), "k1".into()).await.unwrap().unwrap().chat,
+        Some(first)
+    );
+    assert_eq!(
+        store.find_message(s.id(), client_of(&s), "k3".into()).await.unwrap().unwrap().chat,
+        Some(second)
+    );
+    assert_eq!(
+        store.find_message(s.id(), client_of(&s), "k4".into()).await.unwrap().unwrap().chat,
+        Some(second)
+    );
     assert_eq!(Snapshot::of(&*store, &s).await, Snapshot::expected(&s));
     // New messages go to the new chat.
     s.run(&*store, client_keyed("hello?", "k5")).await;
-    assert_eq!(store.find_message(s.id(), "k5".into()).await.unwrap().unwrap().chat, Some(second));
+    assert_eq!(
+        store.find_message(s.id(), client_of(&s), "k5".into()).await.unwrap().unwrap().chat,
+        Some(second)
+    );
 }
 
 pub(crate) async fn a_merge_moves_every_message_and_hides_the_merged_chat<B: Backend>(backend: &B) {
@@ -93,7 +121,10 @@ pub(crate) async fn a_merge_moves_every_message_and_hides_the_merged_chat<B: Bac
     s.run(&*store, Command::MergePrevious { by: op("bob"), chat: second }).await;
     assert_eq!(seqs(&store.messages(all_of(&s, Some(first))).await.unwrap()), vec![1, 2, 3, 4]);
     assert!(store.messages(all_of(&s, Some(second))).await.unwrap().is_empty());
-    assert_eq!(store.find_message(s.id(), "k".into()).await.unwrap().unwrap().chat, Some(first));
+    assert_eq!(
+        store.find_message(s.id(), client_of(&s), "k".into()).await.unwrap().unwrap().chat,
+        Some(first)
+    );
     assert_eq!(
         store.chat(second).await.unwrap().unwrap().merged_into,
         Some(first),

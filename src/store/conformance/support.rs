@@ -109,6 +109,16 @@ pub(crate) fn op(id: &str) -> OperatorId {
 }
 
 /// The client writes.
+/// The client of the script's conversation, as a message author.
+pub(crate) fn client_of(s: &Script) -> crate::domain::AuthorView {
+    crate::domain::AuthorView { kind: crate::domain::AuthorKind::Client, id: s.id().client.to_string() }
+}
+
+/// An operator as a message author.
+pub(crate) fn operator_author(id: &str) -> crate::domain::AuthorView {
+    crate::domain::AuthorView { kind: crate::domain::AuthorKind::Operator, id: id.to_string() }
+}
+
 pub(crate) fn client(text: &str) -> Command {
     Command::ClientMessage { text: text.into(), client_msg_id: None, name: None, page_url: None }
 }

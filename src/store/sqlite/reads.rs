@@ -111,16 +111,19 @@ fn message_view(conv: &ConversationId, row: MessageRow) -> Result<MessageView, S
     })
 }
 
-/// The message of `conv` with idempotency key `key`.
+/// The message `author` sent in `conv` with idempotency key `key`.
 pub(super) fn find_message(
     conn: &Connection,
     conv: &ConversationId,
+    author: &AuthorView,
     key: &str,
 ) -> Result<Option<MessageView>, StoreError> {
-    let sql =
-        format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation = ?1 AND client_msg_id = ?2");
-    let row =
-        conn.prepare_cached(&sql)?.query_row([conv.to_string().as_str(), key], message_row).optional()?;
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages
+         WHERE conversation = ?1 AND author_kind = ?2 AND author_id = ?3 AND client_msg_id = ?4"
+    );
+    let params = [conv.to_string(), author.kind.as_str().to_string(), author.id.clone(), key.to_string()];
+    let row = conn.prepare_cached(&sql)?.query_row(params, message_row).optional()?;
     row.map(|r| message_view(conv, r)).transpose()
 }
 

@@ -6,7 +6,8 @@
 //!   position `n` is the fencing guard: a second writer at a written position fails.
 //! - `messages(conversation, seq, chat, author_kind, author_id, text, at, client_msg_id,
 //!   private)`, primary key `(conversation, seq)`, indexed by `(chat, seq)` and uniquely by
-//!   `(conversation, client_msg_id)` where a key is set (idempotency).
+//!   `(conversation, author_kind, author_id, client_msg_id)` where a key is set (idempotency: each
+//!   author's keys are their own).
 //! - `chats(id, body, merged_into, participants, <list columns>)`: the [`ChatView`] JSON plus
 //!   one indexed column per filter and sort key (see `columns.rs`); `participants` is a JSON
 //!   array for the scope filter.
@@ -52,7 +53,7 @@ CREATE TABLE messages (
     PRIMARY KEY (conversation, seq)
 );
 CREATE INDEX messages_by_chat ON messages (chat, seq);
-CREATE UNIQUE INDEX messages_by_key ON messages (conversation, client_msg_id)
+CREATE UNIQUE INDEX messages_by_key ON messages (conversation, author_kind, author_id, client_msg_id)
     WHERE client_msg_id IS NOT NULL;
 CREATE TABLE deadlines (
     conversation TEXT PRIMARY KEY,

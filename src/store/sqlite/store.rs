@@ -13,7 +13,7 @@ use super::list;
 use super::reads::{self, Readers};
 use super::schema::{open_writer, sync_parent_dir, FILE_NAME};
 use super::writer::{self, Request};
-use crate::domain::{ChatId, ChatView, ConversationId, MessageView, Timestamp};
+use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
 use crate::store::{ChatPage, ChatQuery, Commit, Journal, MessageQuery, Store, StoreError, StoreFuture};
 
 /// Read connections in use at once at most.
@@ -117,9 +117,10 @@ impl Store for SqliteStore {
     fn find_message(
         &self,
         conversation: ConversationId,
+        author: AuthorView,
         client_msg_id: String,
     ) -> StoreFuture<Option<MessageView>> {
-        self.readers.run(move |c| reads::find_message(c, &conversation, &client_msg_id))
+        self.readers.run(move |c| reads::find_message(c, &conversation, &author, &client_msg_id))
     }
 
     fn chat(&self, id: ChatId) -> StoreFuture<Option<ChatView>> {
