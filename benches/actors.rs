@@ -16,7 +16,7 @@ use futures_util::future::join_all;
 
 use frontline::actors::{Node, NodeOptions, ToOperator};
 use frontline::config::{Config, Overrides};
-use frontline::domain::{ChatId, Command, ConversationId, OperatorId, Reply};
+use frontline::domain::{Command, ConversationId, OperatorId, Reply};
 use frontline::presence::MemoryPresence;
 use frontline::store::SqliteStore;
 
@@ -56,13 +56,16 @@ async fn routed_messages(conversations: usize, messages: usize) {
     }
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
     let options = NodeOptions { workers: 2, ..NodeOptions::default() };
-    let node = Node::start(config.settings.clone(), store, Arc::new(MemoryPresence::default()), options).await.unwrap();
+    let node = Node::start(config.settings.clone(), store, Arc::new(MemoryPresence::default()), options)
+        .await
+        .unwrap();
     let delivered = Arc::new(AtomicU64::new(0));
     let alice = OperatorId::from("alice");
     node.shared.hub.subscribe_operator(alice.clone(), Counter(delivered.clone()).start().recipient());
 
     // Every conversation gets a chat that alice took, so messages go straight to her.
-    let convs: Vec<ConversationId> = (0..conversations).map(|i| ConversationId::new("web", format!("c{i}"))).collect();
+    let convs: Vec<ConversationId> =
+        (0..conversations).map(|i| ConversationId::new("web", format!("c{i}"))).collect();
     let node = &node;
     join_all(convs.iter().map(|conv| async {
         let ack = node.execute(conv, client("hello".into()), None).await.unwrap();
@@ -107,13 +110,17 @@ async fn activation(events: usize) {
     let conv = ConversationId::new("web", "long");
     {
         let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
-        let node = Node::start(config.settings.clone(), store, Arc::new(MemoryPresence::default()), NodeOptions::default())
-            .await
-            .unwrap();
+        let node = Node::start(
+            config.settings.clone(),
+            store,
+            Arc::new(MemoryPresence::default()),
+            NodeOptions::default(),
+        )
+        .await
+        .unwrap();
         let ack = node.execute(&conv, client("hello".into()), None).await.unwrap();
         let Reply::Stored { chat: Some(chat), .. } = ack.reply else { panic!("not stored") };
         node.execute(&conv, Command::Take { by: OperatorId::from("alice"), chat }, None).await.unwrap();
-        let _ = ChatId(0);
         // each client message is 2 events (the message, the inactivity deadline)
         for i in 0..events / 2 {
             node.execute(&conv, client(format!("m{i}")), None).await.unwrap();
@@ -121,8 +128,14 @@ async fn activation(events: usize) {
         node.shutdown().await.unwrap();
     }
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
-    let node =
-        Node::start(config.settings.clone(), store, Arc::new(MemoryPresence::default()), NodeOptions::default()).await.unwrap();
+    let node = Node::start(
+        config.settings.clone(),
+        store,
+        Arc::new(MemoryPresence::default()),
+        NodeOptions::default(),
+    )
+    .await
+    .unwrap();
     let started = Instant::now();
     node.execute(&conv, client("after restart".into()), None).await.unwrap();
     println!("activation of a conversation with ~{events} events, then one message: {:?}", started.elapsed());
