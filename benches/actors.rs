@@ -56,9 +56,15 @@ async fn routed_messages(conversations: usize, messages: usize) {
     }
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
     let options = NodeOptions { workers: 2, ..NodeOptions::default() };
-    let node = Node::start(config.settings.clone(), store, Arc::new(MemoryPresence::default()), options)
-        .await
-        .unwrap();
+    let node = Node::start(
+        config.settings.clone(),
+        store,
+        Arc::new(MemoryPresence::default()),
+        Arc::new(frontline::metrics::Metrics::new()),
+        options,
+    )
+    .await
+    .unwrap();
     let delivered = Arc::new(AtomicU64::new(0));
     let alice = OperatorId::from("alice");
     node.shared.hub.subscribe_operator(alice.clone(), Counter(delivered.clone()).start().recipient());
@@ -114,6 +120,7 @@ async fn activation(events: usize) {
             config.settings.clone(),
             store,
             Arc::new(MemoryPresence::default()),
+            Arc::new(frontline::metrics::Metrics::new()),
             NodeOptions::default(),
         )
         .await
@@ -132,6 +139,7 @@ async fn activation(events: usize) {
         config.settings.clone(),
         store,
         Arc::new(MemoryPresence::default()),
+        Arc::new(frontline::metrics::Metrics::new()),
         NodeOptions::default(),
     )
     .await

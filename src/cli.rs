@@ -26,6 +26,25 @@ pub enum Command {
     Serve(ServeArgs),
     /// Load and validate the configuration, print what it sets up, and exit.
     Check(ServeArgs),
+    /// Print an operator JWT (HS256, signed with `auth.jwt_secret`).
+    Token(TokenArgs),
+}
+
+/// Options of `token`.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The operator (`sub`).
+    #[arg(long, value_name = "ID")]
+    pub operator: String,
+    /// The role; defaults to the operator's configured role (a token with another role is refused).
+    #[arg(long, value_parser = ["operator", "supervisor", "admin"])]
+    pub role: Option<String>,
+    /// Validity in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 86_400)]
+    pub ttl: u64,
+    /// TOML configuration file; without one the built-in demo setup.
+    #[arg(long, env = "FRONTLINE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Where the configuration comes from and what overrides it.

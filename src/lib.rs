@@ -4,15 +4,21 @@
 //! - [`domain`]: the pure state machine of conversations and chats, rules and metrics.
 //! - [`config`]: the TOML configuration, validated into domain settings.
 //! - [`store`]: durable storage: the journal, message index, chat rows, deadlines.
+//! - [`metrics`]: Prometheus metrics.
 //! - [`presence`]: operator presence records (in-memory; Redis later).
 //! - [`actors`]: conversation actors, the supervisor, the registry, the deadline scheduler.
 //! - [`auth`]: operator JWTs and client identity signatures.
+//! - [`server`], [`api`], [`ws`]: the HTTP API and WebSocket sessions around the node.
 //! - [`cli`]: the command line.
 
 pub mod actors;
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod metrics;
 pub mod presence;
+pub mod server;
 pub mod store;
+pub mod ws;

@@ -1,18 +1,21 @@
-//! The `frontline` binary: parse the command line, load the configuration, run.
+//! The `frontline` binary: parse the command line, load the configuration, init logging (stderr),
+//! run.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
 
-use frontline::cli::{Cli, Command, ServeArgs};
-use frontline::config::Config;
+use frontline::cli::{Cli, Command, ServeArgs, TokenArgs};
+use frontline::config::{Config, Overrides};
+use frontline::domain::{OperatorId, Role};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Serve(args)) => serve(&args),
+        Some(Command::Token(args)) => token(&args),
         None => serve(&cli.serve),
     };
     match result {
@@ -25,24 +28,55 @@ fn main() -> ExitCode {
     }
 }
 
-fn load(args: &ServeArgs) -> anyhow::Result<Config> {
-    let source = match &args.config {
+fn load(config: Option<&std::path::Path>, overrides: &Overrides) -> anyhow::Result<Config> {
+    let source = match config {
         Some(path) => format!("in {}", path.display()),
         None => "(built-in demo)".to_string(),
     };
-    Config::load(args.config.as_deref(), &args.overrides())
-        .with_context(|| format!("invalid configuration {source}"))
+    Config::load(config, overrides).with_context(|| format!("invalid configuration {source}"))
 }
 
 fn check(args: &ServeArgs) -> anyhow::Result<()> {
-    let config = load(args)?;
+    let config = load(args.config.as_deref(), &args.overrides())?;
     println!("{}", config.summary());
     println!("configuration is valid");
     Ok(())
 }
 
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let config = load(args)?;
-    println!("{}", config.summary());
-    anyhow::bail!("this build validates the configuration only: the router's network server is not built yet")
+    let config = load(args.config.as_deref(), &args.overrides())?;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .init();
+    tracing::info!(summary = %config.summary().replace('\n', "; "), "starting");
+    actix_web::rt::System::new().block_on(frontline::server::run(config))
+}
+
+fn token(args: &TokenArgs) -> anyhow::Result<()> {
+    let config = load(args.config.as_deref(), &Overrides::default())?;
+    let operator = OperatorId::from(args.operator.as_str());
+    let configured =
+        config.settings.operator(&operator).with_context(|| format!("unknown operator {operator}"))?;
+    let role = match args.role.as_deref() {
+        None => configured.role,
+        Some("operator") => Role::Operator,
+        Some("supervisor") => Role::Supervisor,
+        Some(_) => Role::Admin,
+    };
+    if role != configured.role {
+        anyhow::bail!(
+            "operator {operator} has role {}, a {} token would be refused",
+            configured.role.as_str(),
+            role.as_str()
+        );
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let token = frontline::auth::issue(&config.auth.jwt_secret, operator.as_str(), role, now, args.ttl)?;
+    println!("{token}");
+    Ok(())
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use tracing::{debug, error, warn};
 
+use crate::domain::access;
 use crate::domain::routing::ChatRouting;
 use crate::domain::{
     fanout, Author, AuthorView, Chat, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx,
@@ -97,6 +98,15 @@ impl ConversationActor {
         command: Command,
         origin: Option<SubscriptionId>,
     ) -> ResponseActFuture<Self, Answer> {
+        // Scope before state (SPEC 8): an operator acts only on chats they may see.
+        if let Some((operator, chat)) = command.operator_and_chat() {
+            if let Some(chat) = self.state.chat(chat) {
+                let watchers = self.shared.board.watchers(chat.id);
+                if let Err(e) = access::check(&self.shared.settings, operator, chat, &watchers) {
+                    return Box::pin(fut::ready(Err(e.into())));
+                }
+            }
+        }
         let store = self.shared.store.clone();
         let mut next_chat_id = || store.next_chat_id();
         let mut ctx = Ctx {
@@ -114,8 +124,10 @@ impl ConversationActor {
         }
         let commit = Commit::of(&self.state, &outcome, self.position);
         let append = self.shared.store.append(commit);
+        let started = Instant::now();
         Box::pin(append.into_actor(self).map(move |written, act, ctx| match written {
             Ok(()) => {
+                act.shared.metrics.journal_commit_seconds.observe(started.elapsed().as_secs_f64());
                 let reply = outcome.reply;
                 act.adopt(outcome.state, outcome.events, origin, ctx);
                 Ok(Ack { reply })
@@ -140,6 +152,11 @@ impl ConversationActor {
     ) {
         let before = std::mem::replace(&mut self.state, state);
         self.position += events.len() as u64;
+        for event in &events {
+            if let crate::domain::Change::MessageAppended(m) = &event.change {
+                self.shared.metrics.messages_total.with_label_values(&[m.author.kind().as_str()]).inc();
+            }
+        }
         self.keys.record(&events);
         self.arm(ctx);
         let board = &self.shared.board;

@@ -71,6 +71,20 @@ impl Hub {
         self.operators.get(operator).map_or(0, |subs| subs.len())
     }
 
+    /// Tells every socket the server is shutting down (each closes itself with a close code).
+    pub fn close_all(&self) {
+        for subs in self.operators.iter() {
+            for (_, to) in subs.iter() {
+                to.do_send(ToOperator(OperatorNotice::Closing));
+            }
+        }
+        for subs in self.clients.iter() {
+            for (_, to) in subs.iter() {
+                to.do_send(ToClient(ClientNotice::Closing));
+            }
+        }
+    }
+
     /// Delivers `notice` to every socket of `operators`, except `except`.
     pub fn to_operators(
         &self,

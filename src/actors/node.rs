@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
-use crate::domain::{Command, ConversationId, Settings};
+use crate::domain::{ChatId, Command, ConversationId, Settings};
+use crate::metrics::Metrics;
 use crate::presence::PresenceStore;
 use crate::store::{Store, StoreError};
 
@@ -50,6 +51,8 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     /// Presence records.
     pub presence: Arc<dyn PresenceStore>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
     /// Socket subscriptions.
     pub hub: Hub,
     /// Routing facts published by the supervisor.
@@ -86,6 +89,7 @@ impl Node {
         settings: Arc<Settings>,
         store: Arc<dyn Store>,
         presence: Arc<dyn PresenceStore>,
+        metrics: Arc<Metrics>,
         options: NodeOptions,
     ) -> Result<Node, StoreError> {
         let workers: Vec<Arbiter> = (0..options.workers.max(1)).map(|_| Arbiter::new()).collect();
@@ -94,6 +98,7 @@ impl Node {
             settings,
             store,
             presence,
+            metrics,
             hub: Hub::default(),
             board: Board::default(),
             registry: Registry::new(workers.iter().map(Arbiter::handle).collect()),
@@ -117,8 +122,19 @@ impl Node {
         Registry::execute(&self.shared, conversation, command, origin).await
     }
 
+    /// The conversation a chat belongs to: from the board for open chats, else from the store.
+    pub async fn locate(&self, chat: ChatId) -> Result<ConversationId, CommandError> {
+        if let Some(conversation) = self.shared.board.conversation_of(chat) {
+            return Ok(conversation);
+        }
+        match self.shared.store.chat(chat).await? {
+            Some(view) => Ok(view.conversation),
+            None => Err(crate::domain::DomainError::ChatNotFound(chat).into()),
+        }
+    }
+
     /// Stops the scheduler and worker threads after every accepted write is durable.
-    pub async fn shutdown(self) -> Result<(), StoreError> {
+    pub async fn shutdown(&self) -> Result<(), StoreError> {
         self.scheduler.do_send(StopScheduler);
         let flushed = self.shared.store.flush().await;
         for worker in &self.workers {

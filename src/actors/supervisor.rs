@@ -111,6 +111,11 @@ impl SupervisorActor {
                 }
             }
         }
+        let now = Timestamp::now();
+        for line in self.shared.settings.lines.keys() {
+            let waiting = self.dispatcher.line_stats(line, now).waiting;
+            self.shared.metrics.queue_waiting.with_label_values(&[line.as_str()]).set(i64::from(waiting));
+        }
         self.arm(ctx);
     }
 
@@ -165,6 +170,12 @@ impl Handler<ChatChanged> for SupervisorActor {
     fn handle(&mut self, msg: ChatChanged, ctx: &mut Self::Context) {
         let chat = msg.routing.chat;
         let keep = msg.routing.needs_routing || msg.routing.open;
+        if msg.routing.responsible.is_some() && self.dispatcher.is_queued(chat) {
+            if let Some(queued_at) = self.views.get(&chat).and_then(|v| v.metrics.queued_at) {
+                let waited = Timestamp::now().since(queued_at).as_secs_f64();
+                self.shared.metrics.assignment_seconds.observe(waited);
+            }
+        }
         self.views.insert(chat, msg.view);
         let effects = self.dispatcher.chat_changed(msg.routing, Timestamp::now());
         self.apply(effects, ctx);

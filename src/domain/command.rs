@@ -170,6 +170,30 @@ pub enum Command {
     TimerFired,
 }
 
+impl Command {
+    /// The operator acting and the chat acted on, for commands that name both (scope checks).
+    pub fn operator_and_chat(&self) -> Option<(&OperatorId, ChatId)> {
+        use Command::*;
+        match self {
+            OperatorMessage { by, chat: Some(chat), .. }
+            | Note { by, chat, .. }
+            | Take { by, chat }
+            | Accept { by, chat }
+            | SetStatus { by, chat, .. }
+            | Finish { by, chat, .. }
+            | ForceFinish { by, chat }
+            | Reopen { by, chat }
+            | Forward { by, chat, .. }
+            | Invite { by, chat, .. }
+            | Split { by, chat }
+            | MergePrevious { by, chat }
+            | UpdateChat { by, chat, .. }
+            | Review { by, chat, .. } => Some((by, *chat)),
+            _ => None,
+        }
+    }
+}
+
 /// What happened to an automated message (SPEC 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AutomatedOutcome {

@@ -35,6 +35,14 @@ pub enum DomainError {
         /// The responsible.
         by: OperatorId,
     },
+    /// The operator may not see or act on the chat (SPEC 8).
+    #[error("operator {operator} may not act on chat {chat}")]
+    Forbidden {
+        /// The operator.
+        operator: OperatorId,
+        /// The chat.
+        chat: ChatId,
+    },
     /// The chat is not the conversation's latest.
     #[error("chat {chat} is not the latest chat of its conversation; the latest is {latest}")]
     Conflict {
@@ -56,6 +64,7 @@ impl DomainError {
             DomainError::InvalidTransition { .. } => "invalid_transition",
             DomainError::AlreadyTaken { .. } => "already_taken",
             DomainError::Conflict { .. } => "conflict",
+            DomainError::Forbidden { .. } => "forbidden",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! one chat), [`command`] and [`event`] (what goes in and what comes out), [`conversation`]
 //! (`handle` and `apply`), [`rules`], [`view`] (the wire shapes), [`notice`] and [`fanout`] (who is told what).
 
+pub mod access;
 pub mod chat;
 pub mod command;
 pub mod conversation;

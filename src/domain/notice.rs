@@ -68,6 +68,8 @@ pub enum OperatorNotice {
         /// The client's id.
         author: String,
     },
+    /// The server is shutting down: the socket is about to be closed.
+    Closing,
     /// An operator's presence changed (supervisors and admins only).
     Presence {
         /// The operator.
@@ -108,4 +110,6 @@ pub enum ClientNotice {
         /// The chat.
         chat: ChatId,
     },
+    /// The server is shutting down: the socket is about to be closed.
+    Closing,
 }

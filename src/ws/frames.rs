@@ -177,7 +177,10 @@ pub struct FrameError {
 }
 
 /// Reads one text frame as a request of type `R`, returning it with its `ref`.
-pub fn parse<R: for<'de> Deserialize<'de>>(text: &str, known: &[&str]) -> Result<(R, Option<Value>), FrameError> {
+pub fn parse<R: for<'de> Deserialize<'de>>(
+    text: &str,
+    known: &[&str],
+) -> Result<(R, Option<Value>), FrameError> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| FrameError { reference: None, message: format!("not valid JSON: {e}") })?;
     let Value::Object(object) = &value else {
@@ -196,8 +199,24 @@ pub fn parse<R: for<'de> Deserialize<'de>>(text: &str, known: &[&str]) -> Result
 
 /// Frame types an operator may send.
 pub const OPERATOR_TYPES: [&str; 18] = [
-    "presence", "send", "note", "take", "accept", "decline", "typing", "set_status", "finish", "force_finish",
-    "reopen", "forward", "invite", "split", "merge_previous", "update_chat", "history", "ping",
+    "presence",
+    "send",
+    "note",
+    "take",
+    "accept",
+    "decline",
+    "typing",
+    "set_status",
+    "finish",
+    "force_finish",
+    "reopen",
+    "forward",
+    "invite",
+    "split",
+    "merge_previous",
+    "update_chat",
+    "history",
+    "ping",
 ];
 
 /// Frame types a client may send.
@@ -209,10 +228,12 @@ mod tests {
 
     #[test]
     fn a_request_is_read_with_its_ref() {
-        let (req, r) = parse::<OperatorRequest>(r#"{"type":"take","chat":17,"ref":"a1"}"#, &OPERATOR_TYPES).unwrap();
+        let (req, r) =
+            parse::<OperatorRequest>(r#"{"type":"take","chat":17,"ref":"a1"}"#, &OPERATOR_TYPES).unwrap();
         assert_eq!(req, OperatorRequest::Take { chat: ChatId(17) });
         assert_eq!(r, Some(Value::from("a1")));
-        let (req, r) = parse::<ClientRequest>(r#"{"type":"vote","chat":3,"score":2,"ref":7}"#, &CLIENT_TYPES).unwrap();
+        let (req, r) =
+            parse::<ClientRequest>(r#"{"type":"vote","chat":3,"score":2,"ref":7}"#, &CLIENT_TYPES).unwrap();
         assert_eq!(req, ClientRequest::Vote { chat: ChatId(3), score: 2 });
         assert_eq!(r, Some(Value::from(7)));
     }
@@ -226,14 +247,16 @@ mod tests {
 
     #[test]
     fn an_unknown_type_keeps_the_ref_for_the_error() {
-        let e = parse::<OperatorRequest>(r#"{"type":"no_such_thing","ref":"r1"}"#, &OPERATOR_TYPES).unwrap_err();
+        let e =
+            parse::<OperatorRequest>(r#"{"type":"no_such_thing","ref":"r1"}"#, &OPERATOR_TYPES).unwrap_err();
         assert_eq!(e.reference, Some(Value::from("r1")));
         assert!(e.message.contains("no_such_thing"));
     }
 
     #[test]
     fn a_missing_field_names_it() {
-        let e = parse::<OperatorRequest>(r#"{"type":"finish","chat":1,"ref":2}"#, &OPERATOR_TYPES).unwrap_err();
+        let e =
+            parse::<OperatorRequest>(r#"{"type":"finish","chat":1,"ref":2}"#, &OPERATOR_TYPES).unwrap_err();
         assert!(e.message.contains("status"), "{}", e.message);
         assert_eq!(e.reference, Some(Value::from(2)));
     }

@@ -65,10 +65,15 @@ impl Rig {
 
     pub async fn start_in(settings: Settings, options: NodeOptions, dir: Arc<tempfile::TempDir>) -> Rig {
         let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
-        let node =
-            Node::start(Arc::new(settings), store.clone(), Arc::new(MemoryPresence::default()), options)
-                .await
-                .unwrap();
+        let node = Node::start(
+            Arc::new(settings),
+            store.clone(),
+            Arc::new(MemoryPresence::default()),
+            Arc::new(crate::metrics::Metrics::new()),
+            options,
+        )
+        .await
+        .unwrap();
         Rig { node, store, _dir: dir }
     }
 

@@ -30,6 +30,7 @@ fn summary(ds: &[Delivery]) -> Vec<(String, &'static str)> {
                     OperatorNotice::Message(_) => "message",
                     OperatorNotice::Typing { .. } => "typing",
                     OperatorNotice::Presence { .. } => "presence",
+                    OperatorNotice::Closing => "closing",
                 };
                 (who, what)
             }
@@ -42,6 +43,7 @@ fn summary(ds: &[Delivery]) -> Vec<(String, &'static str)> {
                     ClientNotice::VoteRequest { .. } => "vote_request",
                     ClientNotice::VoteThanks { .. } => "vote_thanks",
                     ClientNotice::ChatFinished { .. } => "chat_finished",
+                    ClientNotice::Closing => "closing",
                 },
             ),
         })

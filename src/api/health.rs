@@ -1,0 +1,29 @@
+//! Health, readiness and metrics (no authentication).
+
+use actix_web::{get, web, HttpResponse};
+use serde_json::json;
+
+use crate::server::AppState;
+
+/// `GET /healthz`: the process is up.
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: 200 when the store answers, else 503.
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.node.shared.store.check().await {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
+        Err(e) => {
+            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "error": e.to_string()}))
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus text.
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.node.shared.metrics.render())
+}

@@ -1,0 +1,135 @@
+//! The server: opens the store, starts the node, serves the HTTP API and the WebSocket
+//! endpoints, prints `listening on http://HOST:PORT` once ready, and on SIGTERM/SIGINT shuts down
+//! in order: sockets are told to close (close code 1001), the listener stops, then every accepted
+//! write is flushed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use tracing::info;
+
+use crate::actors::{Node, NodeOptions};
+use crate::api::{self, ApiError};
+use crate::auth;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::presence::MemoryPresence;
+use crate::store::SqliteStore;
+use crate::ws;
+
+/// What every handler and socket shares.
+pub struct AppState {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// The running node.
+    pub node: Arc<Node>,
+}
+
+/// Runs the router until a termination signal; must be called inside an actix system.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let store = SqliteStore::open(&config.data_dir)
+        .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+    let options = NodeOptions {
+        node_id: config.node_id.clone().unwrap_or_else(|| "n1".into()),
+        ..NodeOptions::default()
+    };
+    let node = Node::start(
+        config.settings.clone(),
+        Arc::new(store),
+        Arc::new(MemoryPresence::default()),
+        Arc::new(Metrics::new()),
+        options,
+    )
+    .await
+    .context("cannot start the node")?;
+    let node = Arc::new(node);
+    let state = web::Data::new(AppState { config: config.clone(), node: node.clone() });
+
+    let app_state = state.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(app_state.clone())
+            .app_data(web::JsonConfig::default().limit(1 << 20).error_handler(|e, _| {
+                actix_web::Error::from(ApiError::bad_request(format!("invalid JSON body: {e}")))
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                actix_web::Error::from(ApiError::bad_request(format!("invalid query: {e}")))
+            }))
+            .app_data(web::PathConfig::default().error_handler(|e, _| {
+                actix_web::Error::from(ApiError::bad_request(format!("invalid path: {e}")))
+            }))
+            .configure(api::configure)
+            .configure(ws::configure)
+    })
+    .disable_signals()
+    .shutdown_timeout(5)
+    .bind(config.listen.as_str())
+    .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = server.addrs().first().copied().context("the listener has no address")?;
+    let server = server.run();
+    let handle = server.handle();
+
+    println!("listening on http://{addr}");
+    if config.demo {
+        println!("{}", quick_start(&config, &addr.to_string()));
+    }
+    info!(%addr, "frontline is ready");
+
+    let closing = node.clone();
+    actix_web::rt::spawn(async move {
+        wait_for_signal().await;
+        info!("shutting down: closing sockets, stopping the listener, flushing the journal");
+        closing.shared.hub.close_all();
+        // Let the close frames go out before the listener stops the workers.
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+        handle.stop(true).await;
+    });
+    server.await.context("the HTTP server failed")?;
+    node.shutdown().await.context("flushing the journal failed")?;
+    info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The console-less quick start printed by the demo setup.
+fn quick_start(config: &Config, addr: &str) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let token = auth::issue(&config.auth.jwt_secret, "alice", crate::domain::Role::Operator, now, 24 * 3600)
+        .unwrap_or_else(|e| format!("(cannot issue a demo token: {e})"));
+    format!(
+        "\nfrontline demo setup (built in; not for production): lines line1, line2; operators alice, bob (line1), \
+         xena (line2), sam (supervisor); channel web.\n\
+         \n  demo operator token (alice, 24 h):\n    {token}\n\
+         \n  chat as a client (type JSON lines such as {{\"type\":\"send\",\"text\":\"hello\"}}):\n    \
+         websocat 'ws://{addr}/ws/client?channel=web&client_id=c1&name=Ann'\n\
+         \n  chat as alice (accept the offer, then reply):\n    \
+         websocat 'ws://{addr}/ws/agent?token={token}'\n    \
+         {{\"type\":\"accept\",\"chat\":1}}\n    {{\"type\":\"send\",\"chat\":1,\"text\":\"Hi Ann, how can I help?\"}}\n\
+         \n  the dialog list:\n    curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/chats\n\
+         \n  other operators' tokens: frontline token --operator bob\n"
+    )
+}
