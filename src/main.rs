@@ -70,7 +70,7 @@ fn token(args: &TokenArgs) -> anyhow::Result<()> {
     };
     if role != configured.role {
         anyhow::bail!(
-            "operator {operator} has role {}, a {} token would be refused",
+            "operator {operator} has role {}; a token claiming role {} would be refused",
             configured.role.as_str(),
             role.as_str()
         );
