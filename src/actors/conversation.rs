@@ -22,7 +22,7 @@ use crate::store::{Commit, Journal};
 
 use super::hub::SubscriptionId;
 use super::keys::{key_of, Keys};
-use super::messages::{Ack, ChatChanged, CommandError, Execute, RelayTyping};
+use super::messages::{Ack, ChatChanged, CommandError, Execute, Peek, RelayTyping};
 use super::node::Shared;
 
 /// The conversation's actor.
@@ -253,6 +253,15 @@ impl Handler<Execute> for ConversationActor {
 
     fn handle(&mut self, msg: Execute, _ctx: &mut Self::Context) -> Self::Result {
         AtomicResponse::new(self.run(msg.command, msg.origin))
+    }
+}
+
+impl Handler<Peek> for ConversationActor {
+    type Result = Option<crate::domain::ChatId>;
+
+    fn handle(&mut self, _: Peek, _ctx: &mut Self::Context) -> Self::Result {
+        self.last_used = Instant::now();
+        self.state.latest().map(|c| c.id)
     }
 }
 

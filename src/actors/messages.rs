@@ -67,6 +67,11 @@ pub struct RelayTyping {
     pub operator: Option<OperatorId>,
 }
 
+/// The conversation's latest chat, if any (for a client's welcome frame).
+#[derive(Debug, Message)]
+#[rtype(result = "Option<ChatId>")]
+pub struct Peek;
+
 /// A durable change of a chat, for the supervisor (conversation → supervisor).
 #[derive(Debug, Message)]
 #[rtype(result = "()")]

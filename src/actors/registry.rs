@@ -11,11 +11,11 @@ use actix::{Actor, Addr, ArbiterHandle, MailboxError};
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 
-use crate::domain::{Command, ConversationId};
+use crate::domain::{ChatId, Command, ConversationId};
 
 use super::conversation::ConversationActor;
 use super::hub::SubscriptionId;
-use super::messages::{Ack, CommandError, Execute, RelayTyping};
+use super::messages::{Ack, CommandError, Execute, Peek, RelayTyping};
 use super::node::Shared;
 
 /// Live conversation actors.
@@ -97,6 +97,22 @@ impl Registry {
             let addr = shared.registry.activate(shared, id);
             match addr.send(Execute { command: command.clone(), origin }).await {
                 Ok(answer) => return answer,
+                Err(MailboxError::Closed) => shared.registry.forget(id, &addr),
+                Err(MailboxError::Timeout) => break,
+            }
+        }
+        Err(CommandError::Unavailable(format!("conversation {id} is not answering")))
+    }
+
+    /// The conversation's latest chat (activating it if needed).
+    pub async fn latest_chat(
+        shared: &Arc<Shared>,
+        id: &ConversationId,
+    ) -> Result<Option<ChatId>, CommandError> {
+        for _ in 0..3 {
+            let addr = shared.registry.activate(shared, id);
+            match addr.send(Peek).await {
+                Ok(latest) => return Ok(latest),
                 Err(MailboxError::Closed) => shared.registry.forget(id, &addr),
                 Err(MailboxError::Timeout) => break,
             }

@@ -58,13 +58,23 @@ pub struct Limits {
     pub max_text_chars: usize,
     /// Frames per second per socket (bursts up to twice that).
     pub messages_per_second: u32,
+    /// Bytes a socket may have queued for sending before it is closed as a slow consumer.
+    pub max_outbound_bytes: usize,
+    /// Silence from a socket this long closes it.
+    pub heartbeat_timeout: crate::domain::Span,
 }
 
 impl Default for Limits {
     /// The documented defaults: 65536 bytes, 8000 characters, 20 per second.
     fn default() -> Self {
         // Same numbers as the file defaults in `raw`; a test keeps them in step.
-        Self { max_frame_bytes: 65_536, max_text_chars: 8_000, messages_per_second: 20 }
+        Self {
+            max_frame_bytes: 65_536,
+            max_text_chars: 8_000,
+            messages_per_second: 20,
+            max_outbound_bytes: 1 << 20,
+            heartbeat_timeout: crate::domain::Span::secs(30),
+        }
     }
 }
 

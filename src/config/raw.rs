@@ -20,6 +20,10 @@ pub const DEFAULT_MAX_FRAME_BYTES: i64 = 65_536;
 pub const DEFAULT_MAX_TEXT_CHARS: i64 = 8_000;
 /// Default `limits.messages_per_second`.
 pub const DEFAULT_MESSAGES_PER_SECOND: i64 = 20;
+/// Default `limits.max_outbound_bytes`.
+pub const DEFAULT_MAX_OUTBOUND_BYTES: i64 = 1 << 20;
+/// Default `limits.heartbeat_timeout`, seconds.
+pub const DEFAULT_HEARTBEAT_TIMEOUT: f64 = 30.0;
 
 /// A value given either once or as a list, read as "any of" (rule conditions).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -215,6 +219,21 @@ pub struct RawLimits {
     /// Frames per second per socket, burst up to twice that (default 20).
     #[serde(default = "default_messages_per_second")]
     pub messages_per_second: i64,
+    /// Bytes a socket may have queued for sending before it is closed as a slow consumer
+    /// (default 1 MiB).
+    #[serde(default = "default_max_outbound_bytes")]
+    pub max_outbound_bytes: i64,
+    /// Seconds without any frame from a socket before it is closed (default 30).
+    #[serde(default = "default_heartbeat_timeout")]
+    pub heartbeat_timeout: f64,
+}
+
+fn default_max_outbound_bytes() -> i64 {
+    DEFAULT_MAX_OUTBOUND_BYTES
+}
+
+fn default_heartbeat_timeout() -> f64 {
+    DEFAULT_HEARTBEAT_TIMEOUT
 }
 
 fn default_max_frame_bytes() -> i64 {
@@ -235,6 +254,8 @@ impl Default for RawLimits {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             max_text_chars: DEFAULT_MAX_TEXT_CHARS,
             messages_per_second: DEFAULT_MESSAGES_PER_SECOND,
+            max_outbound_bytes: DEFAULT_MAX_OUTBOUND_BYTES,
+            heartbeat_timeout: DEFAULT_HEARTBEAT_TIMEOUT,
         }
     }
 }

@@ -4,14 +4,40 @@
 
 use super::chat::Chat;
 use super::error::DomainError;
-use super::ids::OperatorId;
+use super::ids::{LineId, OperatorId};
 use super::settings::Settings;
+use super::view::ChatView;
 
 /// Whether `operator` may see and act on `chat`; `watchers` are the operators whose New tab
 /// shows it (the supervisor's view of who it is offered to).
 pub fn may_act(settings: &Settings, operator: &OperatorId, chat: &Chat, watchers: &[OperatorId]) -> bool {
+    may_see(settings, operator, &chat.line, chat.responsible.as_ref(), &chat.participants, watchers)
+}
+
+/// The same rule on a chat row (the HTTP API and socket history work from stored rows).
+pub fn may_see_view(
+    settings: &Settings,
+    operator: &OperatorId,
+    chat: &ChatView,
+    watchers: &[OperatorId],
+) -> bool {
+    may_see(settings, operator, &chat.line, chat.responsible.as_ref(), &chat.participants, watchers)
+}
+
+fn may_see(
+    settings: &Settings,
+    operator: &OperatorId,
+    line: &LineId,
+    responsible: Option<&OperatorId>,
+    participants: &[OperatorId],
+    watchers: &[OperatorId],
+) -> bool {
     let Some(op) = settings.operator(operator) else { return false };
-    op.role.sees_all() || op.in_line(&chat.line) || chat.involves(operator) || watchers.contains(operator)
+    op.role.sees_all()
+        || op.in_line(line)
+        || responsible == Some(operator)
+        || participants.contains(operator)
+        || watchers.contains(operator)
 }
 
 /// [`may_act`] as a result: `forbidden` when not allowed.

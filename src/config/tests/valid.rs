@@ -19,7 +19,11 @@ fn protocol_example_lands_every_value_where_expected() {
     assert_eq!(cfg.data_dir, PathBuf::from("./frontline-data"));
     assert_eq!((cfg.redis_url.as_deref(), cfg.node_id.as_deref()), (None, None));
     assert_eq!(cfg.auth.jwt_secret, "change-me");
-    assert_eq!(cfg.limits, Limits { max_frame_bytes: 65536, max_text_chars: 8000, messages_per_second: 20 });
+    assert_eq!(cfg.limits, Limits::default(), "the documented defaults");
+    assert_eq!(
+        (cfg.limits.max_frame_bytes, cfg.limits.max_text_chars, cfg.limits.messages_per_second),
+        (65536, 8000, 20)
+    );
     assert!(!cfg.demo);
 
     let s = &cfg.settings;
