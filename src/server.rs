@@ -30,6 +30,12 @@ pub struct AppState {
 /// Runs the router until a termination signal; must be called inside an actix system.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
+    if let Some(url) = &config.redis_url {
+        anyhow::bail!(
+            "redis_url {url}: clustering over Redis is not available in this build; \
+             run without it for a standalone node on the embedded store"
+        );
+    }
     let store = SqliteStore::open(&config.data_dir)
         .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
     let options = NodeOptions {
