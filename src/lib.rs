@@ -8,6 +8,8 @@
 //! - [`presence`]: operator presence records (in-memory; Redis later).
 //! - [`actors`]: conversation actors, the supervisor, the registry, the deadline scheduler.
 //! - [`auth`]: operator JWTs and client identity signatures.
+//! - [`webhook`]: outbound webhook delivery: deliveries decided with each commit, sent from the
+//!   store's outbox with retries.
 //! - [`server`], [`api`], [`ws`]: the HTTP API and WebSocket sessions around the node.
 //! - [`cli`]: the command line.
 
@@ -21,4 +23,5 @@ pub mod metrics;
 pub mod presence;
 pub mod server;
 pub mod store;
+pub mod webhook;
 pub mod ws;

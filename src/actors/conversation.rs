@@ -19,6 +19,7 @@ use crate::domain::{
     Delivery, Event, OperatorNotice, Reply, Timestamp,
 };
 use crate::store::{Commit, Journal};
+use crate::webhook::outbound;
 
 use super::hub::SubscriptionId;
 use super::keys::{key_of, Keys};
@@ -122,12 +123,17 @@ impl ConversationActor {
         if outcome.events.is_empty() {
             return Box::pin(fut::ready(Ok(Ack { reply: outcome.reply })));
         }
-        let commit = Commit::of(&self.state, &outcome, self.position);
+        let outbox = outbound(&self.shared.settings, &self.state, self.position, &outcome.events);
+        let wake_deliverer = !outbox.is_empty();
+        let commit = Commit::of(&self.state, &outcome, self.position).with_outbox(outbox);
         let append = self.shared.store.append(commit);
         let started = Instant::now();
         Box::pin(append.into_actor(self).map(move |written, act, ctx| match written {
             Ok(()) => {
                 act.shared.metrics.journal_commit_seconds.observe(started.elapsed().as_secs_f64());
+                if wake_deliverer {
+                    act.shared.outbox_written();
+                }
                 let reply = outcome.reply;
                 act.adopt(outcome.state, outcome.events, origin, ctx);
                 Ok(Ack { reply })

@@ -1,16 +1,18 @@
 //! A node: everything one process runs, wired together — the store, presence, the hub and board,
-//! the registry of conversation actors on worker arbiters, the supervisor and the deadline
-//! scheduler. The edges (sockets, HTTP) hold a [`Node`] and talk to actors through it.
+//! the registry of conversation actors on worker arbiters, the supervisor, the deadline
+//! scheduler and (when a channel has a webhook) the webhook deliverer. The edges (sockets, HTTP)
+//! hold a [`Node`] and talk to actors through it.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix::prelude::*;
 
-use crate::domain::{ChatId, Command, ConversationId, Settings};
+use crate::domain::{ChatId, Command, ConversationId, Settings, Timestamp};
 use crate::metrics::Metrics;
 use crate::presence::PresenceStore;
 use crate::store::{Store, StoreError};
+use crate::webhook::{DelivererOptions, OutboxWritten, StopDelivering, WebhookDeliverer};
 
 use super::board::Board;
 use super::hub::{Hub, SubscriptionId};
@@ -30,6 +32,12 @@ pub struct NodeOptions {
     pub workers: usize,
     /// This node's name (presence records, logs).
     pub node_id: String,
+    /// How often the webhook outbox is polled (commits that write deliveries also wake it).
+    pub webhook_poll: Duration,
+    /// The wait after a first failed webhook attempt; it doubles per further failure.
+    pub webhook_backoff: Duration,
+    /// How long one webhook attempt may take before it counts as failed.
+    pub webhook_timeout: Duration,
 }
 
 impl Default for NodeOptions {
@@ -39,6 +47,21 @@ impl Default for NodeOptions {
             deadline_poll: Duration::from_secs(1),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             node_id: "n1".into(),
+            webhook_poll: Duration::from_millis(200),
+            webhook_backoff: Duration::from_secs(1),
+            webhook_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl NodeOptions {
+    /// The webhook deliverer's tunables.
+    fn deliverer(&self) -> DelivererOptions {
+        DelivererOptions {
+            poll: self.webhook_poll,
+            backoff: self.webhook_backoff,
+            timeout: self.webhook_timeout,
+            ..DelivererOptions::default()
         }
     }
 }
@@ -62,12 +85,20 @@ pub struct Shared {
     /// Tunables.
     pub options: NodeOptions,
     supervisor: OnceLock<Addr<SupervisorActor>>,
+    deliverer: OnceLock<Addr<WebhookDeliverer>>,
 }
 
 impl Shared {
     /// The supervisor (set once the node has started).
     pub fn supervisor(&self) -> Option<&Addr<SupervisorActor>> {
         self.supervisor.get()
+    }
+
+    /// A durable commit wrote webhook deliveries: wakes the deliverer (if this node runs one).
+    pub fn outbox_written(&self) {
+        if let Some(deliverer) = self.deliverer.get() {
+            deliverer.do_send(OutboxWritten);
+        }
     }
 }
 
@@ -83,8 +114,10 @@ pub struct Node {
 
 impl Node {
     /// Starts a node: restores the supervisor's queues from the store, then starts the deadline
-    /// scheduler (which wakes conversations whose timers came due while the node was down).
-    /// Must be called inside an actix system.
+    /// scheduler (which wakes conversations whose timers came due while the node was down) and,
+    /// when a channel has a `webhook_url` or the outbox still holds deliveries, the webhook
+    /// deliverer (which sends what was pending before a crash). Must be called inside an actix
+    /// system.
     pub async fn start(
         settings: Arc<Settings>,
         store: Arc<dyn Store>,
@@ -94,6 +127,8 @@ impl Node {
     ) -> Result<Node, StoreError> {
         let workers: Vec<Arbiter> = (0..options.workers.max(1)).map(|_| Arbiter::new()).collect();
         let open_chats = store.open_chats().await?;
+        let webhooks = settings.channels.values().any(|c| c.webhook_url.is_some())
+            || !store.due_outbound(Timestamp(i64::MAX), 1).await?.is_empty();
         let shared = Arc::new(Shared {
             settings,
             store,
@@ -104,11 +139,22 @@ impl Node {
             registry: Registry::new(workers.iter().map(Arbiter::handle).collect()),
             options,
             supervisor: OnceLock::new(),
+            deliverer: OnceLock::new(),
         });
         let supervisor =
             SupervisorActor::new(shared.clone(), open_chats, shared.options.node_id.clone()).start();
         let _ = shared.supervisor.set(supervisor.clone());
         let scheduler = DeadlineScheduler::new(shared.clone(), shared.options.deadline_poll).start();
+        if webhooks {
+            let deliverer = WebhookDeliverer::new(
+                shared.store.clone(),
+                shared.settings.clone(),
+                shared.metrics.clone(),
+                shared.options.deliverer(),
+            )
+            .start();
+            let _ = shared.deliverer.set(deliverer);
+        }
         Ok(Node { shared, supervisor, scheduler, workers })
     }
 
@@ -133,9 +179,13 @@ impl Node {
         }
     }
 
-    /// Stops the scheduler and worker threads after every accepted write is durable.
+    /// Stops the scheduler, the deliverer and worker threads after every accepted write is
+    /// durable. Deliveries still pending stay in the outbox for the next start.
     pub async fn shutdown(&self) -> Result<(), StoreError> {
         self.scheduler.do_send(StopScheduler);
+        if let Some(deliverer) = self.shared.deliverer.get() {
+            deliverer.do_send(StopDelivering);
+        }
         let flushed = self.shared.store.flush().await;
         for worker in &self.workers {
             worker.stop();

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use super::Outbound;
 use crate::domain::{
     Change, ChatId, ChatView, Conversation, ConversationId, Event, MessageView, Outcome, Seq, Timestamp,
 };
@@ -35,10 +36,14 @@ pub struct Commit {
     pub chats: Vec<ChatView>,
     /// The conversation's earliest armed deadline after the commit (`None` clears it).
     pub next_deadline: Option<Timestamp>,
+    /// Webhook deliveries the events decide (`crate::webhook::outbound`); written atomically
+    /// with the rest, so a delivery exists exactly when its message does.
+    pub outbox: Vec<Outbound>,
 }
 
 impl Commit {
     /// The commit of `outcome`, decided on `before`, whose journal holds `position` events.
+    /// Its outbox is empty: webhook deliveries depend on configuration, see [`Commit::with_outbox`].
     pub fn of(before: &Conversation, outcome: &Outcome, position: u64) -> Self {
         let conv = &outcome.state;
         let mut messages = Vec::new();
@@ -84,6 +89,13 @@ impl Commit {
             moves,
             chats,
             next_deadline: conv.next_deadline(),
+            outbox: Vec::new(),
         }
+    }
+
+    /// The same commit writing `outbox` too.
+    pub fn with_outbox(mut self, outbox: Vec<Outbound>) -> Self {
+        self.outbox = outbox;
+        self
     }
 }

@@ -8,6 +8,7 @@
 //! - `filters.rs`: every filter of the dialog list, scope, merged chats hidden.
 //! - `sort.rs`: sort orders, NULL placement, cursor pagination, bad cursors, page sizes.
 //! - `deadlines.rs`: the deadline index, open chats, readiness and flush.
+//! - `outbox.rs`: webhook deliveries: written with their commit, due order, delivered, retry.
 //! - `support.rs`: fixtures (a domain-driven [`Script`](support::Script), hand-built rows).
 //!
 //! Must not know any backend: everything goes through the trait.
@@ -16,6 +17,7 @@ mod deadlines;
 mod filters;
 mod journal;
 mod messages;
+mod outbox;
 mod sort;
 pub(crate) mod support;
 
@@ -28,6 +30,7 @@ pub(crate) use deadlines::*;
 pub(crate) use filters::*;
 pub(crate) use journal::*;
 pub(crate) use messages::*;
+pub(crate) use outbox::*;
 pub(crate) use sort::*;
 
 /// A backend under test.
@@ -83,6 +86,12 @@ macro_rules! conformance_tests {
             a_cleared_deadline_is_no_longer_due,
             open_chats_are_the_active_and_closing_ones,
             check_and_flush_answer,
+            outbox_rows_are_written_with_their_commit_and_survive_reopening,
+            a_conflicting_commit_writes_no_outbox_rows,
+            a_commit_whose_outbox_row_cannot_be_written_writes_nothing,
+            due_outbound_lists_each_conversations_earliest_delivery_by_next_at,
+            delivered_removes_a_delivery_and_the_next_of_its_conversation_comes_due,
+            retry_later_reschedules_and_holds_back_the_rest_of_its_conversation,
         );
     };
     (@cases $backend:expr; $($case:ident),* $(,)?) => {

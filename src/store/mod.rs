@@ -3,6 +3,7 @@
 //!
 //! - [`commit`]: what one decided command writes (a [`Commit`]), built purely from its outcome.
 //! - [`query`]: dialog-list and message queries.
+//! - [`outbox`]: webhook deliveries written with their commit, read back until accepted.
 //! - `sqlite`: the embedded backend (a dedicated writer thread with group commit).
 //! - `conformance`: the behaviour every backend must show, run against each one.
 //!
@@ -10,6 +11,7 @@
 //! borrowing; a backend never blocks the caller's thread.
 
 pub mod commit;
+pub mod outbox;
 pub mod query;
 pub mod sqlite;
 
@@ -19,6 +21,7 @@ use std::pin::Pin;
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, Event, MessageView, Timestamp};
 
 pub use commit::{Commit, MessageMove};
+pub use outbox::{Outbound, OutboundRow};
 pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey};
 pub use sqlite::SqliteStore;
 
@@ -57,7 +60,7 @@ pub struct Journal {
 /// Durable storage. Every method is safe to call concurrently from many actors.
 pub trait Store: Send + Sync + 'static {
     /// Writes `commit` atomically: its events at positions `commit.position..`, its messages,
-    /// message moves, chat rows and the conversation's next deadline. Resolves only once the
+    /// message moves, chat rows, outbox rows and the conversation's next deadline. Resolves only once the
     /// write is durable (the caller may then acknowledge). Fails with
     /// [`StoreError::Conflict`] when the position is already written, writing nothing.
     fn append(&self, commit: Commit) -> StoreFuture<()>;
@@ -88,6 +91,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// Conversations whose next deadline is at or before `until`, earliest first, at most `limit`.
     fn due(&self, until: Timestamp, limit: usize) -> StoreFuture<Vec<(ConversationId, Timestamp)>>;
+
+    /// Webhook deliveries due at `now`, earliest `next_at` first (then by conversation), at most
+    /// `limit`. Deliveries of one conversation go out in journal order, so only each
+    /// conversation's earliest pending delivery is listed, and only when it is due itself.
+    fn due_outbound(&self, now: Timestamp, limit: usize) -> StoreFuture<Vec<OutboundRow>>;
+
+    /// The receiver accepted delivery `id`: removes it (unknown ids are no error). Written by
+    /// the same writer as appends; resolves once durable.
+    fn delivered(&self, id: String) -> StoreFuture<()>;
+
+    /// Delivery `id` failed `attempts` times so far: it is due again at `next_at`, and the later
+    /// deliveries of its conversation (which wait for it) are not due before then either.
+    /// Unknown ids are no error. Resolves once durable.
+    fn retry_later(&self, id: String, attempts: u32, next_at: Timestamp) -> StoreFuture<()>;
 
     /// Allocates the next chat number: unique in the installation and increasing. Numbers
     /// allocated but never committed are skipped, never reused while the store is open.

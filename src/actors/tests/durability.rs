@@ -66,7 +66,7 @@ async fn an_idle_conversation_is_passivated_and_comes_back_from_the_store() {
 
 /// Runs `f` against a node in its own actix system on its own thread, then drops that system
 /// without a clean shutdown (no flush, no stop): what a crash leaves behind.
-fn in_a_node_that_crashes<T: Send + 'static>(
+pub(super) fn in_a_node_that_crashes<T: Send + 'static>(
     settings: Settings,
     dir: Arc<tempfile::TempDir>,
     f: impl FnOnce(Arc<Rig>) -> std::pin::Pin<Box<dyn std::future::Future<Output = T>>> + Send + 'static,

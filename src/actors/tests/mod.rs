@@ -8,6 +8,7 @@
 mod durability;
 mod routing;
 mod timers;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +56,9 @@ pub(crate) fn options() -> NodeOptions {
         deadline_poll: Duration::from_millis(50),
         workers: 2,
         node_id: "test".into(),
+        webhook_poll: Duration::from_millis(20),
+        webhook_backoff: Duration::from_millis(20),
+        webhook_timeout: Duration::from_secs(2),
     }
 }
 

@@ -19,6 +19,7 @@ fn deadline(conversation: &ConversationId, position: u64, due: Option<Timestamp>
         moves: Vec::new(),
         chats: Vec::new(),
         next_deadline: due,
+        outbox: Vec::new(),
     }
 }
 

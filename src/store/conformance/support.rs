@@ -218,6 +218,7 @@ pub(crate) async fn put_rows(store: &Arc<dyn Store>, rows: Vec<ChatView>) {
                 moves: Vec::new(),
                 chats: vec![row],
                 next_deadline: None,
+                outbox: Vec::new(),
             }),
         }
     }

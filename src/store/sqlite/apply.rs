@@ -1,14 +1,15 @@
 //! Writing one [`Commit`] into the open transaction of the writer: the fencing check, journal
-//! records, messages, message moves, chat rows and the deadline. Must not begin, commit or
-//! roll back anything: isolating a commit is the writer's job (a savepoint around this).
+//! records, messages, message moves, chat rows, outbox rows and the deadline; and the outbox's
+//! own updates (delivered, retry later). Must not begin, commit or roll back anything:
+//! isolating a write is the writer's job (a savepoint around each).
 
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtension};
 
 use super::columns::{value, COLUMNS};
 use super::convert::{int, to_json};
-use crate::domain::{ChatView, MessageView};
-use crate::store::{Commit, StoreError};
+use crate::domain::{ChatView, MessageView, Timestamp};
+use crate::store::{Commit, Outbound, StoreError};
 
 /// Writes `commit`. Fails with [`StoreError::Conflict`] unless the journal of the conversation
 /// holds exactly `commit.position` events, before writing anything.
@@ -43,6 +44,9 @@ pub(super) fn apply(conn: &Connection, commit: &Commit) -> Result<(), StoreError
     }
     for chat in &commit.chats {
         write_chat(conn, chat)?;
+    }
+    for outbound in &commit.outbox {
+        write_outbound(conn, outbound)?;
     }
     match commit.next_deadline {
         Some(due) => conn
@@ -95,6 +99,55 @@ fn write_message(conn: &Connection, conversation: &str, m: &MessageView) -> Resu
         m.client_msg_id,
         m.private,
     ])?;
+    Ok(())
+}
+
+/// A new outbox row: no attempts yet, due when decided.
+fn write_outbound(conn: &Connection, o: &Outbound) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO outbox (id, conversation, n, channel, url, payload, attempts, next_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)",
+    )?
+    .execute(params![
+        o.id,
+        o.conversation.to_string(),
+        int(o.position, "journal position")?,
+        o.channel.as_str(),
+        o.url,
+        to_json(&o.payload, "webhook payload")?,
+        o.created_at.millis(),
+    ])?;
+    Ok(())
+}
+
+/// Removes the delivered outbox row `id`.
+pub(super) fn delivered(conn: &Connection, id: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM outbox WHERE id = ?1")?.execute([id])?;
+    Ok(())
+}
+
+/// Reschedules outbox row `id`, and holds back the later rows of its conversation as long: they
+/// wait for it anyway, and keeping them from being due keeps the due query from walking them.
+pub(super) fn retry_later(
+    conn: &Connection,
+    id: &str,
+    attempts: u32,
+    next_at: Timestamp,
+) -> Result<(), StoreError> {
+    let row: Option<(String, i64)> = conn
+        .prepare_cached("SELECT conversation, n FROM outbox WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((conversation, n)) = row else { return Ok(()) };
+    conn.prepare_cached("UPDATE outbox SET attempts = ?2, next_at = ?3 WHERE id = ?1")?.execute(params![
+        id,
+        attempts,
+        next_at.millis()
+    ])?;
+    conn.prepare_cached(
+        "UPDATE outbox SET next_at = ?3 WHERE conversation = ?1 AND n > ?2 AND next_at < ?3",
+    )?
+    .execute(params![conversation, n, next_at.millis()])?;
     Ok(())
 }
 

@@ -3,8 +3,9 @@
 //!
 //! - `store.rs`: [`SqliteStore`]: opening, the [`Store`](super::Store) implementation, shutdown.
 //! - `schema.rs`: tables, indexes, pragmas and connection setup.
-//! - `writer.rs`: the dedicated writer thread: group commit with one savepoint per commit.
-//! - `apply.rs`: how one [`Commit`](super::Commit) becomes rows (the fencing check included).
+//! - `writer.rs`: the dedicated writer thread: group commit with one savepoint per write.
+//! - `apply.rs`: how one [`Commit`](super::Commit) becomes rows (the fencing check included),
+//!   and the outbox updates (delivered, retry later).
 //! - `reads.rs`: the read-only connection pool on blocking threads and the simple reads.
 //! - `columns.rs`: the indexed filter and sort columns of a chat row.
 //! - `list.rs`: the dialog list query: filters, sort, keyset cursor.

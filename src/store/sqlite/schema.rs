@@ -12,6 +12,10 @@
 //!   one indexed column per filter and sort key (see `columns.rs`); `participants` is a JSON
 //!   array for the scope filter.
 //! - `deadlines(conversation, due)`, indexed by `due`: each conversation's next timer.
+//! - `outbox(id, conversation, n, channel, url, payload, attempts, next_at, created_at)`: webhook
+//!   deliveries not yet accepted, indexed by `next_at` (what is due) and by `(conversation, n)`
+//!   (`n` is the journal position of the delivered event: a conversation's deliveries go out in
+//!   that order). Added in schema version 2; a version 1 database gains it when opened.
 //!
 //! [`ChatView`]: crate::domain::ChatView
 
@@ -27,7 +31,7 @@ use crate::store::StoreError;
 pub(super) const FILE_NAME: &str = "frontline.sqlite3";
 
 /// `PRAGMA user_version` of the schema this build creates and reads.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// How long a connection waits for a lock held by another one (a checkpoint, a second process
 /// during a fail-over) before failing.
@@ -60,6 +64,23 @@ CREATE TABLE deadlines (
     due INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX deadlines_by_due ON deadlines (due, conversation);
+";
+
+/// Version 2: the webhook outbox.
+const OUTBOX: &str = "
+CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    conversation TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    url TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX outbox_by_next_at ON outbox (next_at);
+CREATE INDEX outbox_by_conversation ON outbox (conversation, n);
 ";
 
 /// `CREATE TABLE chats` and its indexes, from the list columns.
@@ -112,11 +133,15 @@ pub(super) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Creates the schema in an empty database, or checks an existing one is ours and current.
+/// Creates the schema in an empty database, upgrades an older one of ours, or checks an
+/// existing one is ours and current.
 fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if version == SCHEMA_VERSION {
         return Ok(());
+    }
+    if version == 1 {
+        return run_ddl(conn, &format!("{OUTBOX}PRAGMA user_version = {SCHEMA_VERSION};\n"));
     }
     if version != 0 {
         return Err(StoreError::Unavailable(format!(
@@ -127,9 +152,12 @@ fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
     if tables != 0 {
         return Err(StoreError::Unavailable("the database file is not a frontline store".into()));
     }
-    let ddl =
-        format!("BEGIN IMMEDIATE;\n{TABLES}{}PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;", chats_ddl());
-    conn.execute_batch(&ddl).inspect_err(|_| {
+    run_ddl(conn, &format!("{TABLES}{}{OUTBOX}PRAGMA user_version = {SCHEMA_VERSION};\n", chats_ddl()))
+}
+
+/// Runs `ddl` in one transaction.
+fn run_ddl(conn: &Connection, ddl: &str) -> Result<(), StoreError> {
+    conn.execute_batch(&format!("BEGIN IMMEDIATE;\n{ddl}COMMIT;")).inspect_err(|_| {
         // Best effort: a failed creation leaves no half schema behind.
         let _ = conn.execute_batch("ROLLBACK");
     })?;

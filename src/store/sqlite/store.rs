@@ -12,9 +12,11 @@ use tokio::sync::oneshot;
 use super::list;
 use super::reads::{self, Readers};
 use super::schema::{open_writer, sync_parent_dir, FILE_NAME};
-use super::writer::{self, Request};
+use super::writer::{self, OutboxUpdate, Request};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
-use crate::store::{ChatPage, ChatQuery, Commit, Journal, MessageQuery, Store, StoreError, StoreFuture};
+use crate::store::{
+    ChatPage, ChatQuery, Commit, Journal, MessageQuery, OutboundRow, Store, StoreError, StoreFuture,
+};
 
 /// Read connections in use at once at most.
 const READERS: usize = 4;
@@ -141,6 +143,21 @@ impl Store for SqliteStore {
 
     fn due(&self, until: Timestamp, limit: usize) -> StoreFuture<Vec<(ConversationId, Timestamp)>> {
         self.readers.run(move |c| reads::due(c, until, limit))
+    }
+
+    fn due_outbound(&self, now: Timestamp, limit: usize) -> StoreFuture<Vec<OutboundRow>> {
+        self.readers.run(move |c| reads::due_outbound(c, now, limit))
+    }
+
+    fn delivered(&self, id: String) -> StoreFuture<()> {
+        self.send(|reply| Request::Outbox { update: OutboxUpdate::Delivered { id }, reply })
+    }
+
+    fn retry_later(&self, id: String, attempts: u32, next_at: Timestamp) -> StoreFuture<()> {
+        self.send(|reply| Request::Outbox {
+            update: OutboxUpdate::RetryLater { id, attempts, next_at },
+            reply,
+        })
     }
 
     fn next_chat_id(&self) -> ChatId {

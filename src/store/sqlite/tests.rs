@@ -1,6 +1,6 @@
 //! The conformance suite against [`SqliteStore`], plus what only this backend has: one batch
-//! isolating a failing commit, the pragmas, refusing foreign files, draining on drop, and
-//! corrupt records.
+//! isolating a failing commit, the pragmas, refusing foreign files, draining on drop, corrupt
+//! records, and upgrading a version 1 database (no outbox).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -51,6 +51,7 @@ fn deadline_only(client: &str, position: u64) -> Commit {
         moves: Vec::new(),
         chats: Vec::new(),
         next_deadline: Some(Timestamp(1)),
+        outbox: Vec::new(),
     }
 }
 
@@ -183,4 +184,23 @@ async fn futures_made_outside_a_runtime_work_inside_one() {
     let (store, check) = check.join().unwrap();
     check.await.unwrap();
     drop(store);
+}
+
+#[tokio::test]
+async fn a_version_1_database_gains_the_outbox_when_opened() {
+    let storage = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(storage.path()).unwrap();
+    let mut s = Script::new("c1");
+    s.run(&store, client("hello")).await;
+    store.close().await.unwrap();
+    // What a build before the outbox left behind.
+    corrupt(storage.path(), "DROP TABLE outbox; PRAGMA user_version = 1;");
+
+    let store = SqliteStore::open(storage.path()).unwrap();
+    assert_eq!(store.due_outbound(Timestamp(i64::MAX), 10).await.unwrap(), vec![]);
+    assert_eq!(Snapshot::of(&store, &s).await, Snapshot::expected(&s), "nothing else changed");
+    store.close().await.unwrap();
+    let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, 2);
 }

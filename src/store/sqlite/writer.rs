@@ -1,8 +1,9 @@
 //! The writer thread: the only connection that writes. It takes the first queued request,
-//! drains whatever else is queued (up to [`MAX_BATCH`]), writes every commit in ONE
-//! transaction — one fsync for many conversations (group commit) — and only then answers each
-//! request. Every commit runs inside its own savepoint, so one that fails (a fencing conflict)
-//! is rolled back alone and gets its own error while the rest of the batch commits.
+//! drains whatever else is queued (up to [`MAX_BATCH`]), writes every commit (and outbox
+//! update) in ONE transaction — one fsync for many conversations (group commit) — and only then
+//! answers each request. Every write runs inside its own savepoint, so one that fails (a
+//! fencing conflict) is rolled back alone and gets its own error while the rest of the batch
+//! commits.
 //!
 //! Must never run on an async runtime thread and never answer before the commit is durable.
 
@@ -13,7 +14,8 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::apply::apply;
+use super::apply::{apply, delivered, retry_later};
+use crate::domain::Timestamp;
 use crate::store::{Commit, StoreError};
 
 /// The most requests written in one transaction: bounds the latency one batch adds to the
@@ -32,11 +34,45 @@ pub(super) enum Request {
         /// Where the outcome goes.
         reply: Reply,
     },
+    /// Update the webhook outbox; answered once durable.
+    Outbox {
+        /// The update.
+        update: OutboxUpdate,
+        /// Where the outcome goes.
+        reply: Reply,
+    },
     /// Answered once everything queued before it is durable.
     Flush {
         /// Where the outcome goes.
         reply: Reply,
     },
+}
+
+/// A change of one outbox row.
+pub(super) enum OutboxUpdate {
+    /// The receiver accepted it: remove it.
+    Delivered {
+        /// The row.
+        id: String,
+    },
+    /// It failed: try again later.
+    RetryLater {
+        /// The row.
+        id: String,
+        /// Failed attempts so far.
+        attempts: u32,
+        /// When it is due again.
+        next_at: Timestamp,
+    },
+}
+
+impl OutboxUpdate {
+    fn apply(&self, conn: &Connection) -> Result<(), StoreError> {
+        match self {
+            OutboxUpdate::Delivered { id } => delivered(conn, id),
+            OutboxUpdate::RetryLater { id, attempts, next_at } => retry_later(conn, id, *attempts, *next_at),
+        }
+    }
 }
 
 /// Clears the writer's liveness flag however the thread ends (a panic included).
@@ -70,8 +106,8 @@ pub(super) fn run(mut conn: Connection, requests: Receiver<Request>, alive: Arc<
 
 /// Writes `batch` in one transaction and answers every request.
 pub(super) fn write_batch(conn: &mut Connection, batch: Vec<Request>) {
-    let appends = batch.iter().filter(|r| matches!(r, Request::Append { .. })).count();
-    if appends == 0 {
+    let writes = batch.iter().filter(|r| !matches!(r, Request::Flush { .. })).count();
+    if writes == 0 {
         // Only flushes: everything before them was answered after its own commit already.
         for request in batch {
             answer(request, Ok(()));
@@ -85,7 +121,7 @@ pub(super) fn write_batch(conn: &mut Connection, batch: Vec<Request>) {
                 // Best effort: the error is already what every request is answered with.
                 let _ = conn.execute_batch("ROLLBACK");
             }
-            tracing::error!(error = %e, commits = appends, "store batch failed; nothing of it was written");
+            tracing::error!(error = %e, writes, "store batch failed; nothing of it was written");
             batch.iter().map(|_| Err(e.clone())).collect()
         }
     };
@@ -101,7 +137,8 @@ fn write_all(conn: &Connection, batch: &[Request]) -> Result<Vec<Result<(), Stor
     let mut outcomes = Vec::with_capacity(batch.len());
     for request in batch {
         outcomes.push(match request {
-            Request::Append { commit, .. } => write_isolated(conn, commit)?,
+            Request::Append { commit, .. } => write_isolated(conn, |c| apply(c, commit))?,
+            Request::Outbox { update, .. } => write_isolated(conn, |c| update.apply(c))?,
             Request::Flush { .. } => Ok(()),
         });
     }
@@ -109,11 +146,14 @@ fn write_all(conn: &Connection, batch: &[Request]) -> Result<Vec<Result<(), Stor
     Ok(outcomes)
 }
 
-/// Writes one commit inside a savepoint: its own failure is rolled back alone (inner error);
-/// an outer error means the transaction itself is lost.
-fn write_isolated(conn: &Connection, commit: &Commit) -> Result<Result<(), StoreError>, StoreError> {
+/// Runs one write inside a savepoint: its own failure is rolled back alone (inner error); an
+/// outer error means the transaction itself is lost.
+fn write_isolated(
+    conn: &Connection,
+    write: impl FnOnce(&Connection) -> Result<(), StoreError>,
+) -> Result<Result<(), StoreError>, StoreError> {
     conn.execute_batch("SAVEPOINT one_commit")?;
-    match apply(conn, commit) {
+    match write(conn) {
         Ok(()) => {
             conn.execute_batch("RELEASE one_commit")?;
             Ok(Ok(()))
@@ -132,7 +172,7 @@ fn write_isolated(conn: &Connection, commit: &Commit) -> Result<Result<(), Store
 
 fn answer(request: Request, outcome: Result<(), StoreError>) {
     let reply = match request {
-        Request::Append { reply, .. } | Request::Flush { reply } => reply,
+        Request::Append { reply, .. } | Request::Outbox { reply, .. } | Request::Flush { reply } => reply,
     };
     // The caller may have stopped waiting (dropped the future); the write stands regardless.
     let _ = reply.send(outcome);
