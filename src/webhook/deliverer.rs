@@ -176,7 +176,14 @@ impl WebhookDeliverer {
     fn attempt(&mut self, row: OutboundRow, ctx: &mut Context<Self>) {
         self.in_flight.insert(row.conversation.clone());
         let url = self.url_of(&row);
-        let request = self.client.post(url.as_str()).timeout(self.options.timeout).send_json(&row.payload);
+        // The outbox id is stable across retries and restarts: receivers de-duplicate on it (vote
+        // deliveries have no seq).
+        let request = self
+            .client
+            .post(url.as_str())
+            .insert_header(("Idempotency-Key", row.id.as_str()))
+            .timeout(self.options.timeout)
+            .send_json(&row.payload);
         let timeout = self.options.timeout;
         let base = self.options.backoff;
         let store = self.store.clone();

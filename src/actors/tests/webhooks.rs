@@ -18,6 +18,8 @@ struct Seen {
     posts: Mutex<Vec<(Value, bool)>>,
     /// The next this many POSTs are answered 500.
     fail_next: AtomicUsize,
+    /// The `Idempotency-Key` header of every POST, in arrival order.
+    keys: Mutex<Vec<String>>,
     /// The next this many POSTs are answered only after a second.
     stall_next: AtomicUsize,
 }
@@ -43,7 +45,9 @@ fn take_one(counter: &AtomicUsize) -> bool {
     counter.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
 }
 
-async fn hook(seen: web::Data<Seen>, body: web::Json<Value>) -> HttpResponse {
+async fn hook(req: actix_web::HttpRequest, seen: web::Data<Seen>, body: web::Json<Value>) -> HttpResponse {
+    let key = req.headers().get("Idempotency-Key").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    seen.keys.lock().unwrap().push(key.to_string());
     let fail = take_one(&seen.fail_next);
     seen.posts.lock().unwrap().push((body.into_inner(), !fail));
     if take_one(&seen.stall_next) {
@@ -189,6 +193,12 @@ async fn a_receiver_failing_twice_gets_the_message_three_times_and_then_nothing_
     let posts = receiver.seen.posts();
     assert_eq!(posts.iter().map(|(_, ok)| *ok).collect::<Vec<_>>(), vec![false, false, true]);
     assert!(posts.iter().all(|(body, _)| *body == posts[0].0), "the same delivery each time");
+    let keys = receiver.seen.keys.lock().unwrap().clone();
+    assert_eq!(keys.len(), 3);
+    assert!(
+        !keys[0].is_empty() && keys.iter().all(|k| *k == keys[0]),
+        "one Idempotency-Key for every attempt: {keys:?}"
+    );
     assert_eq!((attempts(&rig, "failed"), attempts(&rig, "delivered")), (2, 1));
     outbox_drains(&rig).await;
     receiver.stop().await;
