@@ -4,7 +4,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, HttpRequest, Resource};
+use actix_web::{web, HttpMessage, HttpRequest, Resource};
 
 use crate::server::AppState;
 
@@ -43,15 +43,16 @@ fn resource(path: &str) -> Resource {
 /// method it does not support answers the same (the error codes of PROTOCOL have no 405).
 async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     let error = ApiError::not_found(format!("no route for {} {}", req.method(), req.path()));
-    if req.path().starts_with("/api/") {
-        // Counted by `count_errors` like every other API error.
-        return Err(error);
-    }
-    if let Some(state) = req.app_data::<web::Data<AppState>>() {
+    let counted = req.extensions().contains::<Counted>();
+    if let Some(state) = req.app_data::<web::Data<AppState>>().filter(|_| !counted) {
         state.node.shared.metrics.errors_total.with_label_values(&[error.code]).inc();
     }
     Err(error)
 }
+
+/// Marks a request whose errors [`count_errors`] counts.
+#[derive(Debug, Clone, Copy)]
+struct Counted;
 
 /// Counts each error answer by its PROTOCOL code (handler errors, extractor errors, 404s).
 async fn count_errors(
@@ -59,6 +60,7 @@ async fn count_errors(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    req.extensions_mut().insert(Counted);
     let res = next.call(req).await?;
     if let (Some(state), Some(error)) = (state, res.response().error()) {
         let code = error.as_error::<ApiError>().map_or_else(|| code_of(res.status()), |e| e.code);
