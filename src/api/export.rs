@@ -1,0 +1,203 @@
+//! `GET /api/v1/chats.csv`: every chat matching the dialog-list filters (and the caller's
+//! scope), as CSV with a header row. The store is paged through with its keyset cursor and each
+//! page is streamed as it is read, so an export of any size holds one page in memory. The first
+//! page is read before the answer starts, so a failing store still gets a proper error status;
+//! a failure on a later page can only cut the stream short (the client sees a truncated body).
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::stream;
+
+use crate::domain::{ChatView, Status, Timestamp};
+use crate::server::AppState;
+use crate::store::{ChatPage, ChatQuery, Store};
+use std::sync::Arc;
+
+use super::access::list_scope;
+use super::caller::Caller;
+use super::error::ApiError;
+use super::filters::{chat_query, FILTERS};
+use super::params::Params;
+
+/// Chats read from the store per page.
+const PAGE: usize = 500;
+
+/// The header row: chat fields, then every SPEC 6 metric.
+pub const COLUMNS: [&str; 43] = [
+    "id",
+    "conversation",
+    "channel",
+    "line",
+    "direction",
+    "client_id",
+    "client_name",
+    "responsible",
+    "participants",
+    "subject",
+    "request_type",
+    "reasons",
+    "components",
+    "page_url",
+    "phase",
+    "status",
+    "detailed_status",
+    "general_status",
+    "spam",
+    "pinned",
+    "prev_chat",
+    "next_chat",
+    "client_rating",
+    "operator_rating",
+    "supervisor_rating",
+    "supervisor_comment",
+    "created_at",
+    "updated_at",
+    "queued_at",
+    "taken_at",
+    "first_response_at",
+    "last_message_at",
+    "operator_closed_at",
+    "finished_at",
+    "wait_first_response",
+    "time_to_take",
+    "time_to_operator_close",
+    "duration",
+    "first_message_response",
+    "bot_time",
+    "total_response",
+    "avg_response",
+    "max_response",
+];
+
+/// `GET /api/v1/chats.csv`: `text/csv`, one row per chat.
+pub async fn csv(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = Params::parse(req.query_string(), &FILTERS)?;
+    let mut query = chat_query(&params)?;
+    query.scope = list_scope(&state.config.settings, &caller);
+    query.limit = PAGE;
+    let store = state.node.shared.store.clone();
+    let first = store.chats(query.clone()).await?;
+    let head = encode(Some(&COLUMNS), &first.items)?;
+    let rest = stream::try_unfold(next_page(query, &first), move |next| {
+        let store = store.clone();
+        async move { read_page(store, next).await }
+    });
+    let body = stream::once(async move { Ok::<_, ApiError>(head) });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"chats.csv\""))
+        .streaming(futures_util::StreamExt::chain(body, rest)))
+}
+
+/// The query of the page after `page`, if there is one.
+fn next_page(mut query: ChatQuery, page: &ChatPage) -> Option<ChatQuery> {
+    let cursor = page.next_cursor.clone()?;
+    query.cursor = Some(cursor);
+    Some(query)
+}
+
+async fn read_page(
+    store: Arc<dyn Store>,
+    query: Option<ChatQuery>,
+) -> Result<Option<(Bytes, Option<ChatQuery>)>, ApiError> {
+    let Some(query) = query else { return Ok(None) };
+    let page = store.chats(query.clone()).await?;
+    let bytes = encode(None, &page.items)?;
+    Ok(Some((bytes, next_page(query, &page))))
+}
+
+/// CSV text of `chats`, after `header` if given; the `csv` crate does the quoting.
+fn encode(header: Option<&[&str]>, chats: &[ChatView]) -> Result<Bytes, ApiError> {
+    let failed = |e: csv::Error| ApiError::new("unavailable", format!("cannot write CSV: {e}"));
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(256 * (chats.len() + 1)));
+    if let Some(header) = header {
+        out.write_record(header).map_err(failed)?;
+    }
+    for chat in chats {
+        out.write_record(row(chat)).map_err(failed)?;
+    }
+    let bytes = out.into_inner().map_err(|e| failed(e.into_error().into()))?;
+    Ok(Bytes::from(bytes))
+}
+
+/// One chat as a row of [`COLUMNS`]: lists joined with `;`, absent values empty, times RFC 3339,
+/// durations in seconds with millisecond precision.
+pub fn row(c: &ChatView) -> Vec<String> {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let num = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let time = |t: Option<Timestamp>| t.map(Timestamp::to_rfc3339).unwrap_or_default();
+    let secs = |d: Option<f64>| d.map(|s| format!("{s:.3}")).unwrap_or_default();
+    let m = &c.metrics;
+    vec![
+        c.id.to_string(),
+        c.conversation.to_string(),
+        c.channel.to_string(),
+        c.line.to_string(),
+        c.direction.as_str().to_owned(),
+        c.client.id.to_string(),
+        opt(c.client.name.clone()),
+        opt(c.responsible.as_ref().map(ToString::to_string)),
+        c.participants.iter().map(ToString::to_string).collect::<Vec<_>>().join(";"),
+        opt(c.subject.clone()),
+        opt(c.request_type.clone()),
+        c.reasons.join(";"),
+        c.components.join(";"),
+        opt(c.page_url.clone()),
+        c.phase.as_str().to_owned(),
+        c.status.as_str().to_owned(),
+        c.detailed_status.as_str().to_owned(),
+        c.general_status.as_str().to_owned(),
+        (c.status == Status::Spam).to_string(),
+        c.pinned.to_string(),
+        num(c.prev_chat.map(|id| id.0)),
+        num(c.next_chat.map(|id| id.0)),
+        num(c.client_rating.map(u64::from)),
+        num(c.operator_rating.map(u64::from)),
+        num(c.supervisor_rating.map(u64::from)),
+        opt(c.supervisor_comment.clone()),
+        c.created_at.to_rfc3339(),
+        c.updated_at.to_rfc3339(),
+        time(m.queued_at),
+        time(m.taken_at),
+        time(m.first_response_at),
+        time(m.last_message_at),
+        time(m.operator_closed_at),
+        time(m.finished_at),
+        secs(m.wait_first_response),
+        secs(m.time_to_take),
+        secs(m.time_to_operator_close),
+        secs(m.duration),
+        secs(m.first_message_response),
+        secs(m.bot_time),
+        secs(m.total_response),
+        secs(m.avg_response),
+        secs(m.max_response),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::tests::active_open;
+
+    #[test]
+    fn a_row_has_a_value_per_column_and_the_csv_crate_quotes_commas_and_quotes() {
+        let w = active_open();
+        let mut chat = ChatView::of(&w.conv, w.latest());
+        chat.subject = Some("Refund, \"urgent\"".into());
+        chat.reasons = vec!["a".into(), "b".into()];
+        assert_eq!(row(&chat).len(), COLUMNS.len());
+        let text = String::from_utf8(encode(Some(&COLUMNS), &[chat]).unwrap().to_vec()).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some(COLUMNS.join(",").as_str()));
+        let line = lines.next().unwrap();
+        assert!(line.contains(",\"Refund, \"\"urgent\"\"\","), "{line}");
+        assert!(line.contains(",a;b,"), "{line}");
+        assert_eq!(lines.next(), None);
+    }
+}

@@ -1,0 +1,192 @@
+//! Messages that enter a conversation over HTTP rather than a socket:
+//! - `POST /api/v1/channels/{channel}/messages`: a channel's own integration (an email gateway,
+//!   a messenger bridge) posts client messages, authenticated by the channel's configured
+//!   `token` (not an operator JWT); idempotent on `external_id`;
+//! - `POST /api/v1/conversations/{conversation}/automated`: campaign and bot messages
+//!   (SPEC 5), for supervisors and admins.
+//!
+//! Both answer only once the command is durable.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::domain::{AutomatedKind, ChannelId, Command, ConversationId, Reply};
+use crate::server::AppState;
+
+use super::caller::Caller;
+use super::error::ApiError;
+use super::params::{json_body, Params};
+
+/// Longest accepted client id and display name, in characters.
+const MAX_ID_CHARS: usize = 256;
+
+/// The body of an inbound client message.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Inbound {
+    /// The client within the channel.
+    client_id: String,
+    /// Display name, when the channel knows it.
+    #[serde(default)]
+    name: Option<String>,
+    /// Text.
+    text: String,
+    /// The channel's id of the message: the idempotency key.
+    #[serde(default)]
+    external_id: Option<String>,
+}
+
+/// `POST /api/v1/channels/{channel}/messages`: 202 `{"conversation","chat","seq"}`.
+pub async fn channel_message(
+    state: web::Data<AppState>,
+    channel: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let settings = &state.config.settings;
+    let channel = ChannelId::from(channel.into_inner());
+    let Some(configured) = settings.channel(&channel) else {
+        return Err(ApiError::not_found(format!("unknown channel {channel}")));
+    };
+    let Some(expected) = configured.token.as_deref() else {
+        return Err(unauthorized(format!("channel {channel} has no inbound token configured")));
+    };
+    match bearer(&req) {
+        Some(given) if same_secret(given, expected) => {}
+        Some(_) => return Err(unauthorized(format!("wrong token for channel {channel}"))),
+        None => return Err(unauthorized("the channel's token is required as Authorization: Bearer")),
+    }
+    Params::parse(req.query_string(), &[])?;
+    let message: Inbound = json_body(&body)?;
+    if message.client_id.is_empty() || message.client_id.chars().count() > MAX_ID_CHARS {
+        return Err(ApiError::bad_request(format!("client_id must be 1 to {MAX_ID_CHARS} characters")));
+    }
+    if message.name.as_ref().is_some_and(|n| n.chars().count() > MAX_ID_CHARS) {
+        return Err(ApiError::bad_request(format!("name must be at most {MAX_ID_CHARS} characters")));
+    }
+    if message.external_id.as_ref().is_some_and(|id| id.is_empty() || id.chars().count() > MAX_ID_CHARS) {
+        return Err(ApiError::bad_request(format!("external_id must be 1 to {MAX_ID_CHARS} characters")));
+    }
+    check_length(&state, &message.text)?;
+    let conversation = ConversationId::new(channel, message.client_id.as_str());
+    let command = Command::ClientMessage {
+        text: message.text,
+        client_msg_id: message.external_id,
+        name: message.name.filter(|n| !n.is_empty()),
+        page_url: None,
+    };
+    let ack = state.node.execute(&conversation, command, None).await?;
+    match ack.reply {
+        Reply::Stored { chat, seq } => Ok(HttpResponse::Accepted().json(json!({
+            "conversation": conversation,
+            "chat": chat,
+            "seq": seq,
+        }))),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// The body of an automated message.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Automated {
+    /// campaign or bot.
+    kind: Kind,
+    /// Text.
+    text: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Campaign,
+    Bot,
+}
+
+/// `POST /api/v1/conversations/{conversation}/automated`: 200 `{"outcome"}`.
+pub async fn automated(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    conversation: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.role.sees_all() {
+        return Err(ApiError::forbidden("automated messages are for supervisors and admins"));
+    }
+    let Some(conversation) = ConversationId::parse(&conversation) else {
+        return Err(ApiError::bad_request("conversation must be <channel>:<client_id>"));
+    };
+    if state.config.settings.channel(&conversation.channel).is_none() {
+        return Err(ApiError::not_found(format!("unknown channel {}", conversation.channel)));
+    }
+    Params::parse(req.query_string(), &[])?;
+    let message: Automated = json_body(&body)?;
+    check_length(&state, &message.text)?;
+    let kind = match message.kind {
+        Kind::Campaign => AutomatedKind::Campaign,
+        Kind::Bot => AutomatedKind::Bot,
+    };
+    let ack =
+        state.node.execute(&conversation, Command::Automated { kind, text: message.text }, None).await?;
+    match ack.reply {
+        Reply::Automated(outcome) => Ok(HttpResponse::Ok().json(json!({"outcome": outcome.as_str()}))),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// `too_large` beyond `limits.max_text_chars`.
+fn check_length(state: &AppState, text: &str) -> Result<(), ApiError> {
+    let max = state.config.limits.max_text_chars;
+    if text.chars().count() > max {
+        return Err(ApiError::new("too_large", format!("text is longer than {max} characters")));
+    }
+    Ok(())
+}
+
+fn unauthorized(message: impl Into<String>) -> ApiError {
+    ApiError::new("unauthorized", message)
+}
+
+fn unexpected(reply: Reply) -> ApiError {
+    ApiError::new("unavailable", format!("unexpected reply from the conversation: {reply:?}"))
+}
+
+/// The bearer token of the `Authorization` header (a channel token is never read from the
+/// query string, where it would end up in access logs).
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// Compares secrets without an early exit, so timing tells nothing about how much matched.
+fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (given.as_bytes(), expected.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_match_only_when_equal() {
+        assert!(same_secret("mail-token", "mail-token"));
+        assert!(!same_secret("mail-tokeN", "mail-token"));
+        assert!(!same_secret("mail", "mail-token"));
+        assert!(!same_secret("", "mail-token"));
+    }
+
+    #[test]
+    fn the_bearer_token_comes_from_the_header_only() {
+        let req = actix_web::test::TestRequest::default()
+            .uri("/x?token=q")
+            .insert_header((header::AUTHORIZATION, "Bearer abc"))
+            .to_http_request();
+        assert_eq!(bearer(&req), Some("abc"));
+        let req = actix_web::test::TestRequest::default().uri("/x?token=q").to_http_request();
+        assert_eq!(bearer(&req), None);
+    }
+}

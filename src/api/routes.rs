@@ -1,0 +1,84 @@
+//! The route table of the HTTP API, the JSON 404 for everything else, and the count of every
+//! error answered (`frontline_errors_total{code}`).
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, HttpMessage, HttpRequest, Resource};
+
+use crate::server::AppState;
+
+use super::error::ApiError;
+use super::{bulk, chats, directory, edit, export, health, inbound};
+
+/// Registers every HTTP route, under `/api/v1` except health, readiness and metrics.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::healthz).service(health::readyz).service(health::metrics);
+    cfg.service(
+        web::scope("/api/v1")
+            .wrap(from_fn(count_errors))
+            .service(resource("/chats").route(web::get().to(chats::list)))
+            .service(resource("/chats.csv").route(web::get().to(export::csv)))
+            .service(resource("/chats/actions").route(web::post().to(bulk::actions)))
+            .service(
+                resource("/chats/{id}").route(web::get().to(chats::get)).route(web::patch().to(edit::patch)),
+            )
+            .service(resource("/chats/{id}/messages").route(web::get().to(chats::messages)))
+            .service(resource("/operators").route(web::get().to(directory::operators)))
+            .service(resource("/lines").route(web::get().to(directory::lines)))
+            .service(resource("/channels/{channel}/messages").route(web::post().to(inbound::channel_message)))
+            .service(
+                resource("/conversations/{conversation}/automated").route(web::post().to(inbound::automated)),
+            ),
+    );
+    cfg.default_service(web::to(no_route));
+}
+
+/// A resource whose unsupported methods answer like an unknown route.
+fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(no_route))
+}
+
+/// Every request no route takes: `404 {"error":{"code":"not_found",...}}`. A known path with a
+/// method it does not support answers the same (the error codes of PROTOCOL have no 405).
+async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    let error = ApiError::not_found(format!("no route for {} {}", req.method(), req.path()));
+    let counted = req.extensions().contains::<Counted>();
+    if let Some(state) = req.app_data::<web::Data<AppState>>().filter(|_| !counted) {
+        state.node.shared.metrics.errors_total.with_label_values(&[error.code]).inc();
+    }
+    Err(error)
+}
+
+/// Marks a request whose errors [`count_errors`] counts.
+#[derive(Debug, Clone, Copy)]
+struct Counted;
+
+/// Counts each error answer by its PROTOCOL code (handler errors, extractor errors, 404s).
+async fn count_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    req.extensions_mut().insert(Counted);
+    let res = next.call(req).await?;
+    if let (Some(state), Some(error)) = (state, res.response().error()) {
+        let code = error.as_error::<ApiError>().map_or_else(|| code_of(res.status()), |e| e.code);
+        state.node.shared.metrics.errors_total.with_label_values(&[code]).inc();
+    }
+    Ok(res)
+}
+
+/// The PROTOCOL code of an error status that did not come from an [`ApiError`].
+fn code_of(status: actix_web::http::StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 | 405 | 411 | 415 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        413 => "too_large",
+        429 => "rate_limited",
+        _ => "unavailable",
+    }
+}

@@ -1,0 +1,183 @@
+//! WebSocket peers (the acceptance harness's `Peer`): every frame received is kept until a
+//! wait matches it, so tests can wait by predicate in any order.
+
+use std::time::{Duration, Instant};
+
+use actix_web::rt::time::timeout;
+use awc::error::{WsClientError, WsProtocolError};
+use awc::ws;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use serde_json::{json, Value};
+
+use super::config::encode;
+use super::server::TestServer;
+
+/// Default wait of [`Ws::wait`] and friends.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// What a WebSocket connection is to [`Ws`]: frames in, messages out.
+trait Socket:
+    Stream<Item = Result<ws::Frame, WsProtocolError>> + Sink<ws::Message, Error = WsProtocolError> + Unpin
+{
+}
+
+impl<T> Socket for T where
+    T: Stream<Item = Result<ws::Frame, WsProtocolError>> + Sink<ws::Message, Error = WsProtocolError> + Unpin
+{
+}
+
+/// A WebSocket peer that keeps every frame it received and not yet consumed, so tests can wait
+/// for one by predicate in any order (the acceptance harness's `Peer`).
+pub struct Ws {
+    socket: Box<dyn Socket>,
+    /// The first frame the server sent.
+    pub welcome: Value,
+    /// Frames received and not yet matched by a wait, oldest first.
+    pub frames: Vec<Value>,
+    closed: bool,
+    next_ref: u64,
+}
+
+impl Ws {
+    /// Connects to `url` (a full `ws://` URL) and reads the first frame.
+    pub async fn connect(url: &str) -> Ws {
+        let (_, framed) = awc::Client::new()
+            .ws(url)
+            .max_frame_size(4 << 20)
+            .connect()
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect {url}: {e}"));
+        let mut ws = Ws {
+            socket: Box::new(framed),
+            welcome: Value::Null,
+            frames: Vec::new(),
+            closed: false,
+            next_ref: 0,
+        };
+        ws.welcome = ws.next_frame(WAIT).await.unwrap_or_else(|| panic!("{url}: no first frame"));
+        ws
+    }
+
+    /// Sends one JSON frame.
+    pub async fn send(&mut self, frame: Value) {
+        self.send_text(&frame.to_string()).await;
+    }
+
+    /// Sends a text frame as it is (malformed JSON, oversize frames).
+    pub async fn send_text(&mut self, text: &str) {
+        self.socket.send(ws::Message::Text(text.to_string().into())).await.unwrap();
+    }
+
+    /// Sends `frame` with a fresh `ref` and waits for the `ack` or `error` answering it.
+    pub async fn request(&mut self, mut frame: Value) -> Value {
+        self.next_ref += 1;
+        let reference = format!("r{}", self.next_ref);
+        frame["ref"] = json!(reference);
+        self.send(frame).await;
+        self.wait(|f| f["ref"] == json!(reference) && (f["type"] == "ack" || f["type"] == "error")).await
+    }
+
+    /// The next frame (kept ones first) satisfying `pred`, within [`WAIT`]; panics otherwise.
+    pub async fn wait(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for(pred, WAIT)
+            .await
+            .unwrap_or_else(|| panic!("no matching frame; last received: {:?}", self.last(5)))
+    }
+
+    /// The next frame of type `kind`.
+    pub async fn wait_type(&mut self, kind: &str) -> Value {
+        self.wait(|f| f["type"] == kind).await
+    }
+
+    /// True when no frame satisfying `pred` arrives within `quiet` (kept frames included).
+    pub async fn quiet(&mut self, pred: impl Fn(&Value) -> bool, quiet: Duration) -> bool {
+        self.wait_for(pred, quiet).await.is_none()
+    }
+
+    /// The next frame satisfying `pred` within `limit`, or `None`.
+    pub async fn wait_for(&mut self, pred: impl Fn(&Value) -> bool, limit: Duration) -> Option<Value> {
+        if let Some(i) = self.frames.iter().position(&pred) {
+            return Some(self.frames.remove(i));
+        }
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            let frame = self.next_frame(left).await?;
+            if pred(&frame) {
+                return Some(frame);
+            }
+            self.frames.push(frame);
+        }
+    }
+
+    /// The server closed the connection.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Closes the connection (close code 1000).
+    pub async fn close(mut self) {
+        let _ = self.socket.send(ws::Message::Close(Some(ws::CloseCode::Normal.into()))).await;
+        let _ = self.socket.close().await;
+    }
+
+    /// The next JSON text frame within `limit`, answering pings on the way; `None` on timeout or
+    /// once the server closed the connection.
+    async fn next_frame(&mut self, limit: Duration) -> Option<Value> {
+        let deadline = Instant::now() + limit;
+        while !self.closed {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let item = timeout(left, self.socket.next()).await.ok()?;
+            match item {
+                Some(Ok(ws::Frame::Text(bytes))) => {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    return Some(serde_json::from_str(&text).unwrap_or(Value::String(text)));
+                }
+                Some(Ok(ws::Frame::Ping(payload))) => {
+                    let _ = self.socket.send(ws::Message::Pong(payload)).await;
+                }
+                Some(Ok(ws::Frame::Close(_))) | None => self.closed = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => panic!("WebSocket protocol error: {e}"),
+            }
+        }
+        None
+    }
+
+    fn last(&self, n: usize) -> &[Value] {
+        &self.frames[self.frames.len().saturating_sub(n)..]
+    }
+}
+
+/// An operator's socket (`/ws/agent?token=...`, with their configured role), welcome read.
+pub async fn agent(server: &TestServer, operator: &str) -> Ws {
+    Ws::connect(&format!("{}/ws/agent?token={}", server.ws_url, server.token_for(operator))).await
+}
+
+/// A client's socket on channel `web` (`/ws/client?channel=web&client_id=ID&name=ID`).
+pub async fn client(server: &TestServer, client_id: &str) -> Ws {
+    client_query(server, &format!("channel=web&client_id={}&name={}", encode(client_id), encode(client_id)))
+        .await
+}
+
+/// A client's socket with the query string given as it is (channel, client_id, name, sig,
+/// page_url), welcome read.
+pub async fn client_query(server: &TestServer, query: &str) -> Ws {
+    Ws::connect(&format!("{}/ws/client?{query}", server.ws_url)).await
+}
+
+/// The HTTP status with which the server refused a WebSocket upgrade at `url`, or `None` if it
+/// accepted (the connection is then closed).
+pub async fn upgrade_status(url: &str) -> Option<u16> {
+    match awc::Client::new().ws(url).connect().await {
+        Ok((_, mut framed)) => {
+            let _ = framed.send(ws::Message::Close(None)).await;
+            None
+        }
+        Err(WsClientError::InvalidResponseStatus(status)) => Some(status.as_u16()),
+        Err(e) => panic!("cannot reach {url}: {e}"),
+    }
+}
