@@ -184,10 +184,18 @@ impl ConversationActor {
         }
         let deliveries =
             fanout(&before, &self.state, &events, &self.shared.settings.rating, &|chat| board.watchers(chat));
+        // The socket a command came from gets its ack instead of an echo of its own message;
+        // everything else (vote thanks, chat updates, ...) reaches it like any other socket.
         for delivery in deliveries {
             match delivery {
-                Delivery::Operators(to, notice) => self.shared.hub.to_operators(&to, &notice, origin),
-                Delivery::Client(notice) => self.shared.hub.to_client(&self.state.id, &notice, origin),
+                Delivery::Operators(to, notice) => {
+                    let except = origin.filter(|_| matches!(notice, OperatorNotice::Message(_)));
+                    self.shared.hub.to_operators(&to, &notice, except);
+                }
+                Delivery::Client(notice) => {
+                    let except = origin.filter(|_| matches!(notice, ClientNotice::Message(_)));
+                    self.shared.hub.to_client(&self.state.id, &notice, except);
+                }
             }
         }
     }

@@ -152,7 +152,6 @@ pub(crate) fn stored(ack: Ack) -> (ChatId, u64) {
 
 /// A probe socket: every notice it got, in order.
 pub(crate) struct Socket<T> {
-    #[allow(dead_code)]
     pub sub: SubscriptionId,
     rx: UnboundedReceiver<T>,
     kept: Vec<T>,

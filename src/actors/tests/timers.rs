@@ -82,3 +82,18 @@ async fn a_held_campaign_message_is_delivered_when_the_chat_finishes_and_a_bot_m
     client.wait(is_text("sale!")).await;
     assert!(client.quiet(is_text("tip"), Duration::from_millis(100)).await);
 }
+
+#[actix::test]
+async fn the_socket_that_voted_gets_the_thanks_but_no_echo_of_its_own_message() {
+    let rig = Rig::start(settings()).await;
+    let mut client = rig.client("c1");
+    let chat = answered(&rig).await;
+    rig.run(&Rig::conv("c1"), finish(chat, Status::Closed)).await.unwrap();
+    let vote = Command::Vote { chat, score: 3 };
+    rig.node.execute(&Rig::conv("c1"), vote, Some(client.sub)).await.unwrap();
+    client.wait(|n| matches!(n, ClientNotice::VoteThanks { .. })).await;
+    let text = Command::ClientMessage { text: "bye".into(), client_msg_id: None, name: None, page_url: None };
+    rig.node.execute(&Rig::conv("c1"), text, Some(client.sub)).await.unwrap();
+    let echo = |n: &ClientNotice| matches!(n, ClientNotice::Message(m) if m.text == "bye");
+    assert!(client.quiet(echo, Duration::from_millis(200)).await, "no echo to the sending socket");
+}
