@@ -35,6 +35,8 @@ pub struct Ws {
     /// Frames received and not yet matched by a wait, oldest first.
     pub frames: Vec<Value>,
     closed: bool,
+    /// The close code and reason the server sent, once it closed the connection.
+    pub close_reason: Option<(u16, String)>,
     next_ref: u64,
 }
 
@@ -52,6 +54,7 @@ impl Ws {
             welcome: Value::Null,
             frames: Vec::new(),
             closed: false,
+            close_reason: None,
             next_ref: 0,
         };
         ws.welcome = ws.next_frame(WAIT).await.unwrap_or_else(|| panic!("{url}: no first frame"));
@@ -118,6 +121,17 @@ impl Ws {
         self.closed
     }
 
+    /// Waits up to `limit` for the server to close the connection; its close code, if it did.
+    pub async fn closed_within(&mut self, limit: Duration) -> Option<u16> {
+        let deadline = Instant::now() + limit;
+        while !self.closed && Instant::now() < deadline {
+            if let Some(frame) = self.next_frame(deadline.saturating_duration_since(Instant::now())).await {
+                self.frames.push(frame);
+            }
+        }
+        self.close_reason.as_ref().map(|(code, _)| *code)
+    }
+
     /// Closes the connection (close code 1000).
     pub async fn close(mut self) {
         let _ = self.socket.send(ws::Message::Close(Some(ws::CloseCode::Normal.into()))).await;
@@ -139,7 +153,12 @@ impl Ws {
                 Some(Ok(ws::Frame::Ping(payload))) => {
                     let _ = self.socket.send(ws::Message::Pong(payload)).await;
                 }
-                Some(Ok(ws::Frame::Close(_))) | None => self.closed = true,
+                Some(Ok(ws::Frame::Close(reason))) => {
+                    self.close_reason =
+                        reason.map(|r| (u16::from(r.code), r.description.unwrap_or_default()));
+                    self.closed = true;
+                }
+                None => self.closed = true,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => panic!("WebSocket protocol error: {e}"),
             }
