@@ -67,7 +67,11 @@ async fn routed_messages(conversations: usize, messages: usize) {
     .unwrap();
     let delivered = Arc::new(AtomicU64::new(0));
     let alice = OperatorId::from("alice");
-    node.shared.hub.subscribe_operator(alice.clone(), Counter(delivered.clone()).start().recipient());
+    node.shared.hub.subscribe_operator(
+        alice.clone(),
+        Counter(delivered.clone()).start().recipient(),
+        Default::default(),
+    );
 
     // Every conversation gets a chat that alice took, so messages go straight to her.
     let convs: Vec<ConversationId> =

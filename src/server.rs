@@ -70,6 +70,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             .configure(api::configure)
             .configure(ws::configure)
     })
+    .on_connect(drop_stalled_connections(config.limits.heartbeat_timeout.to_std()))
     .disable_signals()
     .shutdown_timeout(5)
     .bind(config.listen.as_str())
@@ -97,6 +98,24 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     node.shutdown().await.context("flushing the journal failed")?;
     info!("stopped");
     Ok(())
+}
+
+/// Sets `TCP_USER_TIMEOUT` on every accepted connection: the kernel drops a connection whose peer
+/// stopped taking data for `timeout`. A WebSocket session is not polled while its peer does not
+/// read, so this is what frees such connections.
+fn drop_stalled_connections(
+    timeout: Duration,
+) -> impl Fn(&dyn std::any::Any, &mut actix_web::dev::Extensions) + Send + Sync + Clone + 'static {
+    move |connection, _| {
+        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+            if let Err(e) = socket2::SockRef::from(tcp).set_tcp_user_timeout(Some(timeout)) {
+                tracing::debug!(error = %e, "cannot set TCP_USER_TIMEOUT");
+            }
+            #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))]
+            let _ = (tcp, timeout);
+        }
+    }
 }
 
 async fn wait_for_signal() {

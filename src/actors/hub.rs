@@ -1,15 +1,26 @@
 //! The hub: which sockets belong to which operator and which client conversation, and delivery
 //! of notices to them. Shared by all actors (a concurrent map; delivery never blocks).
+//!
+//! Delivery is bounded: each socket's session has a bounded mailbox and the hub never waits on
+//! it. A socket whose mailbox is full (its peer stopped reading, so its session is not running)
+//! is cut off: unsubscribed, flagged so its session closes it as a slow consumer when it next
+//! runs, and counted. Memory therefore never grows with a peer that does not read.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
+use actix::prelude::SendError;
 use actix::{Message, Recipient};
 use dashmap::DashMap;
 
 use crate::domain::{ClientNotice, ConversationId, OperatorId, OperatorNotice};
+use crate::metrics::Metrics;
 
 /// Identifies one socket's subscription.
 pub type SubscriptionId = u64;
+
+/// Set by the hub when it cut a socket off as a slow consumer.
+pub type CutOff = Arc<AtomicBool>;
 
 /// A notice delivered to an operator's socket.
 #[derive(Debug, Clone, Message)]
@@ -21,47 +32,98 @@ pub struct ToOperator(pub OperatorNotice);
 #[rtype(result = "()")]
 pub struct ToClient(pub ClientNotice);
 
+struct Subscription<M: Message + Send>
+where
+    M::Result: Send,
+{
+    id: SubscriptionId,
+    to: Recipient<M>,
+    cut: CutOff,
+}
+
 /// Socket subscriptions.
-#[derive(Default)]
 pub struct Hub {
     next: AtomicU64,
-    operators: DashMap<OperatorId, Vec<(SubscriptionId, Recipient<ToOperator>)>>,
-    clients: DashMap<ConversationId, Vec<(SubscriptionId, Recipient<ToClient>)>>,
+    operators: DashMap<OperatorId, Vec<Subscription<ToOperator>>>,
+    clients: DashMap<ConversationId, Vec<Subscription<ToClient>>>,
+    metrics: Arc<Metrics>,
+}
+
+/// What happened to one delivery.
+enum Sent {
+    Ok,
+    /// The socket is gone or over its bound: drop its subscription.
+    Drop,
+}
+
+fn send<M>(sub: &Subscription<M>, notice: M, metrics: &Metrics) -> Sent
+where
+    M: Message + Send + 'static,
+    M::Result: Send,
+{
+    match sub.to.try_send(notice) {
+        Ok(()) => Sent::Ok,
+        Err(SendError::Full(_)) => {
+            sub.cut.store(true, Ordering::Release);
+            metrics.disconnects_total.with_label_values(&["slow_consumer"]).inc();
+            tracing::warn!(
+                subscription = sub.id,
+                "socket cut off: its outbound queue is full (slow consumer)"
+            );
+            Sent::Drop
+        }
+        Err(SendError::Closed(_)) => Sent::Drop,
+    }
 }
 
 impl Hub {
+    /// An empty hub counting slow consumers in `metrics`.
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        Self { next: AtomicU64::new(0), operators: DashMap::new(), clients: DashMap::new(), metrics }
+    }
+
     fn next_id(&self) -> SubscriptionId {
         self.next.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Subscribes one socket of `operator`.
-    pub fn subscribe_operator(&self, operator: OperatorId, to: Recipient<ToOperator>) -> SubscriptionId {
+    /// Subscribes one socket of `operator`; `cut` is set if the hub cuts it off.
+    pub fn subscribe_operator(
+        &self,
+        operator: OperatorId,
+        to: Recipient<ToOperator>,
+        cut: CutOff,
+    ) -> SubscriptionId {
         let id = self.next_id();
-        self.operators.entry(operator).or_default().push((id, to));
+        self.operators.entry(operator).or_default().push(Subscription { id, to, cut });
         id
     }
 
     /// Unsubscribes a socket; returns how many sockets the operator still has.
     pub fn unsubscribe_operator(&self, operator: &OperatorId, id: SubscriptionId) -> usize {
         let left = self.operators.get_mut(operator).map_or(0, |mut subs| {
-            subs.retain(|(s, _)| *s != id);
+            subs.retain(|s| s.id != id);
             subs.len()
         });
         self.operators.remove_if(operator, |_, subs| subs.is_empty());
         left
     }
 
-    /// Subscribes one socket of the client of `conversation`.
-    pub fn subscribe_client(&self, conversation: ConversationId, to: Recipient<ToClient>) -> SubscriptionId {
+    /// Subscribes one socket of the client of `conversation`; `cut` is set if the hub cuts it off.
+    pub fn subscribe_client(
+        &self,
+        conversation: ConversationId,
+        to: Recipient<ToClient>,
+        cut: CutOff,
+    ) -> SubscriptionId {
         let id = self.next_id();
-        self.clients.entry(conversation).or_default().push((id, to));
+        self.clients.entry(conversation).or_default().push(Subscription { id, to, cut });
         id
     }
 
     /// Unsubscribes a client socket.
     pub fn unsubscribe_client(&self, conversation: &ConversationId, id: SubscriptionId) {
         if let Some(mut subs) = self.clients.get_mut(conversation) {
-            subs.retain(|(s, _)| *s != id);
+            subs.retain(|s| s.id != id);
         }
         self.clients.remove_if(conversation, |_, subs| subs.is_empty());
     }
@@ -74,13 +136,13 @@ impl Hub {
     /// Tells every socket the server is shutting down (each closes itself with a close code).
     pub fn close_all(&self) {
         for subs in self.operators.iter() {
-            for (_, to) in subs.iter() {
-                to.do_send(ToOperator(OperatorNotice::Closing));
+            for sub in subs.iter() {
+                let _ = sub.to.try_send(ToOperator(OperatorNotice::Closing));
             }
         }
         for subs in self.clients.iter() {
-            for (_, to) in subs.iter() {
-                to.do_send(ToClient(ClientNotice::Closing));
+            for sub in subs.iter() {
+                let _ = sub.to.try_send(ToClient(ClientNotice::Closing));
             }
         }
     }
@@ -93,13 +155,13 @@ impl Hub {
         except: Option<SubscriptionId>,
     ) {
         for operator in operators {
-            if let Some(subs) = self.operators.get(operator) {
-                for (id, to) in subs.iter() {
-                    if Some(*id) != except {
-                        to.do_send(ToOperator(notice.clone()));
-                    }
-                }
+            if let Some(mut subs) = self.operators.get_mut(operator) {
+                subs.retain(|sub| {
+                    Some(sub.id) == except
+                        || matches!(send(sub, ToOperator(notice.clone()), &self.metrics), Sent::Ok)
+                });
             }
+            self.operators.remove_if(operator, |_, subs| subs.is_empty());
         }
     }
 
@@ -110,12 +172,12 @@ impl Hub {
         notice: &ClientNotice,
         except: Option<SubscriptionId>,
     ) {
-        if let Some(subs) = self.clients.get(conversation) {
-            for (id, to) in subs.iter() {
-                if Some(*id) != except {
-                    to.do_send(ToClient(notice.clone()));
-                }
-            }
+        if let Some(mut subs) = self.clients.get_mut(conversation) {
+            subs.retain(|sub| {
+                Some(sub.id) == except
+                    || matches!(send(sub, ToClient(notice.clone()), &self.metrics), Sent::Ok)
+            });
         }
+        self.clients.remove_if(conversation, |_, subs| subs.is_empty());
     }
 }

@@ -129,12 +129,13 @@ impl Node {
         let open_chats = store.open_chats().await?;
         let webhooks = settings.channels.values().any(|c| c.webhook_url.is_some())
             || !store.due_outbound(Timestamp(i64::MAX), 1).await?.is_empty();
+        let hub = Hub::new(metrics.clone());
         let shared = Arc::new(Shared {
             settings,
             store,
             presence,
             metrics,
-            hub: Hub::default(),
+            hub,
             board: Board::default(),
             registry: Registry::new(workers.iter().map(Arbiter::handle).collect()),
             options,

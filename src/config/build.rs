@@ -98,7 +98,7 @@ fn limits(raw: &RawLimits) -> Result<Limits, ConfigError> {
         max_frame_bytes: check::positive("limits.max_frame_bytes", raw.max_frame_bytes)?,
         max_text_chars: check::positive("limits.max_text_chars", raw.max_text_chars)?,
         messages_per_second: check::positive("limits.messages_per_second", raw.messages_per_second)?,
-        max_outbound_bytes: check::positive("limits.max_outbound_bytes", raw.max_outbound_bytes)?,
+        max_outbound_frames: check::positive("limits.max_outbound_frames", raw.max_outbound_frames)?,
         heartbeat_timeout: check::span("limits.heartbeat_timeout", raw.heartbeat_timeout)?,
     })
 }

@@ -58,8 +58,8 @@ pub struct Limits {
     pub max_text_chars: usize,
     /// Frames per second per socket (bursts up to twice that).
     pub messages_per_second: u32,
-    /// Bytes a socket may have queued for sending before it is closed as a slow consumer.
-    pub max_outbound_bytes: usize,
+    /// Notices a socket may have queued before it is closed as a slow consumer.
+    pub max_outbound_frames: usize,
     /// Silence from a socket this long closes it.
     pub heartbeat_timeout: crate::domain::Span,
 }
@@ -72,7 +72,7 @@ impl Default for Limits {
             max_frame_bytes: 65_536,
             max_text_chars: 8_000,
             messages_per_second: 20,
-            max_outbound_bytes: 1 << 20,
+            max_outbound_frames: 1024,
             heartbeat_timeout: crate::domain::Span::secs(30),
         }
     }

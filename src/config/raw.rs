@@ -20,8 +20,8 @@ pub const DEFAULT_MAX_FRAME_BYTES: i64 = 65_536;
 pub const DEFAULT_MAX_TEXT_CHARS: i64 = 8_000;
 /// Default `limits.messages_per_second`.
 pub const DEFAULT_MESSAGES_PER_SECOND: i64 = 20;
-/// Default `limits.max_outbound_bytes`.
-pub const DEFAULT_MAX_OUTBOUND_BYTES: i64 = 1 << 20;
+/// Default `limits.max_outbound_frames`.
+pub const DEFAULT_MAX_OUTBOUND_FRAMES: i64 = 1024;
 /// Default `limits.heartbeat_timeout`, seconds.
 pub const DEFAULT_HEARTBEAT_TIMEOUT: f64 = 30.0;
 
@@ -219,17 +219,17 @@ pub struct RawLimits {
     /// Frames per second per socket, burst up to twice that (default 20).
     #[serde(default = "default_messages_per_second")]
     pub messages_per_second: i64,
-    /// Bytes a socket may have queued for sending before it is closed as a slow consumer
-    /// (default 1 MiB).
-    #[serde(default = "default_max_outbound_bytes")]
-    pub max_outbound_bytes: i64,
+    /// Notices a socket may have queued, not yet handed to its connection, before it is closed
+    /// as a slow consumer (default 1024).
+    #[serde(default = "default_max_outbound_frames")]
+    pub max_outbound_frames: i64,
     /// Seconds without any frame from a socket before it is closed (default 30).
     #[serde(default = "default_heartbeat_timeout")]
     pub heartbeat_timeout: f64,
 }
 
-fn default_max_outbound_bytes() -> i64 {
-    DEFAULT_MAX_OUTBOUND_BYTES
+fn default_max_outbound_frames() -> i64 {
+    DEFAULT_MAX_OUTBOUND_FRAMES
 }
 
 fn default_heartbeat_timeout() -> f64 {
@@ -254,7 +254,7 @@ impl Default for RawLimits {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             max_text_chars: DEFAULT_MAX_TEXT_CHARS,
             messages_per_second: DEFAULT_MESSAGES_PER_SECOND,
-            max_outbound_bytes: DEFAULT_MAX_OUTBOUND_BYTES,
+            max_outbound_frames: DEFAULT_MAX_OUTBOUND_FRAMES,
             heartbeat_timeout: DEFAULT_HEARTBEAT_TIMEOUT,
         }
     }

@@ -4,18 +4,18 @@
 //! only ever gets frames about its own conversation: messages that are not private, typing,
 //! queue positions, vote requests and thanks, chat_finished.
 
-use std::sync::atomic::AtomicUsize;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use actix::prelude::*;
 use actix_web::web;
 use actix_web_actors::ws;
 use serde_json::{json, Value};
 
-use super::frames::{parse, ClientRequest, CLIENT_TYPES};
+use super::frames::{parse, reference_of, ClientRequest, CLIENT_TYPES};
 use super::guard::{Guard, GOING_AWAY, POLICY};
 use super::render;
 use super::requests::{self, ClientRequester};
+use crate::actors::hub::CutOff;
 use crate::actors::registry::Registry;
 use crate::actors::{SubscriptionId, ToClient};
 use crate::api::ApiError;
@@ -31,6 +31,7 @@ pub struct ClientSession {
     page_url: Option<String>,
     guard: Guard,
     sub: Option<SubscriptionId>,
+    cut: CutOff,
     welcomed: bool,
     held: Vec<ClientNotice>,
     partial: Option<String>,
@@ -43,9 +44,8 @@ impl ClientSession {
         conversation: ConversationId,
         name: Option<String>,
         page_url: Option<String>,
-        drained: Arc<AtomicUsize>,
     ) -> Self {
-        let guard = Guard::new(app.config.limits, drained);
+        let guard = Guard::new(app.config.limits);
         Self {
             app,
             conversation,
@@ -53,24 +53,25 @@ impl ClientSession {
             page_url,
             guard,
             sub: None,
+            cut: CutOff::default(),
             welcomed: false,
             held: Vec::new(),
             partial: None,
         }
     }
 
+    /// Closes a socket the hub cut off as a slow consumer (its notices were being dropped).
+    fn close_slow(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        ctx.close(Some(ws::CloseReason {
+            code: ws::CloseCode::from(POLICY),
+            description: Some("slow consumer".into()),
+        }));
+        ctx.stop();
+    }
+
+    /// Sends a frame.
     fn send(&mut self, frame: &Value, ctx: &mut ws::WebsocketContext<Self>) {
         let text = frame.to_string();
-        if !self.guard.queued(text.len()) {
-            self.app.node.shared.metrics.disconnects_total.with_label_values(&["slow_consumer"]).inc();
-            tracing::warn!(conversation = %self.conversation, backlog = self.guard.backlog(), "closing a slow consumer");
-            ctx.close(Some(ws::CloseReason {
-                code: ws::CloseCode::from(POLICY),
-                description: Some("slow consumer".into()),
-            }));
-            ctx.stop();
-            return;
-        }
         if let Some("error") = frame.get("type").and_then(Value::as_str) {
             let code = frame.get("code").and_then(Value::as_str).unwrap_or("unknown");
             self.app.node.shared.metrics.errors_total.with_label_values(&[code]).inc();
@@ -129,7 +130,7 @@ impl ClientSession {
 
     fn on_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         if !self.guard.admit() {
-            let reference = parse::<ClientRequest>(text, &CLIENT_TYPES).err().and_then(|e| e.reference);
+            let reference = reference_of(text);
             self.send(&render::error(reference.as_ref(), "rate_limited", "too many frames; slow down"), ctx);
             return;
         }
@@ -166,12 +167,20 @@ impl Actor for ClientSession {
     type Context = ws::WebsocketContext<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        // Notices wait here while the connection is slow; the hub cuts the socket off when full.
+        ctx.set_mailbox_capacity(self.app.config.limits.max_outbound_frames);
         let shared = &self.app.node.shared;
-        self.sub = Some(shared.hub.subscribe_client(self.conversation.clone(), ctx.address().recipient()));
+        self.sub = Some(shared.hub.subscribe_client(
+            self.conversation.clone(),
+            ctx.address().recipient(),
+            self.cut.clone(),
+        ));
         shared.metrics.connections.with_label_values(&["client"]).inc();
         self.welcome(ctx);
         ctx.run_interval(self.guard.ping_every(), |act, ctx| {
-            if act.guard.silent() {
+            if act.cut.load(Ordering::Acquire) {
+                act.close_slow(ctx);
+            } else if act.guard.silent() {
                 act.app.node.shared.metrics.disconnects_total.with_label_values(&["heartbeat"]).inc();
                 ctx.close(Some(ws::CloseReason {
                     code: ws::CloseCode::from(POLICY),
@@ -197,7 +206,9 @@ impl Handler<ToClient> for ClientSession {
     type Result = ();
 
     fn handle(&mut self, msg: ToClient, ctx: &mut Self::Context) {
-        if self.welcomed || matches!(msg.0, ClientNotice::Closing) {
+        if self.cut.load(Ordering::Acquire) {
+            self.close_slow(ctx);
+        } else if self.welcomed || matches!(msg.0, ClientNotice::Closing) {
             self.deliver(&msg.0, ctx);
         } else {
             self.held.push(msg.0);

@@ -197,6 +197,14 @@ pub fn parse<R: for<'de> Deserialize<'de>>(
     Ok((request, reference))
 }
 
+/// The `ref` of a frame, if it is a JSON object carrying a string or number `ref`.
+pub fn reference_of(text: &str) -> Option<Value> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(mut object)) => object.remove("ref").filter(|r| r.is_string() || r.is_number()),
+        _ => None,
+    }
+}
+
 /// Frame types an operator may send.
 pub const OPERATOR_TYPES: [&str; 18] = [
     "presence",

@@ -1,17 +1,9 @@
 //! What protects the server from one socket: the frame size limit, a token-bucket rate limit on
-//! frames read, the heartbeat deadline, and a bound on bytes queued for sending (a slow
-//! consumer is disconnected with a close code instead of growing memory). The queued bytes are
-//! measured by wrapping the response body stream: bytes written by the session minus bytes the
-//! connection has taken.
+//! frames read, and the heartbeat deadline. (Slow consumers are bounded by the hub and the
+//! session's bounded mailbox, and dropped by the kernel via `TCP_USER_TIMEOUT`: while a peer
+//! does not read, its session is not polled at all.)
 
-use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-
-use actix_web::web::Bytes;
-use futures_util::Stream;
 
 use crate::config::Limits;
 
@@ -25,23 +17,14 @@ pub struct Guard {
     limits: Limits,
     tokens: f64,
     refilled: Instant,
-    written: usize,
-    drained: Arc<AtomicUsize>,
     last_heard: Instant,
 }
 
 impl Guard {
-    /// A guard for a new socket; `drained` is shared with its [`Metered`] body.
-    pub fn new(limits: Limits, drained: Arc<AtomicUsize>) -> Self {
+    /// A guard for a new socket.
+    pub fn new(limits: Limits) -> Self {
         let now = Instant::now();
-        Self {
-            tokens: f64::from(limits.messages_per_second) * 2.0,
-            limits,
-            refilled: now,
-            written: 0,
-            drained,
-            last_heard: now,
-        }
+        Self { tokens: f64::from(limits.messages_per_second) * 2.0, limits, refilled: now, last_heard: now }
     }
 
     /// Something arrived from the peer.
@@ -79,50 +62,10 @@ impl Guard {
         bytes > self.limits.max_frame_bytes
     }
 
-    /// Records `bytes` queued for sending; false when the socket's queue is over its bound.
-    pub fn queued(&mut self, bytes: usize) -> bool {
-        // A frame header is at most 10 bytes.
-        self.written += bytes + 10;
-        self.backlog() <= self.limits.max_outbound_bytes
-    }
-
-    /// Bytes queued for sending that the connection has not taken yet.
-    pub fn backlog(&self) -> usize {
-        self.written.saturating_sub(self.drained.load(Ordering::Relaxed))
-    }
-
     /// The largest frame the codec accepts before failing the connection: frames above
     /// `max_frame_bytes` but below this are answered `too_large` and the socket stays usable.
     pub fn codec_limit(limits: &Limits) -> usize {
         limits.max_frame_bytes.saturating_mul(16).max(1 << 20)
-    }
-}
-
-/// A response body that counts the bytes the connection takes from it.
-pub struct Metered<S> {
-    inner: Pin<Box<S>>,
-    drained: Arc<AtomicUsize>,
-}
-
-impl<S> Metered<S> {
-    /// Wraps `inner`, adding every chunk taken to `drained`.
-    pub fn new(inner: S, drained: Arc<AtomicUsize>) -> Self {
-        Self { inner: Box::pin(inner), drained }
-    }
-}
-
-impl<S, E> Stream for Metered<S>
-where
-    S: Stream<Item = Result<Bytes, E>>,
-{
-    type Item = Result<Bytes, E>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let polled = self.inner.as_mut().poll_next(cx);
-        if let Poll::Ready(Some(Ok(chunk))) = &polled {
-            self.drained.fetch_add(chunk.len(), Ordering::Relaxed);
-        }
-        polled
     }
 }
 
@@ -131,31 +74,21 @@ mod tests {
     use super::*;
 
     fn limits(rate: u32) -> Limits {
-        Limits { messages_per_second: rate, max_outbound_bytes: 100, ..Limits::default() }
+        Limits { messages_per_second: rate, ..Limits::default() }
     }
 
     #[test]
     fn the_rate_limit_allows_a_burst_of_twice_the_rate_then_refuses() {
-        let mut g = Guard::new(limits(5), Arc::default());
+        let mut g = Guard::new(limits(5));
         let admitted = (0..20).filter(|_| g.admit()).count();
         assert_eq!(admitted, 10);
     }
 
     #[test]
     fn the_rate_limit_refills_over_time() {
-        let mut g = Guard::new(limits(100), Arc::default());
+        let mut g = Guard::new(limits(100));
         while g.admit() {}
         std::thread::sleep(Duration::from_millis(50));
         assert!(g.admit(), "about 5 tokens came back");
-    }
-
-    #[test]
-    fn the_outbound_bound_counts_bytes_not_yet_taken_by_the_connection() {
-        let drained = Arc::new(AtomicUsize::new(0));
-        let mut g = Guard::new(limits(5), drained.clone());
-        assert!(g.queued(50));
-        assert!(!g.queued(50), "120 queued > 100");
-        drained.store(100, Ordering::Relaxed);
-        assert!(g.queued(0), "taken by the connection");
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! - [`frames`]: parsing requests (keeping `ref` for errors); `render`: notices and replies as
 //!   JSON frames.
-//! - `guard`: frame size, rate limit, heartbeat, bounded outbound queue (slow consumers).
+//! - `guard`: frame size, rate limit, heartbeat. Slow consumers are bounded by each session's
+//!   mailbox and the hub (see `actors::hub`), and dropped by the kernel (`TCP_USER_TIMEOUT`).
 //! - `operator`, `client`: the session actors; `requests`: what each request does.
 //!
 //! Authentication happens before the upgrade: a bad operator token or client signature is
@@ -14,9 +15,6 @@ mod guard;
 mod operator;
 mod render;
 mod requests;
-
-use std::sync::atomic::AtomicUsize;
-use std::sync::Arc;
 
 use actix_http::ws::{Codec, Item};
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -48,12 +46,12 @@ async fn agent_socket(
 ) -> Result<HttpResponse, ApiError> {
     let token = token_of(&req).unwrap_or_default();
     let me = auth::verify(&app.config.auth.jwt_secret, &app.config.settings, &token)?;
-    let mut response = ws::handshake(&req).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let drained = Arc::new(AtomicUsize::new(0));
     let codec = codec(&app);
-    let session = operator::OperatorSession::new(app, me, drained.clone());
-    let body = ws::WebsocketContext::with_codec(session, stream, codec);
-    Ok(response.streaming(guard::Metered::new(body, drained)))
+    let session = operator::OperatorSession::new(app, me);
+    ws::WsResponseBuilder::new(session, &req, stream)
+        .codec(codec)
+        .start()
+        .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,14 +94,14 @@ async fn client_socket(
         }
     }
     let conversation = ConversationId::new(channel.id.clone(), client_id.as_str());
-    let mut response = ws::handshake(&req).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let drained = Arc::new(AtomicUsize::new(0));
     let codec = codec(&app);
     let name = query.name.filter(|n| !n.trim().is_empty());
     let page_url = query.page_url.filter(|u| !u.is_empty());
-    let session = client::ClientSession::new(app, conversation, name, page_url, drained.clone());
-    let body = ws::WebsocketContext::with_codec(session, stream, codec);
-    Ok(response.streaming(guard::Metered::new(body, drained)))
+    let session = client::ClientSession::new(app, conversation, name, page_url);
+    ws::WsResponseBuilder::new(session, &req, stream)
+        .codec(codec)
+        .start()
+        .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// Reassembles a fragmented text message; `Some` once complete (or once over the size limit).

@@ -4,18 +4,18 @@
 //! so the socket sees every later event in order. Each request is answered with an `ack` or an
 //! `error` carrying its `ref`.
 
-use std::sync::atomic::AtomicUsize;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use actix::prelude::*;
 use actix_web::web;
 use actix_web_actors::ws;
 use serde_json::{json, Value};
 
-use super::frames::{parse, OperatorRequest, OPERATOR_TYPES};
+use super::frames::{parse, reference_of, OperatorRequest, OPERATOR_TYPES};
 use super::guard::{Guard, GOING_AWAY, POLICY};
 use super::render;
 use super::requests::{self, Requester};
+use crate::actors::hub::CutOff;
 use crate::actors::messages::{GetNewTab, OperatorConnected, OperatorDisconnected};
 use crate::actors::{SubscriptionId, ToOperator};
 use crate::api::ApiError;
@@ -30,6 +30,7 @@ pub struct OperatorSession {
     me: Identity,
     guard: Guard,
     sub: Option<SubscriptionId>,
+    cut: CutOff,
     welcomed: bool,
     held: Vec<OperatorNotice>,
     partial: Option<String>,
@@ -37,24 +38,32 @@ pub struct OperatorSession {
 
 impl OperatorSession {
     /// A session for `me`; `drained` is shared with the metered response body.
-    pub fn new(app: web::Data<AppState>, me: Identity, drained: Arc<AtomicUsize>) -> Self {
-        let guard = Guard::new(app.config.limits, drained);
-        Self { app, me, guard, sub: None, welcomed: false, held: Vec::new(), partial: None }
+    pub fn new(app: web::Data<AppState>, me: Identity) -> Self {
+        let guard = Guard::new(app.config.limits);
+        Self {
+            app,
+            me,
+            guard,
+            sub: None,
+            cut: CutOff::default(),
+            welcomed: false,
+            held: Vec::new(),
+            partial: None,
+        }
     }
 
-    /// Sends a frame, or closes the socket when its outbound queue is over its bound.
+    /// Closes a socket the hub cut off as a slow consumer (its notices were being dropped).
+    fn close_slow(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        ctx.close(Some(ws::CloseReason {
+            code: ws::CloseCode::from(POLICY),
+            description: Some("slow consumer".into()),
+        }));
+        ctx.stop();
+    }
+
+    /// Sends a frame.
     fn send(&mut self, frame: &Value, ctx: &mut ws::WebsocketContext<Self>) {
         let text = frame.to_string();
-        if !self.guard.queued(text.len()) {
-            self.app.node.shared.metrics.disconnects_total.with_label_values(&["slow_consumer"]).inc();
-            tracing::warn!(operator = %self.me.operator, backlog = self.guard.backlog(), "closing a slow consumer");
-            ctx.close(Some(ws::CloseReason {
-                code: ws::CloseCode::from(POLICY),
-                description: Some("slow consumer".into()),
-            }));
-            ctx.stop();
-            return;
-        }
         if let Some("error") = frame.get("type").and_then(Value::as_str) {
             let code = frame.get("code").and_then(Value::as_str).unwrap_or("unknown");
             self.app.node.shared.metrics.errors_total.with_label_values(&[code]).inc();
@@ -148,7 +157,7 @@ impl OperatorSession {
 
     fn on_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         if !self.guard.admit() {
-            let reference = parse::<OperatorRequest>(text, &OPERATOR_TYPES).err().and_then(|e| e.reference);
+            let reference = reference_of(text);
             self.send(&render::error(reference.as_ref(), "rate_limited", "too many frames; slow down"), ctx);
             return;
         }
@@ -184,13 +193,21 @@ impl Actor for OperatorSession {
     type Context = ws::WebsocketContext<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        // Notices wait here while the connection is slow; the hub cuts the socket off when full.
+        ctx.set_mailbox_capacity(self.app.config.limits.max_outbound_frames);
         let shared = &self.app.node.shared;
-        self.sub = Some(shared.hub.subscribe_operator(self.me.operator.clone(), ctx.address().recipient()));
+        self.sub = Some(shared.hub.subscribe_operator(
+            self.me.operator.clone(),
+            ctx.address().recipient(),
+            self.cut.clone(),
+        ));
         self.app.node.supervisor.do_send(OperatorConnected { operator: self.me.operator.clone() });
         shared.metrics.connections.with_label_values(&["operator"]).inc();
         self.welcome(ctx);
         ctx.run_interval(self.guard.ping_every(), |act, ctx| {
-            if act.guard.silent() {
+            if act.cut.load(Ordering::Acquire) {
+                act.close_slow(ctx);
+            } else if act.guard.silent() {
                 act.app.node.shared.metrics.disconnects_total.with_label_values(&["heartbeat"]).inc();
                 ctx.close(Some(ws::CloseReason {
                     code: ws::CloseCode::from(POLICY),
@@ -217,7 +234,9 @@ impl Handler<ToOperator> for OperatorSession {
     type Result = ();
 
     fn handle(&mut self, msg: ToOperator, ctx: &mut Self::Context) {
-        if self.welcomed || matches!(msg.0, OperatorNotice::Closing) {
+        if self.cut.load(Ordering::Acquire) {
+            self.close_slow(ctx);
+        } else if self.welcomed || matches!(msg.0, OperatorNotice::Closing) {
             self.deliver(&msg.0, ctx);
         } else {
             self.held.push(msg.0);

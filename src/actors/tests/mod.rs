@@ -123,7 +123,7 @@ impl Rig {
     pub async fn operator(&self, operator: &str) -> Socket<OperatorNotice> {
         let (tx, rx) = unbounded_channel();
         let sink = OperatorSink(tx).start();
-        let sub = self.node.shared.hub.subscribe_operator(op(operator), sink.recipient());
+        let sub = self.node.shared.hub.subscribe_operator(op(operator), sink.recipient(), Default::default());
         self.node.supervisor.send(OperatorConnected { operator: op(operator) }).await.unwrap();
         Socket { sub, rx, kept: Vec::new() }
     }
@@ -138,7 +138,8 @@ impl Rig {
     pub fn client(&self, client: &str) -> Socket<ClientNotice> {
         let (tx, rx) = unbounded_channel();
         let sink = ClientSink(tx).start();
-        let sub = self.node.shared.hub.subscribe_client(Self::conv(client), sink.recipient());
+        let sub =
+            self.node.shared.hub.subscribe_client(Self::conv(client), sink.recipient(), Default::default());
         Socket { sub, rx, kept: Vec::new() }
     }
 }
