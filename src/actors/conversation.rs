@@ -25,6 +25,7 @@ use super::hub::SubscriptionId;
 use super::keys::{key_of, Keys};
 use super::messages::{Ack, ChatChanged, CommandError, Execute, Peek, RelayTyping};
 use super::node::Shared;
+use super::timer::OneTimer;
 
 /// The conversation's actor.
 pub struct ConversationActor {
@@ -33,7 +34,7 @@ pub struct ConversationActor {
     /// Events of the conversation already in the journal.
     position: u64,
     keys: Keys,
-    timer: Option<(Timestamp, SpawnHandle)>,
+    timer: OneTimer,
     last_used: Instant,
 }
 
@@ -47,7 +48,7 @@ impl ConversationActor {
             state: Conversation::new(id),
             position: 0,
             keys: Keys::default(),
-            timer: None,
+            timer: OneTimer::default(),
             last_used: Instant::now(),
         }
     }
@@ -202,27 +203,16 @@ impl ConversationActor {
 
     /// Arms the one timer for the earliest deadline (or disarms it).
     fn arm(&mut self, ctx: &mut Context<Self>) {
-        let next = self.state.next_deadline();
-        if self.timer.as_ref().map(|(at, _)| *at) == next {
-            return;
-        }
-        if let Some((_, handle)) = self.timer.take() {
-            ctx.cancel_future(handle);
-        }
-        if let Some(at) = next {
-            let delay = at.since(Timestamp::now()).to_std();
-            let handle = ctx.run_later(delay, |act, ctx| {
-                act.timer = None;
-                let fired = act.run(Command::TimerFired, None).map(|answer, act, ctx| {
-                    if let Err(e) = answer {
-                        warn!(conversation = %act.state.id, error = %e, "timer command failed");
-                    }
-                    act.arm(ctx);
-                });
-                ctx.wait(fired);
+        self.timer.arm(self.state.next_deadline(), ctx, |act, ctx| {
+            act.timer.fired();
+            let fired = act.run(Command::TimerFired, None).map(|answer, act, ctx| {
+                if let Err(e) = answer {
+                    warn!(conversation = %act.state.id, error = %e, "timer command failed");
+                }
+                act.arm(ctx);
             });
-            self.timer = Some((at, handle));
-        }
+            ctx.wait(fired);
+        });
     }
 
     /// Stops and leaves the registry (memory freed); the next message re-activates it from the

@@ -18,6 +18,7 @@ pub mod node;
 pub mod registry;
 pub mod scheduler;
 pub mod supervisor;
+pub mod timer;
 
 pub use hub::{Hub, SubscriptionId, ToClient, ToOperator};
 pub use messages::{Ack, CommandError, Execute};

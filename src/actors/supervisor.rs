@@ -19,6 +19,7 @@ use super::messages::{
 };
 use super::node::Shared;
 use super::registry::Registry;
+use super::timer::OneTimer;
 
 /// The supervisor actor.
 pub struct SupervisorActor {
@@ -26,7 +27,7 @@ pub struct SupervisorActor {
     dispatcher: Dispatcher,
     /// The latest view of every chat the dispatcher is routing (for offers and New-tab notices).
     views: HashMap<ChatId, Arc<ChatView>>,
-    timer: Option<(Timestamp, SpawnHandle)>,
+    timer: OneTimer,
     node: String,
 }
 
@@ -37,7 +38,7 @@ impl SupervisorActor {
             dispatcher: Dispatcher::new(shared.settings.clone()),
             shared,
             views: HashMap::new(),
-            timer: None,
+            timer: OneTimer::default(),
             node,
         };
         let now = Timestamp::now();
@@ -120,22 +121,11 @@ impl SupervisorActor {
     }
 
     fn arm(&mut self, ctx: &mut Context<Self>) {
-        let next = self.dispatcher.next_wakeup();
-        if self.timer.as_ref().map(|(at, _)| *at) == next {
-            return;
-        }
-        if let Some((_, handle)) = self.timer.take() {
-            ctx.cancel_future(handle);
-        }
-        if let Some(at) = next {
-            let delay = at.since(Timestamp::now()).to_std();
-            let handle = ctx.run_later(delay, |act, ctx| {
-                act.timer = None;
-                let effects = act.dispatcher.tick(Timestamp::now());
-                act.apply(effects, ctx);
-            });
-            self.timer = Some((at, handle));
-        }
+        self.timer.arm(self.dispatcher.next_wakeup(), ctx, |act, ctx| {
+            act.timer.fired();
+            let effects = act.dispatcher.tick(Timestamp::now());
+            act.apply(effects, ctx);
+        });
     }
 }
 

@@ -15,6 +15,7 @@ mod guard;
 mod operator;
 mod render;
 mod requests;
+mod session;
 
 use actix_http::ws::{Codec, Item};
 use actix_web::{get, web, HttpRequest, HttpResponse};

@@ -1,0 +1,180 @@
+//! What both socket kinds share: the plumbing of a session actor (frames in, limits, errors and
+//! acks out, heartbeat, slow-consumer cut-off, close codes). A session supplies the request type
+//! it reads and how to answer a request ([`Session`]); everything else is here.
+
+use std::sync::atomic::Ordering;
+
+use actix::prelude::*;
+use actix_web::web;
+use actix_web_actors::ws;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::frames::{parse, reference_of};
+use super::guard::{Guard, GOING_AWAY, POLICY};
+use super::render;
+use crate::actors::hub::CutOff;
+use crate::actors::SubscriptionId;
+use crate::api::ApiError;
+use crate::server::AppState;
+
+/// The state every socket has.
+pub struct Socket {
+    /// Server state.
+    pub app: web::Data<AppState>,
+    /// Limits of this socket.
+    pub guard: Guard,
+    /// Set by the hub when it cut this socket off.
+    pub cut: CutOff,
+    /// The hub subscription, once started.
+    pub sub: Option<SubscriptionId>,
+    /// A fragmented message being reassembled.
+    partial: Option<String>,
+    /// `operator` or `client`, for metrics.
+    kind: &'static str,
+}
+
+impl Socket {
+    /// A socket of `kind` (`operator` or `client`).
+    pub fn new(app: web::Data<AppState>, kind: &'static str) -> Self {
+        let guard = Guard::new(app.config.limits);
+        Self { app, guard, cut: CutOff::default(), sub: None, partial: None, kind }
+    }
+}
+
+/// A session actor over a WebSocket.
+pub trait Session: Actor<Context = ws::WebsocketContext<Self>> {
+    /// What the socket sends.
+    type Request: DeserializeOwned + 'static;
+    /// The request `type`s it may send.
+    const TYPES: &'static [&'static str];
+
+    /// Its shared socket state.
+    fn socket(&mut self) -> &mut Socket;
+
+    /// `ping`: answered `pong` at once.
+    fn is_ping(request: &Self::Request) -> bool;
+
+    /// The ack fields of a request, or why it failed.
+    fn answer(&mut self, request: Self::Request) -> LocalBoxFuture<'static, Result<Value, ApiError>>;
+}
+
+/// Sends one frame (counting errors).
+pub fn send<A: Session>(act: &mut A, frame: &Value, ctx: &mut ws::WebsocketContext<A>) {
+    if let Some("error") = frame.get("type").and_then(Value::as_str) {
+        let code = frame.get("code").and_then(Value::as_str).unwrap_or("unknown");
+        act.socket().app.node.shared.metrics.errors_total.with_label_values(&[code]).inc();
+    }
+    ctx.text(frame.to_string());
+}
+
+/// Closes the socket with `code` and `reason`.
+pub fn close<A: Session>(ctx: &mut ws::WebsocketContext<A>, code: u16, reason: &str) {
+    ctx.close(Some(ws::CloseReason { code: ws::CloseCode::from(code), description: Some(reason.into()) }));
+    ctx.stop();
+}
+
+/// Closes the socket because the server shuts down.
+pub fn going_away<A: Session>(ctx: &mut ws::WebsocketContext<A>) {
+    close(ctx, GOING_AWAY, "server shutting down");
+}
+
+/// The hub cut this socket off; closes it if so.
+pub fn cut_off<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) -> bool {
+    let cut = act.socket().cut.load(Ordering::Acquire);
+    if cut {
+        close(ctx, POLICY, "slow consumer");
+    }
+    cut
+}
+
+/// Start-up common to every session: bounded mailbox, connection gauge, heartbeat.
+pub fn started<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
+    let socket = act.socket();
+    // Notices wait here while the connection is slow; the hub cuts the socket off when full.
+    ctx.set_mailbox_capacity(socket.app.config.limits.max_outbound_frames);
+    socket.app.node.shared.metrics.connections.with_label_values(&[socket.kind]).inc();
+    ctx.run_interval(socket.guard.ping_every(), |act, ctx| {
+        if cut_off(act, ctx) {
+            return;
+        }
+        let socket = act.socket();
+        if socket.guard.silent() {
+            socket.app.node.shared.metrics.disconnects_total.with_label_values(&["heartbeat"]).inc();
+            close(ctx, POLICY, "heartbeat timeout");
+        } else {
+            ctx.ping(b"");
+        }
+    });
+}
+
+/// Shut-down common to every session.
+pub fn stopped<A: Session>(act: &mut A) {
+    let socket = act.socket();
+    socket.app.node.shared.metrics.connections.with_label_values(&[socket.kind]).dec();
+}
+
+/// Handles one WebSocket message from the peer.
+pub fn on_message<A: Session>(
+    act: &mut A,
+    msg: Result<ws::Message, ws::ProtocolError>,
+    ctx: &mut ws::WebsocketContext<A>,
+) {
+    act.socket().guard.heard();
+    match msg {
+        Ok(ws::Message::Text(text)) => on_text(act, &text, ctx),
+        Ok(ws::Message::Continuation(item)) => {
+            let socket = act.socket();
+            match super::reassemble(&mut socket.partial, item, &socket.guard) {
+                Some(Ok(text)) => on_text(act, &text, ctx),
+                Some(Err(message)) => send(act, &render::error(None, "too_large", &message), ctx),
+                None => {}
+            }
+        }
+        Ok(ws::Message::Binary(_)) => send(
+            act,
+            &render::error(None, "bad_request", "binary frames are not supported; send JSON text"),
+            ctx,
+        ),
+        Ok(ws::Message::Ping(payload)) => ctx.pong(&payload),
+        Ok(ws::Message::Pong(_)) | Ok(ws::Message::Nop) => {}
+        Ok(ws::Message::Close(reason)) => {
+            ctx.close(reason);
+            ctx.stop();
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "websocket protocol error");
+            close(ctx, u16::from(ws::CloseCode::Protocol), &e.to_string());
+        }
+    }
+}
+
+/// Reads one text frame: rate, size, parse; answers it with an ack or an error.
+fn on_text<A: Session>(act: &mut A, text: &str, ctx: &mut ws::WebsocketContext<A>) {
+    let guard = &mut act.socket().guard;
+    if !guard.admit() {
+        let reference = reference_of(text);
+        send(act, &render::error(reference.as_ref(), "rate_limited", "too many frames; slow down"), ctx);
+        return;
+    }
+    if guard.too_large(text.len()) {
+        let message = format!("frame of {} bytes is over the limit", text.len());
+        send(act, &render::error(None, "too_large", &message), ctx);
+        return;
+    }
+    match parse::<A::Request>(text, A::TYPES) {
+        Err(e) => send(act, &render::error(e.reference.as_ref(), "bad_request", &e.message), ctx),
+        Ok((request, reference)) if A::is_ping(&request) => send(act, &render::pong(reference.as_ref()), ctx),
+        Ok((request, reference)) => {
+            let answer = act.answer(request);
+            ctx.spawn(answer.into_actor(act).map(move |answer, act, ctx| {
+                let frame = match answer {
+                    Ok(fields) => render::ack(reference.as_ref(), fields),
+                    Err(e) => render::error(reference.as_ref(), e.code, &e.message),
+                };
+                send(act, &frame, ctx);
+            }));
+        }
+    }
+}
