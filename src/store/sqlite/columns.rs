@@ -42,24 +42,32 @@ pub(super) struct Column {
     pub(super) sql: &'static str,
     /// Its type.
     pub(super) kind: Kind,
+    /// Whether it has an index. Only columns the dialog list filters or sorts by most often do:
+    /// every index costs a page write whenever its value changes, and some values change with
+    /// every message. The others are filtered and sorted by scanning.
+    pub(super) indexed: bool,
 }
 
 const fn col(sort: SortColumn, sql: &'static str, kind: Kind) -> Column {
-    Column { sort, sql, kind }
+    Column { sort, sql, kind, indexed: false }
 }
 
-/// Every list column; `SortColumn::Id` is the row id itself. Each has an index (`id` is
-/// implicitly its last key part, which is what keyset pagination walks).
+const fn indexed(sort: SortColumn, sql: &'static str, kind: Kind) -> Column {
+    Column { sort, sql, kind, indexed: true }
+}
+
+/// Every list column; `SortColumn::Id` is the row id itself. An index's last key part is
+/// implicitly `id`, which is what keyset pagination walks.
 pub(super) const COLUMNS: [Column; 31] = [
-    col(SortColumn::CreatedAt, "created_at", Kind::Int),
+    indexed(SortColumn::CreatedAt, "created_at", Kind::Int),
     col(SortColumn::UpdatedAt, "updated_at", Kind::Int),
-    col(SortColumn::Status, "status", Kind::Text),
+    indexed(SortColumn::Status, "status", Kind::Text),
     col(SortColumn::DetailedStatus, "detailed_status", Kind::Text),
     col(SortColumn::GeneralStatus, "general_status", Kind::Text),
-    col(SortColumn::Phase, "phase", Kind::Text),
-    col(SortColumn::Responsible, "responsible", Kind::Text),
-    col(SortColumn::Line, "line", Kind::Text),
-    col(SortColumn::Channel, "channel", Kind::Text),
+    indexed(SortColumn::Phase, "phase", Kind::Text),
+    indexed(SortColumn::Responsible, "responsible", Kind::Text),
+    indexed(SortColumn::Line, "line", Kind::Text),
+    indexed(SortColumn::Channel, "channel", Kind::Text),
     col(SortColumn::Client, "client_name_lower", Kind::Text),
     col(SortColumn::Direction, "direction", Kind::Text),
     col(SortColumn::Subject, "subject", Kind::Text),

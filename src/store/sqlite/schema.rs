@@ -5,17 +5,19 @@
 //! - `events(conversation, n, body)`, primary key `(conversation, n)`: the journal. The
 //!   position `n` is the fencing guard: a second writer at a written position fails.
 //! - `messages(conversation, seq, chat, author_kind, author_id, text, at, client_msg_id,
-//!   private)`, primary key `(conversation, seq)`, indexed by `(chat, seq)` and uniquely by
+//!   private)`, primary key `(conversation, seq)` (a chat's messages are read through it: they
+//!   are a range of their conversation's), indexed uniquely by
 //!   `(conversation, author_kind, author_id, client_msg_id)` where a key is set (idempotency: each
 //!   author's keys are their own).
 //! - `chats(id, body, merged_into, participants, <list columns>)`: the [`ChatView`] JSON plus
-//!   one indexed column per filter and sort key (see `columns.rs`); `participants` is a JSON
-//!   array for the scope filter.
+//!   one column per filter and sort key, the most used ones indexed (see `columns.rs`);
+//!   `participants` is a JSON array for the scope filter.
 //! - `deadlines(conversation, due)`, indexed by `due`: each conversation's next timer.
 //! - `outbox(id, conversation, n, channel, url, payload, attempts, next_at, created_at)`: webhook
 //!   deliveries not yet accepted, indexed by `next_at` (what is due) and by `(conversation, n)`
 //!   (`n` is the journal position of the delivered event: a conversation's deliveries go out in
-//!   that order). Added in schema version 2; a version 1 database gains it when opened.
+//!   that order). Added in schema version 2; version 3 dropped the write-heavy indexes. Older
+//!   databases are upgraded when opened.
 //!
 //! [`ChatView`]: crate::domain::ChatView
 
@@ -31,7 +33,7 @@ use crate::store::StoreError;
 pub(super) const FILE_NAME: &str = "frontline.sqlite3";
 
 /// `PRAGMA user_version` of the schema this build creates and reads.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// How long a connection waits for a lock held by another one (a checkpoint, a second process
 /// during a fail-over) before failing.
@@ -56,7 +58,6 @@ CREATE TABLE messages (
     private INTEGER NOT NULL,
     PRIMARY KEY (conversation, seq)
 );
-CREATE INDEX messages_by_chat ON messages (chat, seq);
 CREATE UNIQUE INDEX messages_by_key ON messages (conversation, author_kind, author_id, client_msg_id)
     WHERE client_msg_id IS NOT NULL;
 CREATE TABLE deadlines (
@@ -90,7 +91,7 @@ fn chats_ddl() -> String {
         "CREATE TABLE chats (\n    id INTEGER PRIMARY KEY,\n    body TEXT NOT NULL,\n    \
          merged_into INTEGER,\n    participants TEXT NOT NULL{columns}\n);\n"
     );
-    for c in &COLUMNS {
+    for c in COLUMNS.iter().filter(|c| c.indexed) {
         ddl.push_str(&format!("CREATE INDEX chats_by_{0} ON chats ({0});\n", c.sql));
     }
     ddl
@@ -141,7 +142,13 @@ fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
         return Ok(());
     }
     if version == 1 {
-        return run_ddl(conn, &format!("{OUTBOX}PRAGMA user_version = {SCHEMA_VERSION};\n"));
+        return run_ddl(
+            conn,
+            &format!("{OUTBOX}{}PRAGMA user_version = {SCHEMA_VERSION};\n", fewer_indexes()),
+        );
+    }
+    if version == 2 {
+        return run_ddl(conn, &format!("{}PRAGMA user_version = {SCHEMA_VERSION};\n", fewer_indexes()));
     }
     if version != 0 {
         return Err(StoreError::Unavailable(format!(
@@ -153,6 +160,16 @@ fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
         return Err(StoreError::Unavailable("the database file is not a frontline store".into()));
     }
     run_ddl(conn, &format!("{TABLES}{}{OUTBOX}PRAGMA user_version = {SCHEMA_VERSION};\n", chats_ddl()))
+}
+
+/// Version 3: the indexes a message would rewrite on every write, and the per-chat message
+/// index, are gone (each cost a page write per message).
+fn fewer_indexes() -> String {
+    let mut ddl = String::from("DROP INDEX IF EXISTS messages_by_chat;\n");
+    for c in COLUMNS.iter().filter(|c| !c.indexed) {
+        ddl.push_str(&format!("DROP INDEX IF EXISTS chats_by_{};\n", c.sql));
+    }
+    ddl
 }
 
 /// Runs `ddl` in one transaction.

@@ -1,6 +1,6 @@
 //! The conformance suite against [`SqliteStore`], plus what only this backend has: one batch
 //! isolating a failing commit, the pragmas, refusing foreign files, draining on drop, corrupt
-//! records, and upgrading a version 1 database (no outbox).
+//! records, and upgrading older databases (no outbox, more indexes).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -187,14 +187,18 @@ async fn futures_made_outside_a_runtime_work_inside_one() {
 }
 
 #[tokio::test]
-async fn a_version_1_database_gains_the_outbox_when_opened() {
+async fn an_older_database_gains_the_outbox_and_loses_the_write_heavy_indexes_when_opened() {
     let storage = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(storage.path()).unwrap();
     let mut s = Script::new("c1");
     s.run(&store, client("hello")).await;
     store.close().await.unwrap();
-    // What a build before the outbox left behind.
-    corrupt(storage.path(), "DROP TABLE outbox; PRAGMA user_version = 1;");
+    // What a build before the outbox left behind (with the indexes it had then).
+    corrupt(
+        storage.path(),
+        "DROP TABLE outbox; CREATE INDEX messages_by_chat ON messages (chat, seq);
+         CREATE INDEX chats_by_duration ON chats (duration); PRAGMA user_version = 1;",
+    );
 
     let store = SqliteStore::open(storage.path()).unwrap();
     assert_eq!(store.due_outbound(Timestamp(i64::MAX), 10).await.unwrap(), vec![]);
@@ -202,5 +206,13 @@ async fn a_version_1_database_gains_the_outbox_when_opened() {
     store.close().await.unwrap();
     let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
+    let gone: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_chat', 'chats_by_duration')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(gone, 0, "the write-heavy indexes are dropped");
 }

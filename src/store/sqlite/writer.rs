@@ -132,7 +132,46 @@ pub(super) fn write_batch(conn: &mut Connection, batch: Vec<Request>) {
 
 /// One transaction over the batch: the outcome of every request, or the error that lost the
 /// whole transaction (nothing of the batch is written then).
+///
+/// The common case runs without savepoints (each would copy every page it touches into a
+/// sub-journal). If any write fails, the whole transaction is rolled back and the batch is
+/// written again with each request isolated in its own savepoint, so that only the failing one
+/// is refused.
 fn write_all(conn: &Connection, batch: &[Request]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    match write_all_at_once(conn, batch) {
+        Ok(outcomes) => Ok(outcomes),
+        Err(e) => {
+            if !conn.is_autocommit() {
+                conn.execute_batch("ROLLBACK")?;
+            }
+            tracing::debug!(error = %e, "a write of the batch failed; writing it again one by one");
+            write_all_isolated(conn, batch)
+        }
+    }
+}
+
+/// The batch in one transaction, no savepoints; any failure fails the whole attempt.
+fn write_all_at_once(
+    conn: &Connection,
+    batch: &[Request],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    for request in batch {
+        match request {
+            Request::Append { commit, .. } => apply(conn, commit)?,
+            Request::Outbox { update, .. } => update.apply(conn)?,
+            Request::Flush { .. } => {}
+        }
+    }
+    conn.execute_batch("COMMIT")?;
+    Ok(batch.iter().map(|_| Ok(())).collect())
+}
+
+/// The batch in one transaction, each request in its own savepoint.
+fn write_all_isolated(
+    conn: &Connection,
+    batch: &[Request],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for request in batch {
