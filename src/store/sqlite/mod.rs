@@ -21,6 +21,7 @@ mod list;
 mod reads;
 mod schema;
 mod store;
+mod sync;
 mod writer;
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 //!
 //! [`ChatView`]: crate::domain::ChatView
 
+use std::fs::File;
 use std::path::Path;
 use std::time::Duration;
 
@@ -97,8 +98,13 @@ fn chats_ddl() -> String {
     ddl
 }
 
-/// Opens (creating if needed) the database for writing: WAL, `synchronous = FULL`, schema
+/// Opens (creating if needed) the database for writing: WAL, `synchronous = NORMAL`, schema
 /// created or checked.
+///
+/// NORMAL does not sync the WAL at commit: the writer's syncer thread does it for every batch
+/// before answering (see `sync.rs`), so the next batch is written while the previous one
+/// reaches the disk. SQLite still syncs the WAL before each checkpoint and the database after
+/// it, so a page is on disk in the WAL or in the database before its WAL frame is reused.
 pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     let flags =
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -108,12 +114,11 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Unavailable(format!("sqlite refused WAL mode (journal_mode = {mode})")));
     }
-    // FULL: the WAL is fsynced at every commit, so an acknowledged append survives power loss
-    // (NORMAL would only protect against a process crash).
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    // NORMAL, not OFF: checkpoints must sync (see above). Commits are synced by the syncer.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
     let sync: i64 = conn.pragma_query_value(None, "synchronous", |row| row.get(0))?;
-    if sync < 2 {
-        return Err(StoreError::Unavailable(format!("sqlite refused synchronous = FULL ({sync})")));
+    if sync != 1 {
+        return Err(StoreError::Unavailable(format!("sqlite refused synchronous = NORMAL ({sync})")));
     }
     // Savepoint sub-journals (one per commit of a batch) only serve rollbacks inside the open
     // transaction: memory is enough, and keeps them off the disk.
@@ -123,6 +128,16 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     conn.set_prepared_statement_cache_capacity(256);
     create_or_check(&conn)?;
     Ok(conn)
+}
+
+/// Opens the WAL file of the database `path` (the writer connection has created it) for the
+/// syncer: `fdatasync` on it makes every frame written so far durable.
+pub(super) fn open_wal(path: &Path) -> Result<File, StoreError> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    File::options().read(true).write(true).open(&wal).map_err(|e| {
+        StoreError::Unavailable(format!("cannot open the WAL file {}: {e}", Path::new(&wal).display()))
+    })
 }
 
 /// Opens a read-only connection to the database the writer created.

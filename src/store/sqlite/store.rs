@@ -11,7 +11,8 @@ use tokio::sync::oneshot;
 
 use super::list;
 use super::reads::{self, Readers};
-use super::schema::{open_writer, sync_parent_dir, FILE_NAME};
+use super::schema::{open_wal, open_writer, sync_parent_dir, FILE_NAME};
+use super::sync;
 use super::writer::{self, OutboxUpdate, Request};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
 use crate::store::{
@@ -23,8 +24,9 @@ const READERS: usize = 4;
 
 /// The embedded store: one SQLite database in a data directory.
 ///
-/// Appends are queued to a dedicated writer thread (group commit: one transaction and one
-/// fsync for every append queued meanwhile) and resolve once durable. Reads run on tokio's
+/// Appends are queued to a dedicated writer thread (group commit: one transaction for every
+/// append queued meanwhile) and resolve once a syncer thread has made them durable (one fsync
+/// for every batch written meanwhile). Reads run on tokio's
 /// blocking threads, so every future must be polled inside a tokio runtime (actix runs one).
 ///
 /// Dropping the store lets the writer finish what is queued and waits for it to exit;
@@ -33,6 +35,8 @@ pub struct SqliteStore {
     /// `None` only while dropping: dropping the sender is what stops the writer.
     requests: Option<Sender<Request>>,
     writer: Option<JoinHandle<()>>,
+    /// Ends after the writer (it drains what the writer handed over).
+    syncer: Option<JoinHandle<()>>,
     writer_alive: Arc<AtomicBool>,
     readers: Arc<Readers>,
     /// The last chat number handed out.
@@ -52,18 +56,26 @@ impl SqliteStore {
         }
         let path = dir.join(FILE_NAME);
         let conn = open_writer(&path)?;
+        let wal = open_wal(&path)?;
         let max_chat = reads::max_chat_id(&conn)?;
         let (requests, queue) = mpsc::channel();
+        let (to_syncer, written) = mpsc::channel();
         let writer_alive = Arc::new(AtomicBool::new(true));
+        let alive = Arc::clone(&writer_alive);
+        let syncer = std::thread::Builder::new()
+            .name("frontline-store-sync".into())
+            .spawn(move || sync::run(wal, written, alive))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the syncer thread: {e}")))?;
         let alive = Arc::clone(&writer_alive);
         let writer = std::thread::Builder::new()
             .name("frontline-store-writer".into())
-            .spawn(move || writer::run(conn, queue, alive))
+            .spawn(move || writer::run(conn, queue, to_syncer, alive))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
         tracing::info!(path = %path.display(), max_chat, "store opened");
         Ok(SqliteStore {
             requests: Some(requests),
             writer: Some(writer),
+            syncer: Some(syncer),
             writer_alive,
             readers: Arc::new(Readers::new(path, READERS)),
             last_chat_id: AtomicU64::new(max_chat),
@@ -101,6 +113,11 @@ impl Drop for SqliteStore {
         if let Some(writer) = self.writer.take() {
             if writer.join().is_err() {
                 tracing::error!("the store writer thread panicked");
+            }
+        }
+        if let Some(syncer) = self.syncer.take() {
+            if syncer.join().is_err() {
+                tracing::error!("the store syncer thread panicked");
             }
         }
     }

@@ -1,15 +1,17 @@
 //! The conformance suite against [`SqliteStore`], plus what only this backend has: one batch
 //! isolating a failing commit, the pragmas, refusing foreign files, draining on drop, corrupt
-//! records, and upgrading older databases (no outbox, more indexes).
+//! records, upgrading older databases (no outbox, more indexes), and the syncer.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::schema::{open_writer, FILE_NAME};
-use super::writer::{write_batch, Request};
+use super::schema::{open_wal, open_writer, FILE_NAME};
+use super::sync;
+use super::writer::{write_batch, Request, Written};
 use super::SqliteStore;
 use crate::domain::{ConversationId, Timestamp};
 use crate::store::conformance::support::{client, client_keyed, take, Script, Snapshot};
@@ -87,7 +89,7 @@ async fn one_batch_commits_the_good_commits_and_refuses_the_conflicting_one_alon
             Request::Append { commit, reply }
         })
         .collect();
-    write_batch(&mut conn, batch);
+    write_batch(&mut conn, batch).answer_now();
     drop(conn);
     let mut outcomes = Vec::new();
     for answer in answers {
@@ -109,12 +111,62 @@ async fn one_batch_commits_the_good_commits_and_refuses_the_conflicting_one_alon
 }
 
 #[test]
-fn the_database_is_in_wal_mode_with_full_sync() {
+fn the_database_is_in_wal_mode_with_commits_synced_by_the_syncer() {
     let storage = tempfile::tempdir().unwrap();
-    let conn = open_writer(&storage.path().join(FILE_NAME)).unwrap();
+    let path = storage.path().join(FILE_NAME);
+    let conn = open_writer(&path).unwrap();
     let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
     let sync: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
-    assert_eq!((mode.as_str(), sync), ("wal", 2));
+    // NORMAL: checkpoints sync; commits are the syncer's to sync, on the WAL it opens.
+    assert_eq!((mode.as_str(), sync), ("wal", 1));
+    assert!(open_wal(&path).is_ok(), "the WAL exists once the writer connection is open");
+}
+
+/// Runs the syncer over `batches` with `wal` as the file it syncs; the answers and liveness.
+async fn synced(
+    wal: std::fs::File,
+    batches: Vec<(Vec<Result<(), StoreError>>, bool)>,
+) -> (Vec<Result<(), StoreError>>, bool) {
+    let (to_syncer, written) = std::sync::mpsc::channel();
+    let mut answers = Vec::new();
+    for (outcomes, committed) in batches {
+        let mut replies = Vec::new();
+        for outcome in outcomes {
+            let (reply, answer) = oneshot::channel();
+            answers.push(answer);
+            replies.push((reply, outcome));
+        }
+        to_syncer.send(Written { answers: replies, committed }).unwrap();
+    }
+    drop(to_syncer);
+    let alive = Arc::new(AtomicBool::new(true));
+    sync::run(wal, written, Arc::clone(&alive));
+    let mut outcomes = Vec::new();
+    for answer in answers {
+        outcomes.push(answer.await.unwrap());
+    }
+    (outcomes, alive.load(Ordering::SeqCst))
+}
+
+#[tokio::test]
+async fn the_syncer_answers_every_batch_in_order_once_synced() {
+    let wal = tempfile::tempfile().unwrap();
+    let conflict = StoreError::Conflict { conversation: ConversationId::new("web", "a"), position: 0 };
+    let (outcomes, _) =
+        synced(wal, vec![(vec![Ok(()), Err(conflict.clone())], true), (vec![Ok(())], false)]).await;
+    assert_eq!(outcomes, vec![Ok(()), Err(conflict), Ok(())]);
+}
+
+#[tokio::test]
+async fn a_failed_sync_fails_every_write_it_did_not_confirm_and_the_store_turns_unready() {
+    // A character device cannot be synced: the kernel refuses fdatasync on it.
+    let wal = std::fs::File::open("/dev/null").unwrap();
+    let (outcomes, alive) = synced(wal, vec![(vec![Ok(())], true), (vec![Ok(())], false)]).await;
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Err(StoreError::Unavailable(m)) if m.contains("syncing"))),
+        "{outcomes:?}"
+    );
+    assert!(!alive);
 }
 
 #[test]

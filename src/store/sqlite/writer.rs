@@ -1,14 +1,14 @@
 //! The writer thread: the only connection that writes. It takes the first queued request,
 //! drains whatever else is queued (up to [`MAX_BATCH`]), writes every commit (and outbox
-//! update) in ONE transaction — one fsync for many conversations (group commit) — and only then
-//! answers each request. Every write runs inside its own savepoint, so one that fails (a
-//! fencing conflict) is rolled back alone and gets its own error while the rest of the batch
-//! commits.
+//! update) in ONE transaction — one fsync for many conversations (group commit) — and hands
+//! the answers to the syncer (`sync.rs`), which sends them once the WAL is on disk. A write
+//! that fails (a fencing conflict) is refused alone while the rest of the batch commits.
 //!
-//! Must never run on an async runtime thread and never answer before the commit is durable.
+//! Must never run on an async runtime thread and never answer a write itself: durability is
+//! the syncer's to confirm.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 
 use rusqlite::Connection;
@@ -75,8 +75,26 @@ impl OutboxUpdate {
     }
 }
 
-/// Clears the writer's liveness flag however the thread ends (a panic included).
-struct AliveGuard(Arc<AtomicBool>);
+/// A written batch: each request's answer, to be sent once the WAL is synced.
+pub(super) struct Written {
+    /// Where each outcome goes, in request order.
+    pub(super) answers: Vec<(Reply, Result<(), StoreError>)>,
+    /// Whether a transaction committed (else there is nothing to sync for it).
+    pub(super) committed: bool,
+}
+
+impl Written {
+    /// Sends every answer as it is, without waiting for a sync (tests write batches by hand).
+    #[cfg(test)]
+    pub(super) fn answer_now(self) {
+        for (reply, outcome) in self.answers {
+            let _ = reply.send(outcome);
+        }
+    }
+}
+
+/// Clears a store thread's liveness flag however the thread ends (a panic included).
+pub(super) struct AliveGuard(pub(super) Arc<AtomicBool>);
 
 impl Drop for AliveGuard {
     fn drop(&mut self) {
@@ -84,9 +102,15 @@ impl Drop for AliveGuard {
     }
 }
 
-/// Runs the writer until every sender is gone and the queue is drained; then closes the
-/// connection. `alive` is cleared on the way out (readiness reports it).
-pub(super) fn run(mut conn: Connection, requests: Receiver<Request>, alive: Arc<AtomicBool>) {
+/// Runs the writer until every sender is gone and the queue is drained, passing each written
+/// batch to the syncer; then closes the connection (which ends the syncer). `alive` is cleared
+/// on the way out (readiness reports it).
+pub(super) fn run(
+    mut conn: Connection,
+    requests: Receiver<Request>,
+    syncer: Sender<Written>,
+    alive: Arc<AtomicBool>,
+) {
     let _alive = AliveGuard(alive);
     while let Ok(first) = requests.recv() {
         let mut batch = Vec::with_capacity(16);
@@ -97,37 +121,38 @@ pub(super) fn run(mut conn: Connection, requests: Receiver<Request>, alive: Arc<
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        write_batch(&mut conn, batch);
+        if syncer.send(write_batch(&mut conn, batch)).is_err() {
+            tracing::error!("the store syncer has stopped; the writer stops too");
+            break;
+        }
     }
     if let Err((_, e)) = conn.close() {
         tracing::warn!(error = %e, "closing the store's write connection failed");
     }
 }
 
-/// Writes `batch` in one transaction and answers every request.
-pub(super) fn write_batch(conn: &mut Connection, batch: Vec<Request>) {
+/// Writes `batch` in one transaction; the answers wait in the result.
+pub(super) fn write_batch(conn: &mut Connection, batch: Vec<Request>) -> Written {
     let writes = batch.iter().filter(|r| !matches!(r, Request::Flush { .. })).count();
     if writes == 0 {
-        // Only flushes: everything before them was answered after its own commit already.
-        for request in batch {
-            answer(request, Ok(()));
-        }
-        return;
+        // Only flushes: answered once what is before them is synced.
+        return Written {
+            answers: batch.into_iter().map(|r| (reply_of(r), Ok(()))).collect(),
+            committed: false,
+        };
     }
-    let outcomes = match write_all(conn, &batch) {
-        Ok(outcomes) => outcomes,
+    let (outcomes, committed) = match write_all(conn, &batch) {
+        Ok(outcomes) => (outcomes, true),
         Err(e) => {
             if !conn.is_autocommit() {
                 // Best effort: the error is already what every request is answered with.
                 let _ = conn.execute_batch("ROLLBACK");
             }
             tracing::error!(error = %e, writes, "store batch failed; nothing of it was written");
-            batch.iter().map(|_| Err(e.clone())).collect()
+            (batch.iter().map(|_| Err(e.clone())).collect(), false)
         }
     };
-    for (request, outcome) in batch.into_iter().zip(outcomes) {
-        answer(request, outcome);
-    }
+    Written { answers: batch.into_iter().map(reply_of).zip(outcomes).collect(), committed }
 }
 
 /// One transaction over the batch: the outcome of every request, or the error that lost the
@@ -209,10 +234,8 @@ fn write_isolated(
     }
 }
 
-fn answer(request: Request, outcome: Result<(), StoreError>) {
-    let reply = match request {
+fn reply_of(request: Request) -> Reply {
+    match request {
         Request::Append { reply, .. } | Request::Outbox { reply, .. } | Request::Flush { reply } => reply,
-    };
-    // The caller may have stopped waiting (dropped the future); the write stands regardless.
-    let _ = reply.send(outcome);
+    }
 }

@@ -1,0 +1,41 @@
+//! The syncer thread: makes written batches durable and only then answers them. It takes the
+//! first written batch, drains every other one already waiting, `fdatasync`s the WAL once for
+//! all of them and sends their answers in order. The writer meanwhile writes the next batch, so
+//! the disk flush and the next transaction overlap instead of adding up.
+//!
+//! A failed sync cannot be retried (the kernel may have dropped the dirty pages): every write
+//! not yet confirmed, and every later one, is answered with an error and the store reports
+//! itself not ready.
+
+use std::fs::File;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+
+use super::writer::{AliveGuard, Written};
+use crate::store::StoreError;
+
+/// Runs until the writer is gone and every written batch is answered.
+pub(super) fn run(wal: File, written: Receiver<Written>, alive: Arc<AtomicBool>) {
+    let _alive = AliveGuard(Arc::clone(&alive));
+    let mut failed: Option<StoreError> = None;
+    while let Ok(first) = written.recv() {
+        let mut pending = vec![first];
+        pending.extend(written.try_iter());
+        if failed.is_none() && pending.iter().any(|w| w.committed) {
+            if let Err(e) = wal.sync_data() {
+                tracing::error!(error = %e, "syncing the WAL failed; the store refuses every write from now on");
+                alive.store(false, Ordering::SeqCst);
+                failed = Some(StoreError::Unavailable(format!("syncing the journal to disk failed: {e}")));
+            }
+        }
+        for (reply, outcome) in pending.into_iter().flat_map(|w| w.answers) {
+            let outcome = match (&failed, outcome) {
+                (Some(e), Ok(())) => Err(e.clone()),
+                (_, outcome) => outcome,
+            };
+            // The caller may have stopped waiting (dropped the future); the write stands.
+            let _ = reply.send(outcome);
+        }
+    }
+}
