@@ -28,6 +28,26 @@ pub enum Command {
     Check(ServeArgs),
     /// Print an operator JWT (HS256, signed with `auth.jwt_secret`).
     Token(TokenArgs),
+    /// An interactive operator console over `/ws/agent`: events live, commands from stdin.
+    Agent(AgentArgs),
+}
+
+/// Options of `agent`.
+#[derive(Debug, Clone, Args)]
+pub struct AgentArgs {
+    /// The router's address; `/ws/agent` is appended (http:// and https:// are accepted too).
+    #[arg(long, value_name = "URL", default_value = "ws://127.0.0.1:8080")]
+    pub url: String,
+    /// The operator JWT.
+    #[arg(long, env = "FRONTLINE_TOKEN", value_name = "JWT", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Issue a token for this operator locally, from the configuration's `auth.jwt_secret`
+    /// (wins over `--token`/`FRONTLINE_TOKEN`).
+    #[arg(long, value_name = "ID")]
+    pub operator: Option<String>,
+    /// TOML configuration file for `--operator`; without one the built-in demo setup.
+    #[arg(long, env = "FRONTLINE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Options of `token`.

@@ -12,8 +12,10 @@
 //!   store's outbox with retries.
 //! - [`server`], [`api`], [`ws`]: the HTTP API and WebSocket sessions around the node.
 //! - [`cli`]: the command line.
+//! - [`agent`]: `frontline agent`, an operator's terminal console over the operator WebSocket.
 
 pub mod actors;
+pub mod agent;
 pub mod api;
 pub mod auth;
 pub mod cli;

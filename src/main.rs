@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
-use frontline::cli::{Cli, Command, ServeArgs, TokenArgs};
+use frontline::cli::{AgentArgs, Cli, Command, ServeArgs, TokenArgs};
 use frontline::config::{Config, Overrides};
 use frontline::domain::{OperatorId, Role};
 
@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Serve(args)) => serve(&args),
         Some(Command::Token(args)) => token(&args),
+        Some(Command::Agent(args)) => agent(&args),
         None => serve(&cli.serve),
     };
     match result {
@@ -59,10 +60,16 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
 
 fn token(args: &TokenArgs) -> anyhow::Result<()> {
     let config = load(args.config.as_deref(), &Overrides::default())?;
-    let operator = OperatorId::from(args.operator.as_str());
+    println!("{}", issue(&config, &args.operator, args.role.as_deref(), args.ttl)?);
+    Ok(())
+}
+
+/// A token for a configured `operator`, with `role` or their configured one.
+fn issue(config: &Config, operator: &str, role: Option<&str>, ttl: u64) -> anyhow::Result<String> {
+    let operator = OperatorId::from(operator);
     let configured =
         config.settings.operator(&operator).with_context(|| format!("unknown operator {operator}"))?;
-    let role = match args.role.as_deref() {
+    let role = match role {
         None => configured.role,
         Some("operator") => Role::Operator,
         Some("supervisor") => Role::Supervisor,
@@ -76,7 +83,19 @@ fn token(args: &TokenArgs) -> anyhow::Result<()> {
         );
     }
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let token = frontline::auth::issue(&config.auth.jwt_secret, operator.as_str(), role, now, args.ttl)?;
-    println!("{token}");
+    Ok(frontline::auth::issue(&config.auth.jwt_secret, operator.as_str(), role, now, ttl)?)
+}
+
+fn agent(args: &AgentArgs) -> anyhow::Result<()> {
+    let token = match (&args.operator, &args.token) {
+        (Some(operator), _) => {
+            let config = load(args.config.as_deref(), &Overrides::default())?;
+            // A working day: the console is interactive, the token never leaves the process.
+            issue(&config, operator, None, 12 * 3600)?
+        }
+        (None, Some(token)) => token.clone(),
+        (None, None) => anyhow::bail!("no token: pass --token JWT, set FRONTLINE_TOKEN, or --operator ID"),
+    };
+    actix_web::rt::System::new().block_on(frontline::agent::run(&args.url, &token))?;
     Ok(())
 }

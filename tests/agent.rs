@@ -1,0 +1,323 @@
+//! `frontline agent` end to end: the real server on port 0, the console as a child process with
+//! piped stdin/stdout, and a client socket from the harness writing on the other side. The
+//! console's stdout is read on a thread into a channel, so a test waits for a line with a
+//! timeout instead of sleeping.
+
+// Tests panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use awc::http::StatusCode;
+use common::*;
+use serde_json::{json, Value};
+
+/// A running `frontline agent`.
+struct Agent {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    out: mpsc::Receiver<String>,
+    err: mpsc::Receiver<String>,
+    /// Every stdout line so far, for failure messages.
+    seen: Vec<String>,
+}
+
+impl Agent {
+    /// Starts `frontline agent` with `args` and `env` (no other `FRONTLINE_*` variables).
+    fn spawn(args: &[&str], env: &[(&str, &str)]) -> Agent {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_frontline"));
+        cmd.arg("agent").args(args);
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("FRONTLINE_")) {
+            cmd.env_remove(key);
+        }
+        cmd.envs(env.iter().copied());
+        let mut child =
+            cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let (out_tx, out) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = out_tx.send(line);
+            }
+        });
+        let (err_tx, err) = mpsc::channel();
+        let mut stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            let _ = err_tx.send(text);
+        });
+        Agent { stdin: child.stdin.take(), child, out, err, seen: Vec::new() }
+    }
+
+    /// Types one line.
+    fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin already closed");
+        if writeln!(stdin, "{line}").and_then(|()| stdin.flush()).is_err() {
+            let stderr = self.err.recv_timeout(WAIT).unwrap_or_default();
+            panic!(
+                "the agent no longer reads stdin (exited?); stderr:\n{stderr}\nstdout:\n{}",
+                self.seen.join("\n")
+            );
+        }
+    }
+
+    /// Ends the input (as a script's end or Ctrl-D).
+    fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Reads lines until one satisfies `pred` (the ones before it are passed over), within
+    /// [`WAIT`]. Polls, so the test's own runtime (its WebSocket peers) keeps running.
+    async fn line(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.out.try_recv() {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if pred(&line) {
+                        return line;
+                    }
+                }
+                Err(mpsc::TryRecvError::Empty) if Instant::now() < deadline => {
+                    actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+                }
+                Err(_) => panic!("no line {what} within {WAIT:?}; stdout so far:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Waits for a line equal to `exact`.
+    async fn expect(&mut self, exact: &str) {
+        self.line(&format!("{exact:?}"), |l| l == exact).await;
+    }
+
+    /// Waits for every line of `exact`, in any order.
+    async fn expect_all(&mut self, exact: &[String]) {
+        let mut missing: Vec<&String> = exact.iter().collect();
+        while !missing.is_empty() {
+            let line = self.line(&format!("among {missing:?}"), |l| missing.iter().any(|m| *m == l)).await;
+            missing.retain(|m| **m != line);
+        }
+    }
+
+    /// Waits for the process to exit; its status and everything it wrote to stderr.
+    async fn exit(&mut self) -> (ExitStatus, String) {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "the agent did not exit; stdout:\n{}", self.seen.join("\n"));
+            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+        };
+        let stderr = self.err.recv_timeout(WAIT).unwrap_or_default();
+        (status, stderr)
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The number after `#` in a line like `offer #17  c1 (web:c1) ...`.
+fn chat_number(line: &str) -> u64 {
+    let digits: String =
+        line.split('#').nth(1).unwrap_or_default().chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|_| panic!("no chat number in {line:?}"))
+}
+
+fn acked(frame: &Value) {
+    assert_eq!(frame["type"], "ack", "{frame}");
+}
+
+#[actix_web::test]
+async fn an_operator_works_a_chat_from_the_console() {
+    let server = TestServer::start(&base_config());
+    let token = server.token_for("alice");
+    let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", &token], &[]);
+    agent.expect("connected as Alice (alice), role operator, lines line1, capacity 5").await;
+    agent.expect("My (0):").await;
+    agent.expect("New (0):").await;
+
+    // A client writes: alice (the only line-1 operator online) is offered the chat.
+    let mut c = client(&server, "c1").await;
+    acked(&c.request(json!({"type": "send", "text": "my order is late", "client_msg_id": "m1"})).await);
+    let offer = agent.line("offer", |l| l.starts_with("offer #")).await;
+    assert!(offer.contains("c1 (web:c1)") && offer.contains("expires in"), "{offer}");
+    let id = chat_number(&offer);
+
+    agent.send(&format!("/accept {id}"));
+    agent.expect(&format!("ok accept {id}")).await;
+    agent.send(&format!("/reply {id} hello"));
+    agent.line("ok reply", |l| l.starts_with(&format!("ok reply {id}: seq "))).await;
+    let hello = c.wait(|f| f["type"] == "message" && f["message"]["text"] == "hello").await;
+    assert_eq!(hello["message"]["author"], json!({"kind": "operator", "id": "alice"}));
+
+    // A line without a leading slash goes to the current chat.
+    agent.send("one moment please");
+    c.wait(|f| f["type"] == "message" && f["message"]["text"] == "one moment please").await;
+    // The client's messages show up live.
+    acked(&c.request(json!({"type": "send", "text": "thanks"})).await);
+    agent.expect(&format!("[chat {id}] c1: thanks")).await;
+
+    // Malformed commands print a usage line and send nothing; illegal ones print the error.
+    agent.send("/take");
+    agent.expect("usage: /take N").await;
+    agent.send("/bogus 1");
+    agent.expect("unknown command /bogus (/help lists the commands)").await;
+    agent.send(&format!("/split {id}"));
+    agent.line("the split error", |l| l.starts_with("error invalid_transition: ")).await;
+
+    agent.send(&format!("/finish {id} pending"));
+    agent.expect_all(&[format!("ok finish {id}"), format!("removed #{id} c1 (finished)")]).await;
+    agent.send("/my");
+    agent.expect("My (0):").await;
+    let (status, body) = get(&server, &format!("/api/v1/chats/{id}"), &server.token_for("sam")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((&body["phase"], &body["status"]), (&json!("finished"), &json!("pending")), "{body}");
+
+    agent.send("/quit");
+    let (status, stderr) = agent.exit().await;
+    assert!(status.success(), "{status}; stderr: {stderr}");
+}
+
+/// The base setup plus channel `web2` on line `line2` (broadcast: chats enter the New tab of
+/// every online line-2 operator, xena and sam).
+fn with_broadcast_channel() -> String {
+    config_with(|t| push(t, "channels", "id = \"web2\"\nkind = \"realtime\"\nline = \"line2\""))
+}
+
+#[actix_web::test]
+async fn an_operator_takes_from_new_sets_a_status_reads_history_and_forwards() {
+    let server = TestServer::start(&with_broadcast_channel());
+    let sam = server.token_for("sam");
+    let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", &server.token_for("xena")], &[]);
+    agent.expect("New (0):").await;
+
+    let mut c = client_query(&server, "channel=web2&client_id=c2&name=Bea").await;
+    acked(&c.request(json!({"type": "send", "text": "hello", "client_msg_id": "m1"})).await);
+    let new = agent.line("a new chat", |l| l.starts_with("new chat #")).await;
+    assert!(new.contains("Bea (web2:c2)  line2"), "{new}");
+    let id = chat_number(&new);
+    agent.send("/new");
+    agent.line("the New tab listing it", |l| l.starts_with(&format!("  #{id}  Bea"))).await;
+
+    agent.send(&format!("/take {id}"));
+    agent.expect(&format!("ok take {id}")).await;
+    agent.send(&format!("/status {id} on_hold"));
+    agent.expect(&format!("ok status {id}")).await;
+    let (_, chat) = get(&server, &format!("/api/v1/chats/{id}"), &sam).await;
+    assert_eq!((&chat["responsible"], &chat["status"]), (&json!("xena"), &json!("on_hold")), "{chat}");
+    agent.send("/my");
+    agent
+        .line("the My tab showing the status", |l| {
+            l.starts_with(&format!("  #{id}  Bea")) && l.contains("on_hold/")
+        })
+        .await;
+
+    agent.send(&format!("/note {id} vip customer"));
+    agent.line("ok note", |l| l.starts_with(&format!("ok note {id}: seq "))).await;
+    agent.send(&format!("/reply {id} hi Bea"));
+    agent.line("ok reply", |l| l.starts_with(&format!("ok reply {id}: seq "))).await;
+    c.wait(|f| f["type"] == "message" && f["message"]["text"] == "hi Bea").await;
+
+    agent.send(&format!("/history {id}"));
+    agent.expect(&format!("ok history {id}: 3 messages, no previous chat")).await;
+    for (seq, line) in [(1, "Bea: hello"), (2, "xena (note): vip customer"), (3, "xena (operator): hi Bea")] {
+        let want = format!(" seq {seq}  {line}");
+        let got = agent.line(&format!("history line {want:?}"), |l| l.starts_with("  ")).await;
+        assert!(got.ends_with(&want), "{got:?} should end with {want:?}");
+    }
+
+    // Forwarded to an operator: sam becomes responsible and the chat leaves xena's tabs.
+    agent.send(&format!("/forward {id} @sam"));
+    agent.expect_all(&[format!("ok forward {id}"), format!("removed #{id} Bea (reassigned)")]).await;
+    let (_, chat) = get(&server, &format!("/api/v1/chats/{id}"), &sam).await;
+    assert_eq!(chat["responsible"], json!("sam"), "{chat}");
+    // A forwarded chat is no longer where a plain line goes.
+    agent.send("are you there?");
+    agent.line("no current chat", |l| l.starts_with("no current chat")).await;
+
+    // Forwarded to a line: the chat queues there.
+    let mut d = client_query(&server, "channel=web2&client_id=c3&name=Cid").await;
+    acked(&d.request(json!({"type": "send", "text": "help", "client_msg_id": "m1"})).await);
+    let new = agent.line("a second new chat", |l| l.starts_with("new chat #")).await;
+    let second = chat_number(&new);
+    agent.send(&format!("/take {second}"));
+    agent.expect(&format!("ok take {second}")).await;
+    agent.send(&format!("/forward {second} #line1"));
+    agent.expect_all(&[format!("ok forward {second}"), format!("removed #{second} Cid (moved)")]).await;
+    let (_, chat) = get(&server, &format!("/api/v1/chats/{second}"), &sam).await;
+    assert_eq!((&chat["line"], &chat["responsible"]), (&json!("line1"), &Value::Null), "{chat}");
+    agent.send("/my");
+    agent.expect("My (0):").await;
+
+    agent.send("/quit");
+    let (status, stderr) = agent.exit().await;
+    assert!(status.success(), "{status}; stderr: {stderr}");
+}
+
+#[actix_web::test]
+async fn a_refused_token_exits_non_zero_naming_401() {
+    let server = TestServer::start(&base_config());
+    let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", "not-a-jwt"], &[]);
+    let (status, stderr) = agent.exit().await;
+    assert!(!status.success());
+    assert!(stderr.contains("401"), "{stderr}");
+}
+
+#[actix_web::test]
+async fn end_of_input_exits_zero_once_the_last_request_is_answered() {
+    let server = TestServer::start(&base_config());
+    // The token is issued locally from the same configuration the server runs with.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("frontline.toml");
+    std::fs::write(&config, base_config()).unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let mut agent = Agent::spawn(&["--url", &server.url, "--operator", "alice", "--config", &config], &[]);
+    agent.send("/away");
+    agent.close_stdin();
+    agent.expect("ok away").await;
+    let (status, stderr) = agent.exit().await;
+    assert!(status.success(), "{status}; stderr: {stderr}");
+    let (_, operators) = get(&server, "/api/v1/operators", &server.token_for("sam")).await;
+    let alice = operators["items"].as_array().unwrap().iter().find(|o| o["id"] == "alice").cloned();
+    assert_eq!(alice.map(|a| a["presence"].clone()), Some(json!("away")), "{operators}");
+}
+
+#[actix_web::test]
+async fn the_console_answers_heartbeats_and_stays_connected() {
+    // The server pings every third of the timeout and closes a socket silent for all of it.
+    let server = TestServer::start(&config_with(|t| set(t, "limits.heartbeat_timeout", 0.3.into())));
+    let token = server.token_for("alice");
+    let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", &token], &[]);
+    agent.expect("New (0):").await;
+    // Idle for several timeouts: only the pongs keep the socket open.
+    actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
+    agent.send("/online");
+    agent.expect("ok online").await;
+    agent.send("/quit");
+    let (status, stderr) = agent.exit().await;
+    assert!(status.success(), "{status}; stderr: {stderr}");
+}
+
+#[actix_web::test]
+async fn a_server_shutdown_exits_non_zero_with_the_close_code() {
+    let mut server = TestServer::start(&base_config());
+    let token = server.token_for("sam");
+    let mut agent = Agent::spawn(&["--url", &server.ws_url], &[("FRONTLINE_TOKEN", &token)]);
+    agent.line("the welcome", |l| l.starts_with("connected as Sam (sam), role supervisor")).await;
+    server.terminate();
+    let (status, stderr) = agent.exit().await;
+    assert!(!status.success());
+    assert!(stderr.contains("1001") && stderr.contains("server shutting down"), "{stderr}");
+}
