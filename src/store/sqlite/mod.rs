@@ -15,6 +15,7 @@
 //! thread; callers only enqueue work and await a reply, so no caller ever blocks on IO.
 
 mod apply;
+mod checkpoint;
 mod columns;
 mod convert;
 mod list;

@@ -125,8 +125,22 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     // The writer touches the tails of many indexes; keep them cached (KiB, negative = size).
     conn.pragma_update(None, "cache_size", -64 * 1024)?;
+    // Checkpoints run on the checkpointer's connection (`checkpoint.rs`), not inside commits.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.set_prepared_statement_cache_capacity(256);
     create_or_check(&conn)?;
+    Ok(conn)
+}
+
+/// Opens the checkpointer's connection to the database the writer created: `synchronous =
+/// NORMAL` too, so that its checkpoints sync the WAL before copying and the database after.
+pub(super) fn open_checkpointer(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
     Ok(conn)
 }
 

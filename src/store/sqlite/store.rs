@@ -9,9 +9,10 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
+use super::checkpoint;
 use super::list;
 use super::reads::{self, Readers};
-use super::schema::{open_wal, open_writer, sync_parent_dir, FILE_NAME};
+use super::schema::{open_checkpointer, open_wal, open_writer, sync_parent_dir, FILE_NAME};
 use super::sync;
 use super::writer::{self, OutboxUpdate, Request};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
@@ -37,6 +38,8 @@ pub struct SqliteStore {
     writer: Option<JoinHandle<()>>,
     /// Ends after the writer (it drains what the writer handed over).
     syncer: Option<JoinHandle<()>>,
+    /// Ends after the syncer.
+    checkpointer: Option<JoinHandle<()>>,
     writer_alive: Arc<AtomicBool>,
     readers: Arc<Readers>,
     /// The last chat number handed out.
@@ -59,12 +62,19 @@ impl SqliteStore {
         let wal = open_wal(&path)?;
         let max_chat = reads::max_chat_id(&conn)?;
         let (requests, queue) = mpsc::channel();
+        let checkpointer_conn = open_checkpointer(&path)?;
         let (to_syncer, written) = mpsc::channel();
+        let (to_checkpointer, wake) = mpsc::sync_channel(1);
         let writer_alive = Arc::new(AtomicBool::new(true));
+        let alive = Arc::clone(&writer_alive);
+        let checkpointer = std::thread::Builder::new()
+            .name("frontline-store-checkpoint".into())
+            .spawn(move || checkpoint::run(checkpointer_conn, wake, alive))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the checkpointer thread: {e}")))?;
         let alive = Arc::clone(&writer_alive);
         let syncer = std::thread::Builder::new()
             .name("frontline-store-sync".into())
-            .spawn(move || sync::run(wal, written, alive))
+            .spawn(move || sync::run(wal, written, to_checkpointer, alive))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the syncer thread: {e}")))?;
         let alive = Arc::clone(&writer_alive);
         let writer = std::thread::Builder::new()
@@ -76,6 +86,7 @@ impl SqliteStore {
             requests: Some(requests),
             writer: Some(writer),
             syncer: Some(syncer),
+            checkpointer: Some(checkpointer),
             writer_alive,
             readers: Arc::new(Readers::new(path, READERS)),
             last_chat_id: AtomicU64::new(max_chat),
@@ -118,6 +129,11 @@ impl Drop for SqliteStore {
         if let Some(syncer) = self.syncer.take() {
             if syncer.join().is_err() {
                 tracing::error!("the store syncer thread panicked");
+            }
+        }
+        if let Some(checkpointer) = self.checkpointer.take() {
+            if checkpointer.join().is_err() {
+                tracing::error!("the store checkpointer thread panicked");
             }
         }
     }

@@ -9,14 +9,20 @@
 
 use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 
 use super::writer::{AliveGuard, Written};
 use crate::store::StoreError;
 
-/// Runs until the writer is gone and every written batch is answered.
-pub(super) fn run(wal: File, written: Receiver<Written>, alive: Arc<AtomicBool>) {
+/// Runs until the writer is gone and every written batch is answered. After each sync the
+/// checkpointer is nudged (a full nudge queue means it is already due).
+pub(super) fn run(
+    wal: File,
+    written: Receiver<Written>,
+    checkpoints: SyncSender<()>,
+    alive: Arc<AtomicBool>,
+) {
     let _alive = AliveGuard(Arc::clone(&alive));
     let mut failed: Option<StoreError> = None;
     while let Ok(first) = written.recv() {
@@ -27,6 +33,8 @@ pub(super) fn run(wal: File, written: Receiver<Written>, alive: Arc<AtomicBool>)
                 tracing::error!(error = %e, "syncing the WAL failed; the store refuses every write from now on");
                 alive.store(false, Ordering::SeqCst);
                 failed = Some(StoreError::Unavailable(format!("syncing the journal to disk failed: {e}")));
+            } else {
+                let _ = checkpoints.try_send(());
             }
         }
         for (reply, outcome) in pending.into_iter().flat_map(|w| w.answers) {

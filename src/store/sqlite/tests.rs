@@ -140,7 +140,8 @@ async fn synced(
     }
     drop(to_syncer);
     let alive = Arc::new(AtomicBool::new(true));
-    sync::run(wal, written, Arc::clone(&alive));
+    let (checkpoints, _wake) = std::sync::mpsc::sync_channel(1);
+    sync::run(wal, written, checkpoints, Arc::clone(&alive));
     let mut outcomes = Vec::new();
     for answer in answers {
         outcomes.push(answer.await.unwrap());
@@ -267,4 +268,22 @@ async fn an_older_database_gains_the_outbox_and_loses_the_write_heavy_indexes_wh
         )
         .unwrap();
     assert_eq!(gone, 0, "the write-heavy indexes are dropped");
+}
+
+#[tokio::test]
+async fn the_checkpointer_copies_the_wal_into_the_database_file_while_the_store_runs() {
+    let storage = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(storage.path()).unwrap();
+    let file = storage.path().join(FILE_NAME);
+    let before = std::fs::metadata(&file).unwrap().len();
+    let writes: Vec<_> = (0..5000).map(|i| store.append(deadline_only(&format!("c{i}"), 0))).collect();
+    for write in writes {
+        write.await.unwrap();
+    }
+    // The writer never checkpoints: only the checkpointer can grow the database file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::metadata(&file).unwrap().len() < before + 100 * 1024 {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
