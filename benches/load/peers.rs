@@ -136,6 +136,7 @@ pub async fn client(run: Arc<Run>, i: usize) {
 
 async fn client_reader(run: Arc<Run>, i: usize, mut stream: SplitStream<Ws>, window: Arc<Semaphore>) {
     while let Some(Ok(message)) = stream.next().await {
+        closed(&run, &message, || format!("client {i}"));
         let Some(frame) = text_of(message) else { continue };
         match frame["type"].as_str() {
             Some("ack") => {
@@ -176,6 +177,7 @@ pub async fn operator(run: Arc<Run>, j: usize, url: String) {
     };
     let (mut sink, mut stream) = ws.split();
     while let Some(Ok(message)) = stream.next().await {
+        closed(&run, &message, || format!("operator {j}"));
         let Some(frame) = text_of(message) else { continue };
         match frame["type"].as_str() {
             Some("offer") => {
@@ -215,6 +217,17 @@ pub async fn operator(run: Arc<Run>, j: usize, url: String) {
             }
             Some("error") => run.stats.error(format!("operator {j}: {frame}")),
             _ => {}
+        }
+    }
+}
+
+/// Counts a close from the server before the run stops as an error (a slow consumer cut off,
+/// a shutdown), with its code: whatever was in flight to that peer is then undelivered.
+fn closed(run: &Run, message: &Message, who: impl FnOnce() -> String) {
+    if let Message::Close(close) = message {
+        if !run.stop.load(Ordering::Relaxed) {
+            let why = close.as_ref().map(|c| format!("{} {}", c.code, c.reason)).unwrap_or_default();
+            run.stats.error(format!("{}: closed by the server ({why})", who()));
         }
     }
 }
