@@ -1,0 +1,334 @@
+//! Memory per live conversation: activates N conversation actors (default 1,000,000), each with
+//! an open, assigned chat and so an armed inactivity timer, and reports the process's RSS growth
+//! per conversation and how many fit in a GiB.
+//!
+//! The actors are the real `ConversationActor`s, activated by the real registry and restored by
+//! their real start-up path (`started` → `Store::load` → `restore` → timer armed for
+//! `next_deadline()`). Only the journal they load is not read from SQLite: the bench's store
+//! (`Prebuilt`) builds each conversation's journal on demand through the domain (a client
+//! message, a take by alice, another client message) and delegates everything else to a real
+//! `SqliteStore`. So the store is not what is measured, and no journal is held in memory beyond
+//! the load that restores it.
+//!
+//! Timers are checked for real: one conversation in `N / PROBES` (a probe) gets a journal whose
+//! inactivity deadline is `PROBE_DELAY` after its activation. Each probe's timer must fire (the
+//! actor finishes the chat for inactivity and appends that: the store counts it) and not before
+//! its deadline.
+//!
+//! `cargo bench --bench memory [-- --conversations N]` (or FRONTLINE_BENCH_CONVERSATIONS=N)
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a bench is a script: a broken step aborts it loudly
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+
+use frontline::actors::registry::Registry;
+use frontline::actors::{Node, NodeOptions};
+use frontline::config::{Config, Overrides};
+use frontline::domain::directory::NobodyAvailable;
+use frontline::domain::{
+    AuthorView, Change, ChatId, ChatView, Command, Conversation, ConversationId, Ctx, FinishCause,
+    MessageView, OperatorId, Settings, Span, Timestamp,
+};
+use frontline::presence::MemoryPresence;
+use frontline::store::{
+    ChatPage, ChatQuery, Commit, Journal, MessageQuery, OutboundRow, SqliteStore, Store, StoreFuture,
+};
+
+/// How many probe conversations check that timers fire.
+const PROBES: usize = 100;
+/// A probe's inactivity deadline, after its activation.
+const PROBE_DELAY: Span = Span::secs(2);
+/// Conversations activated before the "before" RSS reading (allocator and arbiters warm).
+const WARM_UP: usize = 1_000;
+/// Activations in flight at once.
+const IN_FLIGHT: usize = 10_000;
+/// Chat ids of the prebuilt journals start here (clear of the store's own numbering).
+const FIRST_CHAT: u64 = 1_000_000_000;
+
+fn conversations() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = args.iter().position(|a| a == "--conversations").and_then(|i| args.get(i + 1)).cloned();
+    arg.or_else(|| std::env::var("FRONTLINE_BENCH_CONVERSATIONS").ok())
+        .map_or(1_000_000, |v| v.parse().expect("--conversations takes a number"))
+}
+
+/// VmRSS of this process in bytes.
+fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+fn conversation(i: usize) -> ConversationId {
+    ConversationId::new("web", format!("c{i}"))
+}
+
+/// A store serving journals built through the domain, for conversations `web:c<i>`; everything
+/// else goes to a real SQLite store. Appends are counted, not written: here they can only be
+/// probes' timers finishing their chat.
+struct Prebuilt {
+    sqlite: SqliteStore,
+    settings: Arc<Settings>,
+    probe_every: usize,
+    loads: AtomicU64,
+    /// Inactivity finishes appended (timers that fired).
+    fired: AtomicU64,
+    /// Probes' inactivity deadlines.
+    probes: Mutex<HashMap<ConversationId, Timestamp>>,
+    /// Earliest and latest firing relative to the deadline, in ms (negative: too early).
+    earliest_ms: AtomicI64,
+    latest_ms: AtomicI64,
+}
+
+impl Prebuilt {
+    /// Conversation `i`'s journal: a client writes, alice takes the chat, the client writes again
+    /// (the chat is active and assigned: its inactivity deadline is set).
+    fn journal(&self, id: &ConversationId) -> Journal {
+        let i: usize = id.client.as_str().trim_start_matches('c').parse().expect("a bench conversation");
+        let now = Timestamp::now();
+        let probe = i % self.probe_every == self.probe_every / 2;
+        let at = if probe {
+            // deadline = at + inactivity = now + PROBE_DELAY
+            Timestamp(now.0 - self.settings.timeouts.inactivity.0 + PROBE_DELAY.0)
+        } else {
+            now
+        };
+        let mut state = Conversation::new(id.clone());
+        let mut events = Vec::new();
+        let mut next = || ChatId(FIRST_CHAT + i as u64);
+        let client = |text: &str| Command::ClientMessage {
+            text: text.into(),
+            client_msg_id: None,
+            name: None,
+            page_url: None,
+        };
+        let commands = [
+            client("hello, where is my order?"),
+            Command::Take { by: OperatorId::from("alice"), chat: ChatId(FIRST_CHAT + i as u64) },
+            client("it was due yesterday"),
+        ];
+        for command in commands {
+            let mut ctx = Ctx {
+                now: at,
+                settings: &self.settings,
+                directory: &NobodyAvailable,
+                next_chat_id: &mut next,
+            };
+            let outcome = state.handle(command, &mut ctx).expect("the scripted command is valid");
+            state = outcome.state;
+            events.extend(outcome.events);
+        }
+        let deadline = state.next_deadline().expect("an active, assigned chat has an inactivity deadline");
+        if probe {
+            assert_eq!(deadline, now.after(PROBE_DELAY), "the probe's deadline is its inactivity deadline");
+            self.probes.lock().unwrap().insert(id.clone(), deadline);
+        }
+        Journal { events }
+    }
+}
+
+impl Store for Prebuilt {
+    fn append(&self, commit: Commit) -> StoreFuture<()> {
+        for event in &commit.events {
+            if let Change::Finished { cause: FinishCause::Inactivity, .. } = &event.change {
+                self.fired.fetch_add(1, Ordering::Relaxed);
+                let deadline = self.probes.lock().unwrap().get(&commit.conversation).copied();
+                // A non-probe firing would have no deadline here: count it as infinitely early.
+                let late = deadline.map_or(i64::MIN, |d| event.at.0 - d.0);
+                self.earliest_ms.fetch_min(late, Ordering::Relaxed);
+                self.latest_ms.fetch_max(late, Ordering::Relaxed);
+            }
+        }
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn load(&self, conversation: ConversationId) -> StoreFuture<Journal> {
+        self.loads.fetch_add(1, Ordering::Relaxed);
+        let journal = self.journal(&conversation);
+        Box::pin(std::future::ready(Ok(journal)))
+    }
+
+    fn find_message(
+        &self,
+        conversation: ConversationId,
+        author: AuthorView,
+        client_msg_id: String,
+    ) -> StoreFuture<Option<MessageView>> {
+        self.sqlite.find_message(conversation, author, client_msg_id)
+    }
+
+    fn chat(&self, id: ChatId) -> StoreFuture<Option<ChatView>> {
+        self.sqlite.chat(id)
+    }
+
+    fn chats(&self, query: ChatQuery) -> StoreFuture<ChatPage> {
+        self.sqlite.chats(query)
+    }
+
+    fn open_chats(&self) -> StoreFuture<Vec<ChatView>> {
+        self.sqlite.open_chats()
+    }
+
+    fn messages(&self, query: MessageQuery) -> StoreFuture<Vec<MessageView>> {
+        self.sqlite.messages(query)
+    }
+
+    fn due(&self, until: Timestamp, limit: usize) -> StoreFuture<Vec<(ConversationId, Timestamp)>> {
+        self.sqlite.due(until, limit)
+    }
+
+    fn due_outbound(&self, now: Timestamp, limit: usize) -> StoreFuture<Vec<OutboundRow>> {
+        self.sqlite.due_outbound(now, limit)
+    }
+
+    fn delivered(&self, id: String) -> StoreFuture<()> {
+        self.sqlite.delivered(id)
+    }
+
+    fn retry_later(&self, id: String, attempts: u32, next_at: Timestamp) -> StoreFuture<()> {
+        self.sqlite.retry_later(id, attempts, next_at)
+    }
+
+    fn next_chat_id(&self) -> ChatId {
+        self.sqlite.next_chat_id()
+    }
+
+    fn check(&self) -> StoreFuture<()> {
+        self.sqlite.check()
+    }
+
+    fn flush(&self) -> StoreFuture<()> {
+        self.sqlite.flush()
+    }
+}
+
+/// Activates `range` of the conversations, `IN_FLIGHT` at a time, each answering a `Peek` once
+/// restored (so its timer is armed); returns how many answered with their chat.
+async fn activate(node: &Node, range: std::ops::Range<usize>) -> usize {
+    let mut restored = 0;
+    let mut start = range.start;
+    while start < range.end {
+        let end = (start + IN_FLIGHT).min(range.end);
+        let answers = join_all((start..end).map(|i| async move {
+            let latest = Registry::latest_chat(&node.shared, &conversation(i)).await.unwrap();
+            latest == Some(ChatId(FIRST_CHAT + i as u64))
+        }))
+        .await;
+        restored += answers.into_iter().filter(|ok| *ok).count();
+        start = end;
+    }
+    restored
+}
+
+fn gib(bytes: f64) -> f64 {
+    bytes / (1u64 << 30) as f64
+}
+
+async fn measure(n: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::demo(&Overrides::default()).unwrap();
+    let settings = Arc::get_mut(&mut config.settings).unwrap();
+    // Long enough that no non-probe deadline comes due during the run.
+    settings.timeouts.inactivity = Span::secs(4 * 3600);
+    let store = Arc::new(Prebuilt {
+        sqlite: SqliteStore::open(dir.path()).unwrap(),
+        settings: config.settings.clone(),
+        probe_every: (n / PROBES).max(1),
+        loads: AtomicU64::new(0),
+        fired: AtomicU64::new(0),
+        probes: Mutex::new(HashMap::new()),
+        earliest_ms: AtomicI64::new(i64::MAX),
+        latest_ms: AtomicI64::new(i64::MIN),
+    });
+    // Passivation would stop idle actors during a long run: not what is measured.
+    let options =
+        NodeOptions { workers: 2, passivate_after: Duration::from_secs(4 * 3600), ..NodeOptions::default() };
+    let node = Node::start(
+        config.settings.clone(),
+        store.clone(),
+        Arc::new(MemoryPresence::default()),
+        Arc::new(frontline::metrics::Metrics::new()),
+        options,
+    )
+    .await
+    .unwrap();
+
+    let warm = WARM_UP.min(n / 10);
+    let mut restored = activate(&node, 0..warm).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = rss();
+    let started = Instant::now();
+    restored += activate(&node, warm..n).await;
+    let took = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = rss();
+    let live = node.shared.registry.len();
+    let fired_during = store.fired.load(Ordering::Relaxed);
+
+    let measured = (n - warm) as f64;
+    let per = after.saturating_sub(before) as f64 / measured;
+    println!(
+        "activated {} conversation actors (each an open, assigned chat with an armed inactivity timer) in {:.2}s: \
+         {:.0} activations/s; {} restored with their chat, {} loads, {} live in the registry",
+        n - warm,
+        took.as_secs_f64(),
+        measured / took.as_secs_f64(),
+        restored,
+        store.loads.load(Ordering::Relaxed),
+        live,
+    );
+    println!(
+        "RSS {:.1} MiB before ({warm} warm-up actors live), {:.1} MiB after: {:.0} bytes per conversation, \
+         {:.0} conversations per GiB",
+        before as f64 / (1 << 20) as f64,
+        after as f64 / (1 << 20) as f64,
+        per,
+        (1u64 << 30) as f64 / per,
+    );
+    println!(
+        "RSS growth in total: {:.2} GiB for {} conversations",
+        gib(after.saturating_sub(before) as f64),
+        n - warm
+    );
+
+    // The probes' timers: each must fire, not before its deadline.
+    let wait = Instant::now();
+    let probes = store.probes.lock().unwrap().len() as u64;
+    while store.fired.load(Ordering::Relaxed) < probes
+        && wait.elapsed() < PROBE_DELAY.to_std() + Duration::from_secs(10)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let fired = store.fired.load(Ordering::Relaxed);
+    let (earliest, latest) =
+        (store.earliest_ms.load(Ordering::Relaxed), store.latest_ms.load(Ordering::Relaxed));
+    println!(
+        "timers: {fired} of {probes} probe conversations (1 in {}, deadline {}s after activation) finished their \
+         chat for inactivity ({fired_during} of them while the rest were activating); fired {earliest}..{latest} ms \
+         after the deadline",
+        store.probe_every,
+        PROBE_DELAY.as_secs_f64(),
+    );
+    assert_eq!(restored, n, "every conversation restored its chat");
+    assert_eq!(fired, probes, "every probe's timer fired");
+    assert!(earliest >= 0, "no timer fired before its deadline");
+    node.shutdown().await.unwrap();
+}
+
+fn main() {
+    // `cargo test --benches` runs benches with --bench absent: keep that quick.
+    if std::env::args().all(|a| a != "--bench") {
+        return;
+    }
+    let n = conversations();
+    actix::System::new().block_on(measure(n));
+}
