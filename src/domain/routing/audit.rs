@@ -99,13 +99,23 @@ impl Dispatcher {
                 }
             }
         }
-        for op in self.settings.operators.keys() {
+        for (index, op) in self.settings.operators.keys().enumerate() {
             let reported = self.ops.get(op).is_some_and(|s| s.reported_available);
             if reported != self.can_receive(op) {
                 return Err(format!("{op} availability reported {reported}"));
             }
+            if self.receivers.contains(&index) != self.can_receive(op) {
+                return Err(format!("{op} is tracked as a receiver: {}", self.receivers.contains(&index)));
+            }
         }
-        if !self.out.is_empty() || !self.dirty_lines.is_empty() || !self.unoffered.is_empty() {
+        if self.receivers.last().is_some_and(|i| *i >= self.settings.operators.len()) {
+            return Err("a receiver is not a configured operator".into());
+        }
+        if !self.out.is_empty()
+            || !self.dirty_lines.is_empty()
+            || !self.unoffered.is_empty()
+            || !self.touched.is_empty()
+        {
             return Err("per-call scratch state was left behind".into());
         }
         Ok(())

@@ -13,8 +13,15 @@ impl Dispatcher {
     /// Offers every routable waiting chat, oldest first, while anyone can receive one. Leaves
     /// the state quiescent: no routable chat has an eligible operator.
     pub(super) fn pump(&mut self, now: Timestamp) {
-        let mut available: Vec<OperatorId> =
-            self.settings.operators.keys().filter(|op| self.can_receive(op)).cloned().collect();
+        if self.fifo.is_empty() {
+            return;
+        }
+        self.track_receivers();
+        let mut available: Vec<OperatorId> = self
+            .receivers
+            .iter()
+            .filter_map(|i| self.settings.operators.get_index(*i).map(|(op, _)| op.clone()))
+            .collect();
         if available.is_empty() {
             return;
         }

@@ -3,6 +3,8 @@
 //! the end of every public call (`settle`): offer what can be offered, then report.
 //! Must not decide anything about who gets a chat: that is `offers.rs`.
 
+use std::sync::Arc;
+
 use crate::domain::ids::{ChatId, OperatorId, Timestamp};
 
 use super::state::Dispatcher;
@@ -95,14 +97,18 @@ impl Dispatcher {
         }
     }
 
-    /// Reports every configured operator whose `can_receive` flipped.
+    /// Reports every configured operator whose `can_receive` flipped: only touched ones can
+    /// have; the receivers follow them.
     fn report_availability(&mut self) {
-        let operators: Vec<OperatorId> = self.settings.operators.keys().cloned().collect();
-        for operator in operators {
+        self.track_receivers();
+        let settings = Arc::clone(&self.settings);
+        let operators = std::mem::take(&mut self.touched);
+        for operator in operators.into_iter().filter(|op| settings.operators.contains_key(op)) {
             let can_receive = self.can_receive(&operator);
             let reported = self.ops.get(&operator).is_some_and(|s| s.reported_available);
             if can_receive != reported {
-                self.op_mut(&operator).reported_available = can_receive;
+                // Not op_mut: reporting changes nothing `can_receive` reads.
+                self.ops.entry(operator.clone()).or_default().reported_available = can_receive;
                 self.out.push(Effect::Availability { operator, can_receive });
             }
         }

@@ -127,6 +127,12 @@ pub struct Dispatcher {
     /// Chats that lost an offer or a reservation during the call in progress (round to
     /// schedule if nobody untried takes them).
     pub(super) unoffered: BTreeSet<ChatId>,
+    /// Operators whose state changed during the call in progress: only their availability can
+    /// have flipped (`can_receive` reads nothing but their own state and the settings).
+    pub(super) touched: BTreeSet<OperatorId>,
+    /// Configuration indexes of the configured operators who `can_receive`, as of the last
+    /// [`Dispatcher::track_receivers`]: the offer pump walks these, not every operator.
+    pub(super) receivers: BTreeSet<usize>,
 }
 
 impl Dispatcher {
@@ -142,6 +148,8 @@ impl Dispatcher {
             out: Vec::new(),
             dirty_lines: BTreeSet::new(),
             unoffered: BTreeSet::new(),
+            touched: BTreeSet::new(),
+            receivers: BTreeSet::new(),
         }
     }
 
@@ -244,8 +252,25 @@ impl Dispatcher {
         self.chats.get_mut(&chat).and_then(|e| e.waiting.as_mut())
     }
 
+    /// The operator's state, to change: the operator is marked touched.
     pub(super) fn op_mut(&mut self, op: &OperatorId) -> &mut OpState {
+        if !self.touched.contains(op) {
+            self.touched.insert(op.clone());
+        }
         self.ops.entry(op.clone()).or_default()
+    }
+
+    /// Brings [`Dispatcher::receivers`] up to date for the touched operators (they stay
+    /// touched: availability is reported at the end of the call).
+    pub(super) fn track_receivers(&mut self) {
+        for op in &self.touched {
+            let Some(index) = self.settings.operators.get_index_of(op) else { continue };
+            if self.can_receive(op) {
+                self.receivers.insert(index);
+            } else {
+                self.receivers.remove(&index);
+            }
+        }
     }
 
     /// `timeouts.offer`, at least a millisecond: a zero timeout would let `tick` re-offer at
