@@ -36,6 +36,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
              run without it for a standalone node on the embedded store"
         );
     }
+    raise_open_file_limit();
     let store = SqliteStore::open(&config.data_dir)
         .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
     let options = NodeOptions {
@@ -157,4 +158,21 @@ fn quick_start(config: &Config, addr: &str) -> String {
          \n  the dialog list:\n    curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/chats\n\
          \n  other operators' tokens: frontline token --operator bob\n"
     )
+}
+
+/// Raises the soft limit of open files to the hard one: every socket is a file, and the usual
+/// soft default (1024) would cap a contact centre at about a thousand connections.
+fn raise_open_file_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    let before = limit.current;
+    if before == limit.maximum {
+        tracing::info!(open_files = ?before, "open file limit");
+        return;
+    }
+    limit.current = limit.maximum;
+    match setrlimit(Resource::Nofile, limit) {
+        Ok(()) => tracing::info!(from = ?before, to = ?limit.maximum, "open file limit raised"),
+        Err(e) => tracing::warn!(error = %e, open_files = ?before, "cannot raise the open file limit"),
+    }
 }

@@ -123,3 +123,32 @@ fn a_missing_configuration_file_is_named() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("/nonexistent/frontline.toml"), "{}", stderr(&out));
 }
+
+#[test]
+fn serve_raises_its_open_file_limit_to_the_hard_limit() {
+    use std::io::{BufRead, BufReader};
+    let data = tempfile::tempdir().unwrap();
+    let script = format!(
+        "ulimit -Sn 256 && exec '{}' serve --listen 127.0.0.1:0 --data-dir '{}'",
+        env!("CARGO_BIN_EXE_frontline"),
+        data.path().join("data").display()
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let listening =
+        BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l.starts_with("listening on "));
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(listening, "the server did not start");
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    // "Max open files  <soft>  <hard>  files"
+    assert_eq!(fields[3], fields[4], "{line}");
+    assert_ne!(fields[3], "256", "{line}");
+}
