@@ -24,11 +24,17 @@ fn knob(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// Counts what reaches an operator's socket.
+/// Counts what reaches an operator's socket. The hub only `try_send`s and cuts a full mailbox
+/// off (slow consumer), so the counter's mailbox is large: a bench burst must not look like a
+/// stalled socket (actix's default mailbox holds 16).
 struct Counter(Arc<AtomicU64>);
 
 impl Actor for Counter {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(1 << 20);
+    }
 }
 
 impl Handler<ToOperator> for Counter {
@@ -103,6 +109,7 @@ async fn routed_messages(conversations: usize, messages: usize) {
     // let the last deliveries land
     tokio::time::sleep(Duration::from_millis(200)).await;
     let got = delivered.load(Ordering::Relaxed) - before;
+    assert!(got >= all.len() as u64, "only {got} deliveries for {} messages", all.len());
     println!(
         "routed client messages: {conversations} conversations x {messages} messages = {total} in {:.2}s: {:.0} msg/s; \
          ack latency p50 {:?} p99 {:?} p99.9 {:?}; operator deliveries {got}",
