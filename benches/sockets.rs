@@ -117,15 +117,7 @@ strategy = "round_robin"
 }
 
 fn token(operator: usize) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    frontline::auth::issue(
-        SECRET,
-        &format!("op{operator}"),
-        frontline::domain::Role::Operator,
-        now,
-        24 * 3600,
-    )
-    .unwrap()
+    server::operator_token(SECRET, operator)
 }
 
 /// Counters the connections share.

@@ -80,19 +80,7 @@ struct Report {
 }
 
 fn tokens(knobs: &Knobs, secret: &str) -> Vec<String> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    (0..knobs.operators)
-        .map(|j| {
-            frontline::auth::issue(
-                secret,
-                &format!("op{j}"),
-                frontline::domain::Role::Operator,
-                now,
-                24 * 3600,
-            )
-            .unwrap()
-        })
-        .collect()
+    (0..knobs.operators).map(|j| server::operator_token(secret, j)).collect()
 }
 
 fn start(knobs: &Knobs, name: &str) -> (Option<Target>, String, Vec<String>) {

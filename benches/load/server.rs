@@ -106,6 +106,14 @@ pub fn frontline_binary() -> PathBuf {
     bin
 }
 
+/// A day-long JWT for operator `op<j>` of the bench configurations, signed with `secret`.
+pub fn operator_token(secret: &str, j: usize) -> String {
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+    frontline::auth::issue(secret, &format!("op{j}"), frontline::domain::Role::Operator, now, 24 * 3600)
+        .expect("a valid token")
+}
+
 /// The TOML of the load setup: one line, `operators` operators sharing the clients.
 pub fn frontline_config(secret: &str, clients: usize, operators: usize, strategy: &str) -> String {
     let capacity = clients.div_ceil(operators) * 2 + 10;
