@@ -36,7 +36,8 @@ use frontline::domain::{
 };
 use frontline::presence::MemoryPresence;
 use frontline::store::{
-    ChatPage, ChatQuery, Commit, Journal, MessageQuery, OutboundRow, SqliteStore, Store, StoreFuture,
+    ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, SqliteStore, Store,
+    StoreFuture,
 };
 
 /// How many probe conversations check that timers fire.
@@ -132,7 +133,7 @@ impl Prebuilt {
             assert_eq!(deadline, now.after(PROBE_DELAY), "the probe's deadline is its inactivity deadline");
             self.probes.lock().unwrap().insert(id.clone(), deadline);
         }
-        Journal { events }
+        Journal::of_events(events)
     }
 }
 
@@ -155,6 +156,10 @@ impl Store for Prebuilt {
         self.loads.fetch_add(1, Ordering::Relaxed);
         let journal = self.journal(&conversation);
         Box::pin(std::future::ready(Ok(journal)))
+    }
+
+    fn conversation_head(&self, conversation: ConversationId) -> StoreFuture<Option<ConversationHead>> {
+        self.sqlite.conversation_head(conversation)
     }
 
     fn find_message(

@@ -1,13 +1,15 @@
 //! Authentication (PROTOCOL 1, 3.2, 3.3): operator JWTs (HS256 with `auth.jwt_secret`, claims
-//! `sub`, `role`, `exp`) and the HMAC identity signature of clients on signed channels.
+//! `sub`, `role`, `exp`), the HMAC identity signature of clients on signed channels, and the
+//! conversation tokens that prove a client on a channel without a `secret`.
 //! Pure functions over configuration; no IO.
 
+use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::domain::{OperatorId, Role, Settings};
+use crate::domain::{ConversationId, OperatorId, Role, Settings};
 
 /// A verified operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +112,64 @@ pub fn client_signature(secret: &str, client_id: &str) -> String {
     }
 }
 
+/// What the conversation-token key is derived for: a different purpose gives an unrelated key,
+/// so the same configured secret may also sign JWTs.
+const CLIENT_TOKEN_INFO: &[u8] = b"frontline client conversation token v1";
+
+/// Conversation tokens (PROTOCOL 3.3): on a channel without a `secret`, a client proves it is
+/// the client of a conversation with the token its first welcome carried,
+/// `hex(hmac_sha256(key, "<channel>:<client_id>"))`. The key is derived with HKDF-SHA256 from a
+/// configured secret, so a token is unguessable without it and stable for the conversation.
+///
+/// Rotation: tokens are issued with the current key and accepted under it or any previous key;
+/// a client that reconnects with an old token gets a fresh one in its welcome.
+#[derive(Clone)]
+pub struct ClientTokens {
+    current: [u8; 32],
+    previous: Vec<[u8; 32]>,
+}
+
+impl std::fmt::Debug for ClientTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientTokens").field("previous", &self.previous.len()).finish_non_exhaustive()
+    }
+}
+
+impl ClientTokens {
+    /// Keys derived from the `current` secret and from `previous` ones (still accepted).
+    pub fn new(current: &str, previous: &[String]) -> Self {
+        Self { current: derive(current), previous: previous.iter().map(|s| derive(s)).collect() }
+    }
+
+    /// The token of `conversation` under the current key.
+    pub fn issue(&self, conversation: &ConversationId) -> String {
+        hex::encode(token_mac(&self.current, conversation).finalize().into_bytes())
+    }
+
+    /// Whether `token` is the token of `conversation` under the current or a previous key,
+    /// compared in constant time.
+    pub fn verify(&self, conversation: &ConversationId, token: &str) -> bool {
+        let Ok(given) = hex::decode(token) else { return false };
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .any(|key| token_mac(key, conversation).verify_slice(&given).is_ok())
+    }
+}
+
+fn derive(secret: &str) -> [u8; 32] {
+    let mut key = [0_u8; 32];
+    // 32 bytes is far below HKDF-SHA256's output limit (255 * 32): this cannot fail.
+    let _ = Hkdf::<Sha256>::new(None, secret.as_bytes()).expand(CLIENT_TOKEN_INFO, &mut key);
+    key
+}
+
+fn token_mac(key: &[u8; 32], conversation: &ConversationId) -> Hmac<Sha256> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(conversation.to_string().as_bytes());
+    mac
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +216,47 @@ mod tests {
     fn garbage_and_empty_tokens_are_refused() {
         assert_eq!(verify(SECRET, &settings(), ""), Err(AuthError::Missing));
         assert!(matches!(verify(SECRET, &settings(), "garbage"), Err(AuthError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_conversation_token_verifies_for_its_conversation_only() {
+        let tokens = ClientTokens::new("client-token-secret-0123456789abcdef", &[]);
+        let c1 = ConversationId::new("web", "c1");
+        let token = tokens.issue(&c1);
+        assert_eq!(token.len(), 64);
+        assert_eq!(token, tokens.issue(&c1), "stable for the conversation");
+        assert!(tokens.verify(&c1, &token));
+        assert!(!tokens.verify(&ConversationId::new("web", "c2"), &token));
+        assert!(!tokens.verify(&ConversationId::new("tg", "c1"), &token));
+        assert!(!tokens.verify(&c1, ""));
+        assert!(!tokens.verify(&c1, "not hex"));
+        assert!(!tokens.verify(&c1, &"00".repeat(32)));
+        assert!(!tokens.verify(&c1, &token[..62]), "a truncated token is refused");
+    }
+
+    #[test]
+    fn the_token_key_is_derived_not_the_secret_itself() {
+        let secret = "client-token-secret-0123456789abcdef";
+        let c1 = ConversationId::new("web", "c1");
+        let plain = client_signature(secret, "web:c1");
+        assert_ne!(ClientTokens::new(secret, &[]).issue(&c1), plain, "HKDF stands between secret and key");
+    }
+
+    #[test]
+    fn after_rotation_old_tokens_still_verify_and_new_ones_are_issued() {
+        let old = ClientTokens::new("old-secret-0123456789abcdef-0123456789", &[]);
+        let rotated = ClientTokens::new(
+            "new-secret-0123456789abcdef-0123456789",
+            &["old-secret-0123456789abcdef-0123456789".into()],
+        );
+        let c1 = ConversationId::new("web", "c1");
+        assert!(rotated.verify(&c1, &old.issue(&c1)), "an old token is still accepted");
+        assert_ne!(rotated.issue(&c1), old.issue(&c1), "new tokens come from the new key");
+        let dropped = ClientTokens::new("new-secret-0123456789abcdef-0123456789", &[]);
+        assert!(
+            !dropped.verify(&c1, &old.issue(&c1)),
+            "once the old secret is removed, its tokens are refused"
+        );
     }
 
     #[test]

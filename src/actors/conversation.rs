@@ -18,7 +18,7 @@ use crate::domain::{
     fanout, Author, AuthorView, Chat, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx,
     Delivery, Event, OperatorNotice, Reply, Timestamp,
 };
-use crate::store::{Commit, Journal};
+use crate::store::{snapshot, Commit, Journal};
 use crate::webhook::outbound;
 
 use super::hub::SubscriptionId;
@@ -33,6 +33,8 @@ pub struct ConversationActor {
     state: Conversation,
     /// Events of the conversation already in the journal.
     position: u64,
+    /// The journal position of the latest stored snapshot (0: none).
+    snapshot_at: u64,
     keys: Keys,
     timer: OneTimer,
     last_used: Instant,
@@ -47,18 +49,22 @@ impl ConversationActor {
             shared,
             state: Conversation::new(id),
             position: 0,
+            snapshot_at: 0,
             keys: Keys::default(),
             timer: OneTimer::default(),
             last_used: Instant::now(),
         }
     }
 
+    /// Takes the loaded state: the snapshot (if any) and the events after it.
     fn restore(&mut self, journal: Journal) {
-        for event in &journal.events {
-            self.state.apply(event);
-        }
-        self.position = journal.events.len() as u64;
+        (self.state, self.position) = journal.replay(self.state.id.clone());
+        self.snapshot_at = journal.start;
         self.keys.record(&journal.events);
+        if journal.snapshot.is_some() {
+            // Keys of the events before the snapshot were not read: look misses up in the store.
+            self.keys.assume_incomplete();
+        }
         for chat in self.state.chats.iter().filter(|c| c.is_open()) {
             self.shared.board.locate(chat.id, &self.state.id);
         }
@@ -126,7 +132,11 @@ impl ConversationActor {
         }
         let outbox = outbound(&self.shared.settings, &self.state, self.position, &outcome.events);
         let wake_deliverer = !outbox.is_empty();
-        let commit = Commit::of(&self.state, &outcome, self.position).with_outbox(outbox);
+        let mut commit = Commit::of(&self.state, &outcome, self.position).with_outbox(outbox);
+        if commit.end() - self.snapshot_at >= snapshot::EVERY {
+            commit = commit.with_snapshot(outcome.state.clone());
+        }
+        let snapshot_at = commit.snapshot.as_ref().map(|_| commit.end());
         let append = self.shared.store.append(commit);
         let started = Instant::now();
         Box::pin(append.into_actor(self).map(move |written, act, ctx| match written {
@@ -134,6 +144,9 @@ impl ConversationActor {
                 act.shared.metrics.journal_commit_seconds.observe(started.elapsed().as_secs_f64());
                 if wake_deliverer {
                     act.shared.outbox_written();
+                }
+                if let Some(at) = snapshot_at {
+                    act.snapshot_at = at;
                 }
                 let reply = outcome.reply;
                 act.adopt(outcome.state, outcome.events, origin, ctx);

@@ -48,6 +48,12 @@ impl Keys {
         self.acks.get(key).map(|&(chat, seq)| Reply::Stored { chat, seq })
     }
 
+    /// Older keys were never read (activation from a snapshot): misses must be checked in the
+    /// store.
+    pub fn assume_incomplete(&mut self) {
+        self.evicted = true;
+    }
+
     /// Older keys were dropped from memory: a miss must be checked in the store.
     pub fn incomplete(&self) -> bool {
         self.evicted

@@ -13,6 +13,7 @@ use super::raw::{
     RawAuth, RawChannel, RawConfig, RawDialogs, RawLimits, RawLine, RawOperator, RawRating, RawTimeouts,
 };
 use super::rules;
+use crate::auth::ClientTokens;
 use crate::domain::{
     Channel, ChannelId, ChannelKind, Dialogs, Line, LineId, Operator, OperatorId, Rating, Role, Settings,
     Strategy, Timeouts,
@@ -90,7 +91,17 @@ fn auth(raw: RawAuth) -> Result<Auth, ConfigError> {
         ));
     };
     check::non_empty("auth.jwt_secret", &jwt_secret)?;
-    Ok(Auth { jwt_secret })
+    if let Some(secret) = &raw.client_token_secret {
+        check::non_empty("auth.client_token_secret", secret)?;
+    }
+    for (i, secret) in raw.client_token_previous.iter().enumerate() {
+        check::non_empty(&format!("auth.client_token_previous[{i}]"), secret)?;
+    }
+    let client_tokens = ClientTokens::new(
+        raw.client_token_secret.as_deref().unwrap_or(&jwt_secret),
+        &raw.client_token_previous,
+    );
+    Ok(Auth { jwt_secret, client_tokens })
 }
 
 fn limits(raw: &RawLimits) -> Result<Limits, ConfigError> {

@@ -13,6 +13,7 @@ use super::demo::DEMO_TOML;
 use super::error::ConfigError;
 use super::locate::parse_error;
 use super::raw::RawConfig;
+use crate::auth::ClientTokens;
 use crate::domain::Settings;
 
 /// A validated configuration: every id known, every value in range.
@@ -36,16 +37,22 @@ pub struct Config {
     pub demo: bool,
 }
 
-/// `[auth]`. Its `Debug` hides the secret so configurations can be logged.
-#[derive(Clone, PartialEq, Eq)]
+/// `[auth]`. Its `Debug` hides the secrets so configurations can be logged.
+#[derive(Clone)]
 pub struct Auth {
     /// HS256 secret of operator JWTs; never empty.
     pub jwt_secret: String,
+    /// Issues and checks clients' conversation tokens (keys derived from
+    /// `auth.client_token_secret`, or `jwt_secret`, and the previous secrets).
+    pub client_tokens: ClientTokens,
 }
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Auth").field("jwt_secret", &"<redacted>").finish()
+        f.debug_struct("Auth")
+            .field("jwt_secret", &"<redacted>")
+            .field("client_tokens", &self.client_tokens)
+            .finish()
     }
 }
 

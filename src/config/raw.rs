@@ -204,6 +204,13 @@ pub struct RawAuth {
     /// HS256 secret of operator JWTs. Required: there is no insecure default.
     #[serde(default)]
     pub jwt_secret: Option<String>,
+    /// Secret the conversation tokens of clients are derived from (PROTOCOL 3.3); default: the
+    /// `jwt_secret` (the derived key differs from it either way).
+    #[serde(default)]
+    pub client_token_secret: Option<String>,
+    /// Earlier `client_token_secret`s whose tokens are still accepted (key rotation).
+    #[serde(default)]
+    pub client_token_previous: Vec<String>,
 }
 
 /// `[limits]`: all positive integers.

@@ -59,6 +59,43 @@ string_id!(
     ClientId
 );
 
+/// The longest client id, in characters (PROTOCOL 3.3).
+pub const MAX_CLIENT_ID_CHARS: usize = 128;
+
+/// Why a client id is refused where one enters the system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ClientIdError {
+    /// Empty, or longer than [`MAX_CLIENT_ID_CHARS`] characters.
+    #[error("client_id must be 1 to {MAX_CLIENT_ID_CHARS} characters")]
+    Length,
+    /// Holds a control or invisible formatting character.
+    #[error("client_id must be printable characters (no control or formatting characters)")]
+    NotPrintable,
+}
+
+impl ClientId {
+    /// A client id as every edge accepts one (WebSocket, HTTP inbound, an operator's
+    /// `conversation`): 1 to [`MAX_CLIENT_ID_CHARS`] printable characters, counted in
+    /// characters. Ids already stored are read back as they are; only new input is checked.
+    pub fn checked(s: &str) -> Result<ClientId, ClientIdError> {
+        let chars = s.chars().count();
+        if chars == 0 || chars > MAX_CLIENT_ID_CHARS {
+            return Err(ClientIdError::Length);
+        }
+        if s.chars().any(|c| !is_printable(c)) {
+            return Err(ClientIdError::NotPrintable);
+        }
+        Ok(ClientId::from(s))
+    }
+}
+
+/// Not a control character (C0, DEL, C1), and not an invisible formatting character that
+/// reorders or hides text (bidirectional overrides and isolates, zero-width characters, BOM).
+pub fn is_printable(c: char) -> bool {
+    !c.is_control()
+        && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// A chat number: sequential and unique in the installation (allocated outside the domain).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -96,6 +133,28 @@ impl ConversationId {
         }
         Some(Self::new(channel, client))
     }
+
+    /// Parses `<channel>:<client_id>` as an edge receives it: the client id must pass
+    /// [`ClientId::checked`].
+    pub fn parse_checked(s: &str) -> Result<Self, ConversationIdError> {
+        let (channel, client) = s.split_once(':').ok_or(ConversationIdError::Shape)?;
+        if channel.is_empty() {
+            return Err(ConversationIdError::Shape);
+        }
+        let client = ClientId::checked(client).map_err(ConversationIdError::Client)?;
+        Ok(Self { channel: ChannelId::from(channel), client })
+    }
+}
+
+/// Why a conversation id from outside is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ConversationIdError {
+    /// Not `<channel>:<client_id>`.
+    #[error("conversation must be <channel>:<client_id>")]
+    Shape,
+    /// The client id part is not acceptable.
+    #[error(transparent)]
+    Client(ClientIdError),
 }
 
 impl fmt::Display for ConversationId {
@@ -216,6 +275,38 @@ mod tests {
         assert!(ConversationId::parse("web:").is_none());
         assert!(ConversationId::parse(":x").is_none());
         assert!(ConversationId::parse("nocolon").is_none());
+    }
+
+    #[test]
+    fn client_ids_from_outside_are_1_to_128_printable_characters() {
+        assert!(ClientId::checked("c-42").is_ok());
+        assert!(ClientId::checked(&"é".repeat(128)).is_ok(), "counted in characters, not bytes");
+        assert_eq!(ClientId::checked(&"é".repeat(129)), Err(ClientIdError::Length));
+        assert_eq!(ClientId::checked(""), Err(ClientIdError::Length));
+        for bad in
+            ["a\r\nb", "tab\t", "nul\0", "del\u{7f}", "c1\u{85}", "rtl\u{202E}x", "zw\u{200B}", "bom\u{FEFF}"]
+        {
+            assert_eq!(ClientId::checked(bad), Err(ClientIdError::NotPrintable), "{bad:?}");
+        }
+        assert!(ClientId::checked("Анна 👋 c:1").is_ok(), "letters, emoji, spaces and colons are fine");
+    }
+
+    #[test]
+    fn conversation_ids_from_outside_check_their_client_id() {
+        let c = ConversationId::parse_checked("web:c:42").unwrap();
+        assert_eq!(c.client.as_str(), "c:42");
+        assert_eq!(ConversationId::parse_checked("nocolon"), Err(ConversationIdError::Shape));
+        assert_eq!(ConversationId::parse_checked(":c1"), Err(ConversationIdError::Shape));
+        assert_eq!(
+            ConversationId::parse_checked("web:"),
+            Err(ConversationIdError::Client(ClientIdError::Length))
+        );
+        let long = format!("web:{}", "x".repeat(100_000));
+        assert_eq!(
+            ConversationId::parse_checked(&long),
+            Err(ConversationIdError::Client(ClientIdError::Length))
+        );
+        assert!(ConversationId::parse_checked("web:a\nb").is_err());
     }
 
     #[test]

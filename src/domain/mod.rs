@@ -33,7 +33,10 @@ pub use directory::{Directory, Line, Operator, Role, Strategy};
 pub use error::DomainError;
 pub use event::{Author, BotKind, Change, Event, FieldsUpdate, FinishCause, ForwardTarget, Message};
 pub use fanout::{fanout, Delivery};
-pub use ids::{ChannelId, ChatId, ClientId, ConversationId, LineId, OperatorId, Seq, Span, Timestamp};
+pub use ids::{
+    is_printable, ChannelId, ChatId, ClientId, ClientIdError, ConversationId, ConversationIdError, LineId,
+    OperatorId, Seq, Span, Timestamp, MAX_CLIENT_ID_CHARS,
+};
 pub use metrics::{Durations, Metrics};
 pub use notice::{ClientNotice, OperatorNotice, RemovedReason};
 pub use routing::{ChatRouting, Dispatcher, Effect, LineStats, Presence, Removal, RouteError, Withdrawal};

@@ -39,6 +39,9 @@ pub struct Commit {
     /// Webhook deliveries the events decide (`crate::webhook::outbound`); written atomically
     /// with the rest, so a delivery exists exactly when its message does.
     pub outbox: Vec<Outbound>,
+    /// The state after this commit's events, stored as the conversation's snapshot (replacing
+    /// an older one) so that activation reads only the events after it.
+    pub snapshot: Option<Box<Conversation>>,
 }
 
 impl Commit {
@@ -90,7 +93,19 @@ impl Commit {
             chats,
             next_deadline: conv.next_deadline(),
             outbox: Vec::new(),
+            snapshot: None,
         }
+    }
+
+    /// The same commit storing the state after it as the conversation's snapshot.
+    pub fn with_snapshot(mut self, state: Conversation) -> Self {
+        self.snapshot = Some(Box::new(state));
+        self
+    }
+
+    /// The journal position after this commit's events.
+    pub fn end(&self) -> u64 {
+        self.position + self.events.len() as u64
     }
 
     /// The same commit writing `outbox` too.

@@ -4,6 +4,7 @@
 //! - [`commit`]: what one decided command writes (a [`Commit`]), built purely from its outcome.
 //! - [`query`]: dialog-list and message queries.
 //! - [`outbox`]: webhook deliveries written with their commit, read back until accepted.
+//! - [`snapshot`]: conversation snapshots as stored (a versioned JSON envelope).
 //! - `sqlite`: the embedded backend (a dedicated writer thread with group commit).
 //! - `conformance`: the behaviour every backend must show, run against each one.
 //!
@@ -13,12 +14,15 @@
 pub mod commit;
 pub mod outbox;
 pub mod query;
+pub mod snapshot;
 pub mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, Event, MessageView, Timestamp};
+use crate::domain::{
+    AuthorView, ChatId, ChatView, Conversation, ConversationId, Event, MessageView, Timestamp,
+};
 
 pub use commit::{Commit, MessageMove};
 pub use outbox::{Outbound, OutboundRow};
@@ -50,11 +54,40 @@ pub enum StoreError {
     BadQuery(String),
 }
 
-/// A conversation's stored journal.
+/// A conversation's stored journal, as far as activating it needs: the latest snapshot of its
+/// state (if one was written) and the events after it. Older events stay stored (replay from
+/// scratch is always possible) but are not read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Journal {
-    /// Every event, in order.
+    /// The state after the first `start` events.
+    pub snapshot: Option<Conversation>,
+    /// The position of the first event of `events` (0 without a snapshot).
+    pub start: u64,
+    /// The events from `start` on, in order.
     pub events: Vec<Event>,
+}
+
+impl Journal {
+    /// The journal of every event from the first, without a snapshot.
+    pub fn of_events(events: Vec<Event>) -> Self {
+        Self { snapshot: None, start: 0, events }
+    }
+
+    /// The state the journal rebuilds, and how many events it holds in all.
+    pub fn replay(&self, id: ConversationId) -> (Conversation, u64) {
+        let mut state = self.snapshot.clone().unwrap_or_else(|| Conversation::new(id));
+        for event in &self.events {
+            state.apply(event);
+        }
+        (state, self.start + self.events.len() as u64)
+    }
+}
+
+/// What the store knows of a conversation without loading it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConversationHead {
+    /// Its latest chat (merged chats excluded), if it has any.
+    pub latest_chat: Option<ChatId>,
 }
 
 /// Durable storage. Every method is safe to call concurrently from many actors.
@@ -65,8 +98,12 @@ pub trait Store: Send + Sync + 'static {
     /// [`StoreError::Conflict`] when the position is already written, writing nothing.
     fn append(&self, commit: Commit) -> StoreFuture<()>;
 
-    /// The journal of `conversation` (empty when it has none).
+    /// The journal of `conversation` from its latest snapshot on (empty when it has none).
     fn load(&self, conversation: ConversationId) -> StoreFuture<Journal>;
+
+    /// Whether `conversation` has a journal (`None`: it does not exist yet), and its latest
+    /// chat. Cheap: nothing is loaded or activated.
+    fn conversation_head(&self, conversation: ConversationId) -> StoreFuture<Option<ConversationHead>>;
 
     /// The stored message `author` sent in `conversation` with this idempotency key, if any
     /// (each author's keys are their own: a client and an operator may use the same key).

@@ -20,6 +20,7 @@ fn deadline(conversation: &ConversationId, position: u64, due: Option<Timestamp>
         chats: Vec::new(),
         next_deadline: due,
         outbox: Vec::new(),
+        snapshot: None,
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::support::{client, client_keyed, client_of, finish, note, take, write, Script, Snapshot};
 use super::Backend;
 use crate::domain::{ChatId, Command, Conversation, ConversationId, Status};
-use crate::store::{Journal, StoreError};
+use crate::store::{ConversationHead, Journal, StoreError};
 
 pub(crate) async fn append_then_load_returns_the_events_in_order<B: Backend>(backend: &B) {
     let (_storage, store) = backend.fresh().await;
@@ -173,4 +173,69 @@ pub(crate) async fn chat_numbers_never_repeat<B: Backend>(backend: &B) {
     }
     assert_eq!(all.len(), 4000, "no number handed out twice");
     assert!(!all.contains(&0));
+}
+
+pub(crate) async fn load_starts_from_the_latest_snapshot_and_reads_only_the_events_after_it<B: Backend>(
+    backend: &B,
+) {
+    let (storage, store) = backend.fresh().await;
+    let mut s = Script::new("c1");
+    s.run(&*store, client("hello")).await;
+    s.run(&*store, take("alice", s.latest())).await;
+    // The next commit also stores the state after it as the snapshot.
+    let (commit, state) = s.decide(&*store, write("alice", "how can I help?"));
+    let commit = commit.with_snapshot(state.clone());
+    store.append(commit.clone()).await.unwrap();
+    s.adopt(&commit, state);
+    let snapshot_at = s.journal.len() as u64;
+    s.advance(5);
+    s.run(&*store, client("thanks")).await;
+
+    let journal = store.load(s.id()).await.unwrap();
+    assert_eq!(journal.start, snapshot_at);
+    assert_eq!(journal.events, s.journal[snapshot_at as usize..].to_vec(), "only the events after it");
+    assert_eq!(journal.replay(s.id()), (s.conv.clone(), s.journal.len() as u64), "the same state");
+    let store = backend.reopen(&storage, store).await;
+    assert_eq!(store.load(s.id()).await.unwrap(), journal, "it survives a restart");
+    let journal = store.load(s.id()).await.unwrap();
+    let mut expected = Snapshot::expected(&s);
+    expected.journal = journal;
+    assert_eq!(Snapshot::of(&*store, &s).await, expected, "messages, rows and deadlines are all kept");
+}
+
+pub(crate) async fn a_conflicting_commit_writes_no_snapshot<B: Backend>(backend: &B) {
+    let (_storage, store) = backend.fresh().await;
+    let mut s = Script::new("c1");
+    s.run(&*store, client("hello")).await;
+    let stale = s.clone();
+    s.run(&*store, take("alice", s.latest())).await;
+    let (commit, state) = stale.decide(&*store, note("alice", stale.latest(), "late"));
+    let refused = store.append(commit.with_snapshot(state)).await;
+    assert!(matches!(refused, Err(StoreError::Conflict { .. })), "{refused:?}");
+    let journal = store.load(s.id()).await.unwrap();
+    assert_eq!((journal.snapshot, journal.start), (None, 0));
+    assert_eq!(journal.events, s.journal);
+}
+
+pub(crate) async fn the_head_of_a_conversation_is_its_existence_and_latest_chat<B: Backend>(backend: &B) {
+    let (_storage, store) = backend.fresh().await;
+    let mut s = Script::new("c1");
+    assert_eq!(store.conversation_head(s.id()).await.unwrap(), None, "no journal: it does not exist");
+    s.run(&*store, client("hello")).await;
+    let first = s.latest();
+    assert_eq!(
+        store.conversation_head(s.id()).await.unwrap(),
+        Some(ConversationHead { latest_chat: Some(first) })
+    );
+    s.run(&*store, take("alice", first)).await;
+    s.run(&*store, finish("alice", first, Status::Closed, false)).await;
+    s.run(&*store, client("again")).await;
+    let second = s.latest();
+    assert_ne!(first, second);
+    assert_eq!(
+        store.conversation_head(s.id()).await.unwrap(),
+        Some(ConversationHead { latest_chat: Some(second) })
+    );
+    let other = ConversationId::new("web", "c2");
+    assert_eq!(store.conversation_head(other).await.unwrap(), None, "another client's is separate");
 }

@@ -67,6 +67,7 @@ fn only(outbox: Vec<Outbound>) -> Commit {
         chats: Vec::new(),
         next_deadline: None,
         outbox,
+        snapshot: None,
     }
 }
 

@@ -219,6 +219,7 @@ pub(crate) async fn put_rows(store: &Arc<dyn Store>, rows: Vec<ChatView>) {
                 chats: vec![row],
                 next_deadline: None,
                 outbox: Vec::new(),
+                snapshot: None,
             }),
         }
     }
@@ -236,7 +237,8 @@ pub(crate) fn ids(rows: &[ChatView]) -> Vec<u64> {
 /// Everything a store holds about one conversation.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Snapshot {
-    journal: Journal,
+    /// What `load` returns.
+    pub journal: Journal,
     messages: Vec<MessageView>,
     chats: Vec<Option<ChatView>>,
     due: Vec<(ConversationId, Timestamp)>,
@@ -295,7 +297,7 @@ impl Snapshot {
             state.apply(e);
         }
         Snapshot {
-            journal: Journal { events: s.journal.clone() },
+            journal: Journal::of_events(s.journal.clone()),
             messages,
             chats: s.conv.chats.iter().map(|c| Some(ChatView::of(&s.conv, c))).collect(),
             due: s.conv.next_deadline().map(|d| (s.id(), d)).into_iter().collect(),

@@ -9,7 +9,7 @@ use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtensio
 use super::columns::{value, COLUMNS};
 use super::convert::{int, to_json};
 use crate::domain::{ChatView, MessageView, Timestamp};
-use crate::store::{Commit, Outbound, StoreError};
+use crate::store::{snapshot, Commit, Outbound, StoreError};
 
 /// Writes `commit`. Fails with [`StoreError::Conflict`] unless the journal of the conversation
 /// holds exactly `commit.position` events, before writing anything.
@@ -47,6 +47,18 @@ pub(super) fn apply(conn: &Connection, commit: &Commit) -> Result<(), StoreError
     }
     for outbound in &commit.outbox {
         write_outbound(conn, outbound)?;
+    }
+    if let Some(state) = &commit.snapshot {
+        conn.prepare_cached(
+            "INSERT INTO snapshots (conversation, n, body) VALUES (?1, ?2, ?3)
+             ON CONFLICT (conversation) DO UPDATE SET n = excluded.n, body = excluded.body",
+        )?
+        .execute(params![
+            conversation,
+            int(commit.end(), "journal position")?,
+            snapshot::encode(state)
+                .map_err(|e| StoreError::Unavailable(format!("cannot encode a snapshot: {e}")))?
+        ])?;
     }
     match commit.next_deadline {
         Some(due) => conn
@@ -154,8 +166,11 @@ pub(super) fn retry_later(
 /// `INSERT INTO chats (...) VALUES (...)` over every list column.
 fn insert_chat_sql() -> String {
     let names: String = COLUMNS.iter().map(|c| format!(", {}", c.sql)).collect();
-    let marks: String = (0..COLUMNS.len()).map(|i| format!(", ?{}", i + 5)).collect();
-    format!("INSERT INTO chats (id, body, merged_into, participants{names}) VALUES (?1, ?2, ?3, ?4{marks})")
+    let marks: String = (0..COLUMNS.len()).map(|i| format!(", ?{}", i + 6)).collect();
+    format!(
+        "INSERT INTO chats (id, body, merged_into, participants, conversation{names}) \
+         VALUES (?1, ?2, ?3, ?4, ?5{marks})"
+    )
 }
 
 /// `SELECT <every list column> FROM chats WHERE id = ?1`.
@@ -186,7 +201,8 @@ fn write_chat(conn: &Connection, chat: &ChatView) -> Result<(), StoreError> {
             .optional()
     })?;
     let Some(stored) = stored else {
-        let mut values = vec![Value::Integer(id), body, merged_into, participants];
+        let conversation = Value::Text(chat.conversation.to_string());
+        let mut values = vec![Value::Integer(id), body, merged_into, participants, conversation];
         values.extend(columns);
         return INSERT.with(|sql| -> Result<(), StoreError> {
             conn.prepare_cached(sql)?.execute(params_from_iter(values))?;

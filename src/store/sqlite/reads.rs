@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use tokio::sync::Semaphore;
 
 use super::convert::{author_kind, chat_id, conversation, from_json, int, uint};
 use super::schema::open_reader;
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, Event, MessageView, Timestamp};
-use crate::store::{Journal, MessageQuery, OutboundRow, StoreError, StoreFuture};
+use crate::store::{snapshot, ConversationHead, Journal, MessageQuery, OutboundRow, StoreError, StoreFuture};
 
 /// Read-only connections, opened on demand, at most `size` in use at once.
 pub(super) struct Readers {
@@ -64,20 +64,71 @@ impl Readers {
     }
 }
 
-/// The journal of `conv`, checking its positions are dense from 0.
+/// The journal of `conv` from its snapshot on (or from the first event when it has none, or
+/// the snapshot cannot be read), checking its positions are dense from there.
 pub(super) fn load(conn: &Connection, conv: &ConversationId) -> Result<Journal, StoreError> {
     let key = conv.to_string();
-    let mut stmt = conn.prepare_cached("SELECT n, body FROM events WHERE conversation = ?1 ORDER BY n")?;
-    let rows = stmt.query_map([&key], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)))?;
+    let stored: Option<(i64, String)> = conn
+        .prepare_cached("SELECT n, body FROM snapshots WHERE conversation = ?1")?
+        .query_row([&key], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let snapshot = match stored {
+        Some((n, body)) => match snapshot::decode(&body) {
+            Some(state) => Some((uint(n, "snapshot position")?, state)),
+            None => {
+                tracing::warn!(conversation = ?key, n, "unreadable snapshot; replaying the whole journal");
+                None
+            }
+        },
+        None => None,
+    };
+    let start = snapshot.as_ref().map_or(0, |(n, _)| *n);
+    let mut stmt =
+        conn.prepare_cached("SELECT n, body FROM events WHERE conversation = ?1 AND n >= ?2 ORDER BY n")?;
+    let rows = stmt.query_map(params![&key, int(start, "journal position")?], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+    })?;
     let mut events = Vec::new();
-    for (expected, row) in (0_i64..).zip(rows) {
+    for (expected, row) in (int(start, "journal position")?..).zip(rows) {
         let (n, body) = row?;
         if n != expected {
             return Err(StoreError::Corrupt(format!("journal of {key}: position {expected} is missing")));
         }
         events.push(from_json::<Event>(&body, || format!("journal of {key}, position {n}"))?);
     }
-    Ok(Journal { events })
+    if let Some((n, _)) = &snapshot {
+        // The snapshot must be of the journal as stored: the event before it exists.
+        let covered: Option<i64> = conn
+            .prepare_cached("SELECT max(n) FROM events WHERE conversation = ?1")?
+            .query_row([&key], |row| row.get(0))?;
+        if covered.map_or(0, |last| last + 1) < int(*n, "snapshot position")? {
+            return Err(StoreError::Corrupt(format!(
+                "journal of {key}: the snapshot is ahead of the events"
+            )));
+        }
+    }
+    Ok(match snapshot {
+        Some((start, state)) => Journal { snapshot: Some(state), start, events },
+        None => Journal::of_events(events),
+    })
+}
+
+/// Whether `conv` has a journal, and its latest chat.
+pub(super) fn conversation_head(
+    conn: &Connection,
+    conv: &ConversationId,
+) -> Result<Option<ConversationHead>, StoreError> {
+    let key = conv.to_string();
+    let exists: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE conversation = ?1)")?
+        .query_row([&key], |row| row.get(0))?;
+    if !exists {
+        return Ok(None);
+    }
+    let latest: Option<i64> = conn
+        .prepare_cached("SELECT max(id) FROM chats WHERE conversation = ?1 AND merged_into IS NULL")?
+        .query_row([&key], |row| row.get(0))?;
+    Ok(Some(ConversationHead { latest_chat: chat_id(latest)? }))
 }
 
 const MESSAGE_COLUMNS: &str = "seq, chat, author_kind, author_id, text, at, client_msg_id, private";

@@ -16,8 +16,14 @@
 //! - `outbox(id, conversation, n, channel, url, payload, attempts, next_at, created_at)`: webhook
 //!   deliveries not yet accepted, indexed by `next_at` (what is due) and by `(conversation, n)`
 //!   (`n` is the journal position of the delivered event: a conversation's deliveries go out in
-//!   that order). Added in schema version 2; version 3 dropped the write-heavy indexes. Older
-//!   databases are upgraded when opened.
+//!   that order). Added in schema version 2; version 3 dropped the write-heavy indexes.
+//! - `chats.conversation` (version 4), indexed with the id: a conversation's latest chat without
+//!   loading it (a client's welcome).
+//! - `snapshots(conversation, n, body)` (version 4): the state after the first `n` events of a
+//!   conversation, so activation reads the snapshot and the events after it, not the whole
+//!   journal.
+//!
+//! Older databases are upgraded when opened, one version step after the other.
 //!
 //! [`ChatView`]: crate::domain::ChatView
 
@@ -34,7 +40,7 @@ use crate::store::StoreError;
 pub(super) const FILE_NAME: &str = "frontline.sqlite3";
 
 /// `PRAGMA user_version` of the schema this build creates and reads.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// How long a connection waits for a lock held by another one (a checkpoint, a second process
 /// during a fail-over) before failing.
@@ -85,12 +91,29 @@ CREATE INDEX outbox_by_next_at ON outbox (next_at);
 CREATE INDEX outbox_by_conversation ON outbox (conversation, n);
 ";
 
+/// Version 4: each chat row names its conversation (the welcome reads a conversation's latest
+/// chat by it), and conversations keep a snapshot of their state.
+const SNAPSHOTS: &str = "
+CREATE INDEX chats_by_conversation ON chats (conversation, id);
+CREATE TABLE snapshots (
+    conversation TEXT PRIMARY KEY,
+    n INTEGER NOT NULL,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
+/// Version 3 to 4 on an existing database: the column is added and filled from the rows.
+const CHATS_CONVERSATION: &str = "
+ALTER TABLE chats ADD COLUMN conversation TEXT;
+UPDATE chats SET conversation = json_extract(body, '$.conversation');
+";
+
 /// `CREATE TABLE chats` and its indexes, from the list columns.
 fn chats_ddl() -> String {
     let columns: String = COLUMNS.iter().map(|c| format!(",\n    {} {}", c.sql, c.kind.sql())).collect();
     let mut ddl = format!(
         "CREATE TABLE chats (\n    id INTEGER PRIMARY KEY,\n    body TEXT NOT NULL,\n    \
-         merged_into INTEGER,\n    participants TEXT NOT NULL{columns}\n);\n"
+         merged_into INTEGER,\n    participants TEXT NOT NULL,\n    conversation TEXT{columns}\n);\n"
     );
     for c in COLUMNS.iter().filter(|c| c.indexed) {
         ddl.push_str(&format!("CREATE INDEX chats_by_{0} ON chats ({0});\n", c.sql));
@@ -170,25 +193,38 @@ fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
     if version == SCHEMA_VERSION {
         return Ok(());
     }
-    if version == 1 {
-        return run_ddl(
-            conn,
-            &format!("{OUTBOX}{}PRAGMA user_version = {SCHEMA_VERSION};\n", fewer_indexes()),
-        );
-    }
-    if version == 2 {
-        return run_ddl(conn, &format!("{}PRAGMA user_version = {SCHEMA_VERSION};\n", fewer_indexes()));
-    }
-    if version != 0 {
+    if !(0..SCHEMA_VERSION).contains(&version) {
         return Err(StoreError::Unavailable(format!(
             "the database has schema version {version}; this build reads version {SCHEMA_VERSION}"
         )));
     }
-    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
-    if tables != 0 {
-        return Err(StoreError::Unavailable("the database file is not a frontline store".into()));
+    if version == 0 {
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
+        if tables != 0 {
+            return Err(StoreError::Unavailable("the database file is not a frontline store".into()));
+        }
+        return run_ddl(
+            conn,
+            &format!("{TABLES}{}{OUTBOX}{SNAPSHOTS}PRAGMA user_version = {SCHEMA_VERSION};\n", chats_ddl()),
+        );
     }
-    run_ddl(conn, &format!("{TABLES}{}{OUTBOX}PRAGMA user_version = {SCHEMA_VERSION};\n", chats_ddl()))
+    // Every step from the stored version up, in one transaction.
+    let mut ddl = String::new();
+    for step in version + 1..=SCHEMA_VERSION {
+        ddl.push_str(&upgrade_to(step));
+    }
+    ddl.push_str(&format!("PRAGMA user_version = {SCHEMA_VERSION};\n"));
+    run_ddl(conn, &ddl)
+}
+
+/// The DDL that takes a database from version `step - 1` to `step`.
+fn upgrade_to(step: i64) -> String {
+    match step {
+        2 => OUTBOX.to_string(),
+        3 => fewer_indexes(),
+        4 => format!("{CHATS_CONVERSATION}{SNAPSHOTS}"),
+        _ => String::new(),
+    }
 }
 
 /// Version 3: the indexes a message would rewrite on every write, and the per-chat message

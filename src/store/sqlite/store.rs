@@ -17,7 +17,8 @@ use super::sync;
 use super::writer::{self, OutboxUpdate, Request};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
 use crate::store::{
-    ChatPage, ChatQuery, Commit, Journal, MessageQuery, OutboundRow, Store, StoreError, StoreFuture,
+    ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, Store, StoreError,
+    StoreFuture,
 };
 
 /// Read connections in use at once at most.
@@ -147,6 +148,10 @@ impl Store for SqliteStore {
 
     fn load(&self, conversation: ConversationId) -> StoreFuture<Journal> {
         self.readers.run(move |c| reads::load(c, &conversation))
+    }
+
+    fn conversation_head(&self, conversation: ConversationId) -> StoreFuture<Option<ConversationHead>> {
+        self.readers.run(move |c| reads::conversation_head(c, &conversation))
     }
 
     fn find_message(

@@ -54,6 +54,7 @@ fn deadline_only(client: &str, position: u64) -> Commit {
         chats: Vec::new(),
         next_deadline: Some(Timestamp(1)),
         outbox: Vec::new(),
+        snapshot: None,
     }
 }
 
@@ -240,7 +241,7 @@ async fn futures_made_outside_a_runtime_work_inside_one() {
 }
 
 #[tokio::test]
-async fn an_older_database_gains_the_outbox_and_loses_the_write_heavy_indexes_when_opened() {
+async fn an_older_database_is_upgraded_step_by_step_when_opened() {
     let storage = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(storage.path()).unwrap();
     let mut s = Script::new("c1");
@@ -250,16 +251,20 @@ async fn an_older_database_gains_the_outbox_and_loses_the_write_heavy_indexes_wh
     corrupt(
         storage.path(),
         "DROP TABLE outbox; CREATE INDEX messages_by_chat ON messages (chat, seq);
-         CREATE INDEX chats_by_duration ON chats (duration); PRAGMA user_version = 1;",
+         CREATE INDEX chats_by_duration ON chats (duration);
+         DROP TABLE snapshots; DROP INDEX chats_by_conversation; ALTER TABLE chats DROP COLUMN conversation;
+         PRAGMA user_version = 1;",
     );
 
     let store = SqliteStore::open(storage.path()).unwrap();
     assert_eq!(store.due_outbound(Timestamp(i64::MAX), 10).await.unwrap(), vec![]);
     assert_eq!(Snapshot::of(&store, &s).await, Snapshot::expected(&s), "nothing else changed");
+    let head = store.conversation_head(s.id()).await.unwrap();
+    assert_eq!(head.and_then(|h| h.latest_chat), Some(s.latest()), "chat rows learnt their conversation");
     store.close().await.unwrap();
     let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     let gone: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_chat', 'chats_by_duration')",
