@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
+use frontline::actors::messages::OperatorTyping;
 use frontline::actors::registry::Registry;
 use frontline::actors::{Node, NodeOptions};
 use frontline::config::{Config, Overrides};
@@ -216,16 +217,18 @@ impl Store for Prebuilt {
     }
 }
 
-/// Activates `range` of the conversations, `IN_FLIGHT` at a time, each answering a `Peek` once
-/// restored (so its timer is armed); returns how many answered with their chat.
+/// Activates `range` of the conversations, `IN_FLIGHT` at a time, each answering the demo
+/// supervisor's typing in its chat once restored (so its timer is armed: only a restored actor
+/// knows the chat); returns how many answered.
 async fn activate(node: &Node, range: std::ops::Range<usize>) -> usize {
     let mut restored = 0;
     let mut start = range.start;
     while start < range.end {
         let end = (start + IN_FLIGHT).min(range.end);
         let answers = join_all((start..end).map(|i| async move {
-            let latest = Registry::latest_chat(&node.shared, &conversation(i)).await.unwrap();
-            latest == Some(ChatId(FIRST_CHAT + i as u64))
+            let typing =
+                OperatorTyping { operator: OperatorId::from("sam"), chat: ChatId(FIRST_CHAT + i as u64) };
+            Registry::operator_typing(&node.shared, &conversation(i), typing).await.is_ok()
         }))
         .await;
         restored += answers.into_iter().filter(|ok| *ok).count();

@@ -6,6 +6,7 @@
 //! - [`store`]: durable storage: the journal, message index, chat rows, deadlines.
 //! - [`metrics`]: Prometheus metrics.
 //! - [`presence`]: operator presence records (in-memory; Redis later).
+//! - [`rate`]: the token bucket behind the per-socket and per-conversation rate limits.
 //! - [`actors`]: conversation actors, the supervisor, the registry, the deadline scheduler.
 //! - [`auth`]: operator JWTs and client identity signatures.
 //! - [`webhook`]: outbound webhook delivery: deliveries decided with each commit, sent from the
@@ -23,6 +24,7 @@ pub mod config;
 pub mod domain;
 pub mod metrics;
 pub mod presence;
+pub mod rate;
 pub mod server;
 pub mod store;
 pub mod webhook;

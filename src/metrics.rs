@@ -2,7 +2,7 @@
 //! cardinality (kind, line, code), never per chat or per operator.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Every metric the node records.
@@ -24,6 +24,8 @@ pub struct Metrics {
     pub disconnects_total: IntCounterVec,
     /// Outbound webhook attempts, by `result` (delivered, failed).
     pub webhook_attempts_total: IntCounterVec,
+    /// Journal events replayed to activate conversations (after their snapshot, if any).
+    pub replayed_events_total: IntCounter,
 }
 
 impl Default for Metrics {
@@ -76,9 +78,14 @@ impl Metrics {
                 &["result"],
             )
             .unwrap_or_else(unreachable),
+            replayed_events_total: IntCounter::with_opts(opts(
+                "replayed_events_total",
+                "Journal events replayed to activate conversations",
+            ))
+            .unwrap_or_else(unreachable),
             registry,
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 8] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 9] = [
             Box::new(m.connections.clone()),
             Box::new(m.messages_total.clone()),
             Box::new(m.queue_waiting.clone()),
@@ -87,6 +94,7 @@ impl Metrics {
             Box::new(m.errors_total.clone()),
             Box::new(m.disconnects_total.clone()),
             Box::new(m.webhook_attempts_total.clone()),
+            Box::new(m.replayed_events_total.clone()),
         ];
         for c in collectors {
             // Names are distinct constants: registration cannot collide.

@@ -25,6 +25,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The running node.
     pub node: Arc<Node>,
+    /// Open sockets per remote address (`limits.connections_per_address`).
+    pub sockets_per_address: ws::Admission<std::net::IpAddr>,
+    /// Open client sockets per conversation (`limits.sockets_per_conversation`).
+    pub client_sockets: ws::Admission<crate::domain::ConversationId>,
 }
 
 /// Runs the router until a termination signal; must be called inside an actix system.
@@ -41,6 +45,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
     let options = NodeOptions {
         node_id: config.node_id.clone().unwrap_or_else(|| "n1".into()),
+        conversation_messages_per_second: config.limits.conversation_messages_per_second,
         ..NodeOptions::default()
     };
     let node = Node::start(
@@ -53,7 +58,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     .await
     .context("cannot start the node")?;
     let node = Arc::new(node);
-    let state = web::Data::new(AppState { config: config.clone(), node: node.clone() });
+    let state = web::Data::new(AppState {
+        config: config.clone(),
+        node: node.clone(),
+        sockets_per_address: ws::Admission::default(),
+        client_sockets: ws::Admission::default(),
+    });
 
     let app_state = state.clone();
     let server = HttpServer::new(move || {

@@ -180,7 +180,15 @@ fn with_handback_rules() -> String {
 
 #[actix_web::test]
 async fn seed_001_example_1_a_line_2_operator_writing_to_a_new_client_hands_the_chat_to_line_1() {
-    let server = TestServer::start(&with_handback_rules());
+    // Reaching out to a web client who has not written yet needs a channel that proves its
+    // clients by a signature: on one without, the client could not prove the conversation is
+    // theirs (it has no token from an earlier welcome).
+    let config = with_handback_rules().replace(
+        "id = \"web\"\nkind = \"realtime\"\nline = \"line1\"",
+        "id = \"web\"\nkind = \"realtime\"\nline = \"line1\"\nsecret = \"site-secret\"",
+    );
+    assert!(config.contains("site-secret"), "the test config names channel web as expected");
+    let server = TestServer::start(&config);
     let mut alice = agent(&server, "alice").await;
     let mut xena = agent(&server, "xena").await;
     let ack = acked(
@@ -198,7 +206,8 @@ async fn seed_001_example_1_a_line_2_operator_writing_to_a_new_client_hands_the_
         (&json!("outgoing"), &Value::Null, &json!("line1"))
     );
     alice.wait(|f| f["type"] == "offer" && f["chat"]["id"] == id).await;
-    let mut c = client(&server, "c9").await;
+    let sig = frontline::auth::client_signature("site-secret", "c9");
+    let mut c = client_query(&server, &format!("channel=web&client_id=c9&sig={sig}")).await;
     assert_eq!(c.welcome["chat"], id);
     acked(&c.request(json!({"type": "send", "text": "Here I am"})).await);
     alice.wait(|f| f["type"] == "message" && f["message"]["text"] == "Here I am").await;
@@ -239,10 +248,17 @@ async fn seed_001_example_3_a_line_2_operator_answering_first_hands_the_chat_bac
         .as_u64()
         .unwrap();
     let mut xena = agent(&server, "xena").await;
-    // A line-1 chat is outside xena's scope by its id; any operator may write to any client.
+    // An active line-1 chat is outside xena's scope, by its id or by its conversation (SPEC 8).
     let refused = xena.request(json!({"type": "send", "chat": id, "text": "Expert answer"})).await;
     assert_eq!(refused["code"], "forbidden", "{refused}");
-    acked(&xena.request(json!({"type": "send", "conversation": "web:c1", "text": "Expert answer"})).await);
+    let refused =
+        xena.request(json!({"type": "send", "conversation": "web:c1", "text": "Expert answer"})).await;
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+    assert_eq!(chat(&server, id).await["phase"], "active", "nothing changed");
+    // Line 2 joins selectively: the supervisor invites the expert, who answers first.
+    let mut sam = agent(&server, "sam").await;
+    acked(&sam.request(json!({"type": "invite", "chat": id, "operator": "xena"})).await);
+    acked(&xena.request(json!({"type": "send", "chat": id, "text": "Expert answer"})).await);
     let view = chat(&server, id).await;
     assert_eq!(
         (&view["phase"], &view["status"], &view["responsible"]),

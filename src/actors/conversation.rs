@@ -16,14 +16,15 @@ use crate::domain::access;
 use crate::domain::routing::ChatRouting;
 use crate::domain::{
     fanout, Author, AuthorView, Chat, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx,
-    Delivery, Event, OperatorNotice, Reply, Timestamp,
+    Delivery, DomainError, Event, OperatorNotice, Reply, Timestamp,
 };
-use crate::store::{snapshot, Commit, Journal};
+use crate::rate::TokenBucket;
+use crate::store::{snapshot, Commit, Journal, StoreError};
 use crate::webhook::outbound;
 
 use super::hub::SubscriptionId;
 use super::keys::{key_of, Keys};
-use super::messages::{Ack, ChatChanged, CommandError, Execute, Peek, RelayTyping};
+use super::messages::{Ack, ChatChanged, ClientTyping, CommandError, Execute, OperatorTyping};
 use super::node::Shared;
 use super::timer::OneTimer;
 
@@ -36,6 +37,8 @@ pub struct ConversationActor {
     /// The journal position of the latest stored snapshot (0: none).
     snapshot_at: u64,
     keys: Keys,
+    /// Client messages into this conversation, whatever socket or route they come by.
+    client_rate: TokenBucket,
     timer: OneTimer,
     last_used: Instant,
 }
@@ -45,12 +48,14 @@ type Answer = Result<Ack, CommandError>;
 impl ConversationActor {
     /// An actor for `id` that loads its journal when it starts.
     pub fn new(id: ConversationId, shared: Arc<Shared>) -> Self {
+        let client_rate = TokenBucket::new(shared.options.conversation_messages_per_second, Instant::now());
         Self {
             shared,
             state: Conversation::new(id),
             position: 0,
             snapshot_at: 0,
             keys: Keys::default(),
+            client_rate,
             timer: OneTimer::default(),
             last_used: Instant::now(),
         }
@@ -59,6 +64,7 @@ impl ConversationActor {
     /// Takes the loaded state: the snapshot (if any) and the events after it.
     fn restore(&mut self, journal: Journal) {
         (self.state, self.position) = journal.replay(self.state.id.clone());
+        self.shared.metrics.replayed_events_total.inc_by(journal.events.len() as u64);
         self.snapshot_at = journal.start;
         self.keys.record(&journal.events);
         if journal.snapshot.is_some() {
@@ -106,8 +112,11 @@ impl ConversationActor {
         command: Command,
         origin: Option<SubscriptionId>,
     ) -> ResponseActFuture<Self, Answer> {
+        if matches!(command, Command::ClientMessage { .. }) && !self.client_rate.admit(Instant::now()) {
+            return Box::pin(fut::ready(Err(CommandError::RateLimited)));
+        }
         // Scope before state (SPEC 8): an operator acts only on chats they may see.
-        if let Some((operator, chat)) = command.operator_and_chat() {
+        if let Some((operator, chat)) = access::gated_chat(&command, &self.state) {
             if let Some(chat) = self.state.chat(chat) {
                 let watchers = self.shared.board.watchers(chat.id);
                 if let Err(e) = access::check(&self.shared.settings, operator, chat, &watchers) {
@@ -152,6 +161,8 @@ impl ConversationActor {
                 act.adopt(outcome.state, outcome.events, origin, ctx);
                 Ok(Ack { reply })
             }
+            // Refused before anything was written: the state stands.
+            Err(e @ StoreError::Busy) => Err(e.into()),
             Err(e) => {
                 // The write's fate is unknown to this actor: reload from the store next time.
                 error!(conversation = %act.state.id, error = %e, "append failed; stopping the conversation actor");
@@ -273,35 +284,33 @@ impl Handler<Execute> for ConversationActor {
     }
 }
 
-impl Handler<Peek> for ConversationActor {
-    type Result = Option<crate::domain::ChatId>;
+impl Handler<ClientTyping> for ConversationActor {
+    type Result = ();
 
-    fn handle(&mut self, _: Peek, _ctx: &mut Self::Context) -> Self::Result {
-        self.last_used = Instant::now();
-        self.state.latest().map(|c| c.id)
+    fn handle(&mut self, _: ClientTyping, _ctx: &mut Self::Context) {
+        let Some(chat) = self.state.latest() else { return };
+        let mut to: Vec<_> = chat.responsible.iter().chain(chat.participants.iter()).cloned().collect();
+        if chat.needs_routing() {
+            to.extend(self.shared.board.watchers(chat.id));
+        }
+        let notice = OperatorNotice::Typing { chat: chat.id, author: self.state.id.client.to_string() };
+        self.shared.hub.to_operators(&to, &notice, None);
     }
 }
 
-impl Handler<RelayTyping> for ConversationActor {
-    type Result = ();
+impl Handler<OperatorTyping> for ConversationActor {
+    type Result = Result<(), CommandError>;
 
-    fn handle(&mut self, msg: RelayTyping, _ctx: &mut Self::Context) {
-        let Some(chat) = msg.chat.and_then(|id| self.state.chat(id)).or_else(|| self.state.latest()) else {
-            return;
-        };
-        match msg.operator {
-            Some(_) => self.shared.hub.to_client(&self.state.id, &ClientNotice::Typing, None),
-            None => {
-                let mut to: Vec<_> =
-                    chat.responsible.iter().chain(chat.participants.iter()).cloned().collect();
-                if chat.needs_routing() {
-                    to.extend(self.shared.board.watchers(chat.id));
-                }
-                let notice =
-                    OperatorNotice::Typing { chat: chat.id, author: self.state.id.client.to_string() };
-                self.shared.hub.to_operators(&to, &notice, None);
-            }
+    fn handle(&mut self, msg: OperatorTyping, _ctx: &mut Self::Context) -> Self::Result {
+        // A chat out of the operator's scope is answered like one that does not exist.
+        let visible = self.state.chat(msg.chat).filter(|chat| {
+            access::may_act(&self.shared.settings, &msg.operator, chat, &self.shared.board.watchers(chat.id))
+        });
+        if visible.is_none() {
+            return Err(DomainError::ChatNotFound(msg.chat).into());
         }
+        self.shared.hub.to_client(&self.state.id, &ClientNotice::Typing, None);
+        Ok(())
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix::Message;
 
 use crate::domain::routing::{ChatRouting, LineStats, Presence, RouteError};
-use crate::domain::{ChatId, ChatView, Command, ConversationId, DomainError, OperatorId, Reply};
+use crate::domain::{ChatId, ChatView, Command, ConversationId, DomainError, OperatorId, Reply, Timestamp};
 use crate::store::StoreError;
 
 use super::hub::SubscriptionId;
@@ -26,6 +26,9 @@ pub enum CommandError {
     /// The actor could not be reached or could not load its state.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The conversation takes no more client messages for now (`limits.conversation_messages_per_second`).
+    #[error("too many messages into this conversation; slow down")]
+    RateLimited,
 }
 
 impl CommandError {
@@ -36,6 +39,7 @@ impl CommandError {
             CommandError::Route(e) => e.code(),
             CommandError::Store(StoreError::BadQuery(_)) => "bad_request",
             CommandError::Store(_) | CommandError::Unavailable(_) => "unavailable",
+            CommandError::RateLimited => "rate_limited",
         }
     }
 }
@@ -57,20 +61,21 @@ pub struct Execute {
     pub origin: Option<SubscriptionId>,
 }
 
-/// Relay typing to the other side of the conversation (not stored).
-#[derive(Debug, Message)]
+/// The client is typing: tell the operators of its latest chat (not stored).
+#[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "()")]
-pub struct RelayTyping {
-    /// Typing in this chat; `None` = the client is typing in the latest chat.
-    pub chat: Option<ChatId>,
-    /// An operator typing (to the client), or `None`: the client typing (to the operators).
-    pub operator: Option<OperatorId>,
-}
+pub struct ClientTyping;
 
-/// The conversation's latest chat, if any (for a client's welcome frame).
-#[derive(Debug, Message)]
-#[rtype(result = "Option<ChatId>")]
-pub struct Peek;
+/// An operator is typing in a chat: tell the client (not stored), if the operator may see the
+/// chat.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<(), CommandError>")]
+pub struct OperatorTyping {
+    /// The operator.
+    pub operator: OperatorId,
+    /// The chat they type in.
+    pub chat: ChatId,
+}
 
 /// A durable change of a chat, for the supervisor (conversation → supervisor).
 #[derive(Debug, Message)]
@@ -132,19 +137,28 @@ pub struct DeclineOffer {
     pub chat: ChatId,
 }
 
-/// The chats in an operator's New tab and their open offers (for the welcome frame).
+/// A page of the chats in an operator's New tab, and their open offers (for the welcome frame
+/// and `GET /api/v1/tabs/new`).
 #[derive(Debug, Message)]
 #[rtype(result = "NewTab")]
 pub struct GetNewTab {
     /// The operator.
     pub operator: OperatorId,
+    /// Continue after this `(queued_at, chat)` key (from an earlier page's `more`).
+    pub after: Option<(Timestamp, ChatId)>,
+    /// The most chats to list.
+    pub limit: usize,
 }
 
-/// An operator's New tab.
+/// A page of an operator's New tab.
 #[derive(Debug, Clone, Default)]
 pub struct NewTab {
     /// Queued chats visible to them, oldest first.
     pub chats: Vec<Arc<ChatView>>,
+    /// How many chats the whole tab holds.
+    pub total: usize,
+    /// The key to continue after, when more chats follow.
+    pub more: Option<(Timestamp, ChatId)>,
     /// Open offers to them: chat and milliseconds left.
     pub offers: Vec<(Arc<ChatView>, i64)>,
 }

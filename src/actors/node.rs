@@ -38,6 +38,9 @@ pub struct NodeOptions {
     pub webhook_backoff: Duration,
     /// How long one webhook attempt may take before it counts as failed.
     pub webhook_timeout: Duration,
+    /// Client messages per second into one conversation, bursts up to twice that
+    /// (`limits.conversation_messages_per_second`).
+    pub conversation_messages_per_second: u32,
 }
 
 impl Default for NodeOptions {
@@ -50,6 +53,7 @@ impl Default for NodeOptions {
             webhook_poll: Duration::from_millis(200),
             webhook_backoff: Duration::from_secs(1),
             webhook_timeout: Duration::from_secs(10),
+            conversation_messages_per_second: 20,
         }
     }
 }

@@ -11,11 +11,11 @@ use actix::{Actor, Addr, ArbiterHandle, MailboxError};
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 
-use crate::domain::{ChatId, Command, ConversationId};
+use crate::domain::{Command, ConversationId};
 
 use super::conversation::ConversationActor;
 use super::hub::SubscriptionId;
-use super::messages::{Ack, CommandError, Execute, Peek, RelayTyping};
+use super::messages::{Ack, ClientTyping, CommandError, Execute, OperatorTyping};
 use super::node::Shared;
 
 /// Live conversation actors.
@@ -104,24 +104,34 @@ impl Registry {
         Err(CommandError::Unavailable(format!("conversation {id} is not answering")))
     }
 
-    /// The conversation's latest chat (activating it if needed).
-    pub async fn latest_chat(
+    /// Relays the client's typing to the operators of its latest chat: best effort, not
+    /// stored, dropped when the conversation's mailbox is full. A conversation with no actor
+    /// is activated only when it `exists` (has a journal): typing alone never creates one.
+    pub fn client_typing(shared: &Arc<Shared>, id: &ConversationId, exists: bool) {
+        let addr = match shared.registry.actors.get(id).filter(|a| a.connected()) {
+            Some(addr) => addr.clone(),
+            None if exists => shared.registry.activate(shared, id),
+            None => return,
+        };
+        let _ = addr.try_send(ClientTyping);
+    }
+
+    /// Relays an operator's typing in `chat` to the client, once the conversation has checked
+    /// the operator may see the chat (else `not_found`, as for a chat that does not exist).
+    /// Waits for room in the conversation's mailbox rather than overfilling it.
+    pub async fn operator_typing(
         shared: &Arc<Shared>,
         id: &ConversationId,
-    ) -> Result<Option<ChatId>, CommandError> {
+        typing: OperatorTyping,
+    ) -> Result<(), CommandError> {
         for _ in 0..3 {
             let addr = shared.registry.activate(shared, id);
-            match addr.send(Peek).await {
-                Ok(latest) => return Ok(latest),
+            match addr.send(typing.clone()).await {
+                Ok(answer) => return answer,
                 Err(MailboxError::Closed) => shared.registry.forget(id, &addr),
                 Err(MailboxError::Timeout) => break,
             }
         }
         Err(CommandError::Unavailable(format!("conversation {id} is not answering")))
-    }
-
-    /// Relays typing (best effort, not stored).
-    pub fn typing(shared: &Arc<Shared>, id: &ConversationId, typing: RelayTyping) {
-        shared.registry.activate(shared, id).do_send(typing);
     }
 }

@@ -247,12 +247,8 @@ impl Handler<GetNewTab> for SupervisorActor {
 
     fn handle(&mut self, msg: GetNewTab, _ctx: &mut Self::Context) -> Self::Result {
         let now = Timestamp::now();
-        let chats = self
-            .dispatcher
-            .new_tab(&msg.operator)
-            .into_iter()
-            .filter_map(|c| self.views.get(&c).cloned())
-            .collect();
+        let page = self.dispatcher.new_tab_page(&msg.operator, msg.after, msg.limit);
+        let chats = page.chats.iter().filter_map(|(_, c)| self.views.get(c).cloned()).collect();
         let offers = self
             .dispatcher
             .offers_to(&msg.operator)
@@ -261,7 +257,7 @@ impl Handler<GetNewTab> for SupervisorActor {
                 self.views.get(&c).map(|v| (v.clone(), expires.millis() - now.millis()))
             })
             .collect();
-        MessageResult(NewTab { chats, offers })
+        MessageResult(NewTab { chats, total: page.total, more: page.more, offers })
     }
 }
 

@@ -1,12 +1,14 @@
 //! `GET /api/v1/operators` and `GET /api/v1/lines`: the configured operators and lines with
 //! their live state from the supervisor actor (presence and load; queue length and age). Any
-//! authenticated caller may read them: they describe the team, not chats.
+//! authenticated caller may read them: they describe the team, not chats. And
+//! `GET /api/v1/tabs/new`: the caller's own New tab, paged.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::actors::messages::{GetLines, GetOperators};
+use crate::actors::messages::{GetLines, GetNewTab, GetOperators};
 use crate::domain::routing::Presence;
+use crate::domain::{ChatId, Timestamp};
 use crate::server::AppState;
 
 use super::caller::Caller;
@@ -73,4 +75,33 @@ pub async fn lines(
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({"items": items})))
+}
+
+/// The most chats one page of `GET /api/v1/tabs/new` lists.
+const MAX_NEW_PAGE: u64 = 500;
+
+/// `GET /api/v1/tabs/new?limit&cursor`: the caller's New tab, oldest first, a page at a time
+/// (a welcome frame lists only its first chats): `{"items":[chat],"total","next_cursor"}`.
+pub async fn new_tab(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = Params::parse(req.query_string(), &["limit", "cursor"])?;
+    let limit = params.number("limit", 1, MAX_NEW_PAGE)?.unwrap_or(100) as usize;
+    let after = params.one_as("cursor", "a cursor from an earlier page", parse_cursor)?;
+    let page = state
+        .node
+        .supervisor
+        .send(GetNewTab { operator: caller.operator, after, limit })
+        .await
+        .map_err(unreachable_supervisor)?;
+    let next = page.more.map(|(at, chat)| format!("{}.{}", at.millis(), chat));
+    Ok(HttpResponse::Ok().json(json!({"items": page.chats, "total": page.total, "next_cursor": next})))
+}
+
+/// A New-tab cursor: `<queued_at ms>.<chat>`.
+fn parse_cursor(s: &str) -> Option<(Timestamp, ChatId)> {
+    let (at, chat) = s.split_once('.')?;
+    Some((Timestamp(at.parse().ok()?), ChatId(chat.parse().ok()?)))
 }

@@ -12,14 +12,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::domain::{AutomatedKind, ChannelId, Command, ConversationId, Reply};
+use crate::domain::{AutomatedKind, ChannelId, ClientId, Command, ConversationId, Reply};
 use crate::server::AppState;
 
 use super::caller::Caller;
 use super::error::ApiError;
 use super::params::{json_body, Params};
 
-/// Longest accepted client id and display name, in characters.
+/// Longest accepted display name and external id, in characters.
 const MAX_ID_CHARS: usize = 256;
 
 /// The body of an inbound client message.
@@ -60,9 +60,7 @@ pub async fn channel_message(
     }
     Params::parse(req.query_string(), &[])?;
     let message: Inbound = json_body(&body)?;
-    if message.client_id.is_empty() || message.client_id.chars().count() > MAX_ID_CHARS {
-        return Err(ApiError::bad_request(format!("client_id must be 1 to {MAX_ID_CHARS} characters")));
-    }
+    let client = ClientId::checked(&message.client_id).map_err(|e| ApiError::bad_request(e.to_string()))?;
     if message.name.as_ref().is_some_and(|n| n.chars().count() > MAX_ID_CHARS) {
         return Err(ApiError::bad_request(format!("name must be at most {MAX_ID_CHARS} characters")));
     }
@@ -70,7 +68,7 @@ pub async fn channel_message(
         return Err(ApiError::bad_request(format!("external_id must be 1 to {MAX_ID_CHARS} characters")));
     }
     check_length(&state, &message.text)?;
-    let conversation = ConversationId::new(channel, message.client_id.as_str());
+    let conversation = ConversationId { channel, client };
     let command = Command::ClientMessage {
         text: message.text,
         client_msg_id: message.external_id,
@@ -116,9 +114,8 @@ pub async fn automated(
     if !caller.role.sees_all() {
         return Err(ApiError::forbidden("automated messages are for supervisors and admins"));
     }
-    let Some(conversation) = ConversationId::parse(&conversation) else {
-        return Err(ApiError::bad_request("conversation must be <channel>:<client_id>"));
-    };
+    let conversation =
+        ConversationId::parse_checked(&conversation).map_err(|e| ApiError::bad_request(e.to_string()))?;
     if state.config.settings.channel(&conversation.channel).is_none() {
         return Err(ApiError::not_found(format!("unknown channel {}", conversation.channel)));
     }

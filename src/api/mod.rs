@@ -22,4 +22,5 @@ pub mod routes;
 
 pub use caller::{token_of, Caller};
 pub use error::{status_of, ApiError};
+pub use params::Params;
 pub use routes::configure;

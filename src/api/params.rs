@@ -7,6 +7,26 @@ use serde_json::Value;
 
 use super::error::ApiError;
 
+/// The pairs of a query string (`application/x-www-form-urlencoded`: `+` is a space), each name
+/// and value percent-decoded and required to be valid UTF-8.
+fn decode_query(query: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let decode = |part: &str| -> Result<String, ApiError> {
+        let spaced = part.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .map_err(|_| ApiError::bad_request("the query string is not valid UTF-8"))
+    };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
 /// The query parameter every authenticated endpoint accepts (the `Caller` reads it).
 const TOKEN: &str = "token";
 
@@ -17,11 +37,10 @@ pub struct Params {
 }
 
 impl Params {
-    /// Parses `query`; a parameter not in `known` (nor `token`) is a `bad_request`.
+    /// Parses `query`; a parameter not in `known` (nor `token`) is a `bad_request`, and so is
+    /// one whose percent-decoded name or value is not valid UTF-8 (never decoded lossily).
     pub fn parse(query: &str, known: &[&str]) -> Result<Self, ApiError> {
-        let pairs = actix_web::web::Query::<Vec<(String, String)>>::from_query(query)
-            .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?
-            .into_inner();
+        let pairs = decode_query(query)?;
         if let Some((name, _)) = pairs.iter().find(|(n, _)| n != TOKEN && !known.contains(&n.as_str())) {
             return Err(ApiError::bad_request(format!(
                 "unknown query parameter {name:?}; known: {}",
@@ -122,6 +141,18 @@ mod tests {
         let err = Params::parse("stauts=new", &["status"]).unwrap_err();
         assert_eq!(err.code, "bad_request");
         assert!(err.message.contains("stauts"), "{}", err.message);
+    }
+
+    #[test]
+    fn query_strings_are_percent_decoded_strictly_never_lossily() {
+        let p = Params::parse("client=caf%C3%A9+au+lait&status=", &["client", "status"]).unwrap();
+        assert_eq!(p.one("client").unwrap(), Some("café au lait"));
+        assert_eq!(p.one("status").unwrap(), Some(""));
+        for bad in ["client=caf%C3", "client=%FF", "cl%FFient=x"] {
+            let err = Params::parse(bad, &["client"]).unwrap_err();
+            assert_eq!(err.code, "bad_request", "{bad}");
+            assert!(err.message.contains("UTF-8"), "{}", err.message);
+        }
     }
 
     #[test]

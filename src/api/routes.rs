@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/chats/{id}/messages").route(web::get().to(chats::messages)))
             .service(resource("/operators").route(web::get().to(directory::operators)))
             .service(resource("/lines").route(web::get().to(directory::lines)))
+            .service(resource("/tabs/new").route(web::get().to(directory::new_tab)))
             .service(resource("/channels/{channel}/messages").route(web::post().to(inbound::channel_message)))
             .service(
                 resource("/conversations/{conversation}/automated").route(web::post().to(inbound::automated)),

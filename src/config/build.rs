@@ -111,6 +111,18 @@ fn limits(raw: &RawLimits) -> Result<Limits, ConfigError> {
         messages_per_second: check::positive("limits.messages_per_second", raw.messages_per_second)?,
         max_outbound_frames: check::positive("limits.max_outbound_frames", raw.max_outbound_frames)?,
         heartbeat_timeout: check::span("limits.heartbeat_timeout", raw.heartbeat_timeout)?,
+        connections_per_address: check::non_negative(
+            "limits.connections_per_address",
+            raw.connections_per_address,
+        )?,
+        sockets_per_conversation: check::positive(
+            "limits.sockets_per_conversation",
+            raw.sockets_per_conversation,
+        )?,
+        conversation_messages_per_second: check::positive(
+            "limits.conversation_messages_per_second",
+            raw.conversation_messages_per_second.unwrap_or(raw.messages_per_second),
+        )?,
     })
 }
 

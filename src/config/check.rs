@@ -35,6 +35,14 @@ pub(super) fn positive<T: TryFrom<i64>>(key: &str, value: i64) -> Result<T, Conf
     T::try_from(value).map_err(|_| ConfigError::invalid(key, format!("{value} is too large")))
 }
 
+/// A whole number, 0 or more (0 usually meaning "no limit").
+pub(super) fn non_negative<T: TryFrom<i64>>(key: &str, value: i64) -> Result<T, ConfigError> {
+    if value < 0 {
+        return Err(ConfigError::invalid(key, format!("must be 0 or a positive integer (got {value})")));
+    }
+    T::try_from(value).map_err(|_| ConfigError::invalid(key, format!("{value} is too large")))
+}
+
 /// A channel id: `[a-z0-9_-]{1,32}`.
 pub(super) fn channel_id(key: &str, id: &str) -> Result<(), ConfigError> {
     let ok = (1..=32).contains(&id.len())

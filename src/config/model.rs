@@ -69,6 +69,12 @@ pub struct Limits {
     pub max_outbound_frames: usize,
     /// Silence from a socket this long closes it.
     pub heartbeat_timeout: crate::domain::Span,
+    /// WebSocket connections open at once from one remote address (0 = no limit).
+    pub connections_per_address: usize,
+    /// Client sockets open at once on one conversation.
+    pub sockets_per_conversation: usize,
+    /// Client messages per second into one conversation (bursts up to twice that).
+    pub conversation_messages_per_second: u32,
 }
 
 impl Default for Limits {
@@ -81,6 +87,9 @@ impl Default for Limits {
             messages_per_second: 20,
             max_outbound_frames: 1024,
             heartbeat_timeout: crate::domain::Span::secs(30),
+            connections_per_address: 500,
+            sockets_per_conversation: 10,
+            conversation_messages_per_second: 20,
         }
     }
 }

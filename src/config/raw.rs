@@ -24,6 +24,10 @@ pub const DEFAULT_MESSAGES_PER_SECOND: i64 = 20;
 pub const DEFAULT_MAX_OUTBOUND_FRAMES: i64 = 1024;
 /// Default `limits.heartbeat_timeout`, seconds.
 pub const DEFAULT_HEARTBEAT_TIMEOUT: f64 = 30.0;
+/// Default `limits.connections_per_address`.
+pub const DEFAULT_CONNECTIONS_PER_ADDRESS: i64 = 500;
+/// Default `limits.sockets_per_conversation`.
+pub const DEFAULT_SOCKETS_PER_CONVERSATION: i64 = 10;
 
 /// A value given either once or as a list, read as "any of" (rule conditions).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -233,6 +237,26 @@ pub struct RawLimits {
     /// Seconds without any frame from a socket before it is closed (default 30).
     #[serde(default = "default_heartbeat_timeout")]
     pub heartbeat_timeout: f64,
+    /// WebSocket connections open at once from one remote address, both kinds (default 500;
+    /// 0 = no limit, e.g. behind a proxy that limits them itself).
+    #[serde(default = "default_connections_per_address")]
+    pub connections_per_address: i64,
+    /// Client sockets open at once on one conversation (tabs; default 10).
+    #[serde(default = "default_sockets_per_conversation")]
+    pub sockets_per_conversation: i64,
+    /// Client messages per second into one conversation, whatever socket or route they come
+    /// by, burst up to twice that (default: `messages_per_second`, so sockets cannot multiply
+    /// it).
+    #[serde(default)]
+    pub conversation_messages_per_second: Option<i64>,
+}
+
+fn default_connections_per_address() -> i64 {
+    DEFAULT_CONNECTIONS_PER_ADDRESS
+}
+
+fn default_sockets_per_conversation() -> i64 {
+    DEFAULT_SOCKETS_PER_CONVERSATION
 }
 
 fn default_max_outbound_frames() -> i64 {
@@ -263,6 +287,9 @@ impl Default for RawLimits {
             messages_per_second: DEFAULT_MESSAGES_PER_SECOND,
             max_outbound_frames: DEFAULT_MAX_OUTBOUND_FRAMES,
             heartbeat_timeout: DEFAULT_HEARTBEAT_TIMEOUT,
+            connections_per_address: DEFAULT_CONNECTIONS_PER_ADDRESS,
+            sockets_per_conversation: DEFAULT_SOCKETS_PER_CONVERSATION,
+            conversation_messages_per_second: None,
         }
     }
 }

@@ -3,9 +3,12 @@
 //! another line); supervisors and admins see all. Checked before any state check.
 
 use super::chat::Chat;
+use super::command::Command;
+use super::conversation::Conversation;
 use super::error::DomainError;
-use super::ids::{LineId, OperatorId};
+use super::ids::{ChatId, LineId, OperatorId};
 use super::settings::Settings;
+use super::status::Phase;
 use super::view::ChatView;
 
 /// Whether `operator` may see and act on `chat`; `watchers` are the operators whose New tab
@@ -40,6 +43,20 @@ fn may_see(
         || watchers.contains(operator)
 }
 
+/// The chat whose scope gates `command` (SPEC 8): the chat it names; for an operator writing into
+/// a conversation by its id, the latest chat while it is unfinished (whoever may not act on that
+/// chat may not write into it that way either). Starting an outgoing chat in a conversation
+/// whose latest chat is finished, or that has none, is open to any operator (seed 001).
+pub fn gated_chat<'a>(command: &'a Command, conversation: &Conversation) -> Option<(&'a OperatorId, ChatId)> {
+    match command {
+        Command::OperatorMessage { by, chat: None, .. } => {
+            let latest = conversation.latest().filter(|c| c.phase != Phase::Finished)?;
+            Some((by, latest.id))
+        }
+        _ => command.operator_and_chat(),
+    }
+}
+
 /// [`may_act`] as a result: `forbidden` when not allowed.
 pub fn check(
     settings: &Settings,
@@ -58,7 +75,7 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::domain::tests::{active_open, op, World};
-    use crate::domain::{ChatId, Command};
+    use crate::domain::Status;
 
     #[test]
     fn an_operator_sees_chats_of_their_lines_and_supervisors_see_all() {
@@ -79,5 +96,45 @@ mod tests {
         assert!(may_act(&w.settings, &op("xena"), w.latest(), &[]), "a participant");
         let err = check(&w.settings, &op("xena"), w.chat(ChatId(1)), &[]).err();
         assert!(err.is_none());
+    }
+
+    fn write_by_conversation(by: &str) -> Command {
+        Command::OperatorMessage { by: op(by), chat: None, text: "hi".into(), client_msg_id: None }
+    }
+
+    #[test]
+    fn writing_by_conversation_is_gated_by_the_latest_chat_while_it_is_unfinished() {
+        let w = active_open(); // chat 1 of line1, alice responsible
+        let command = write_by_conversation("xena");
+        let gated = gated_chat(&command, &w.conv);
+        assert_eq!(gated, Some((&op("xena"), ChatId(1))), "the active chat gates it");
+        let (who, chat) = gated.unwrap();
+        assert!(!may_act(&w.settings, who, w.chat(chat), &[]), "xena (line2) may not write into it");
+        assert!(may_act(&w.settings, &op("bob"), w.chat(chat), &[]), "bob (line1) may");
+    }
+
+    #[test]
+    fn starting_an_outgoing_chat_in_a_finished_or_empty_conversation_is_open_to_anyone() {
+        let empty = World::new();
+        let command = write_by_conversation("xena");
+        assert_eq!(gated_chat(&command, &empty.conv), None);
+        let mut w = active_open();
+        w.ok(Command::Finish {
+            by: op("alice"),
+            chat: ChatId(1),
+            status: Status::Pending,
+            operator_rating: None,
+            request_vote: None,
+        });
+        let command = write_by_conversation("xena");
+        assert_eq!(gated_chat(&command, &w.conv), None, "finished: anyone may write");
+    }
+
+    #[test]
+    fn commands_naming_a_chat_are_gated_by_that_chat() {
+        let w = active_open();
+        let note = Command::Note { by: op("xena"), chat: ChatId(7), text: "x".into() };
+        assert_eq!(gated_chat(&note, &w.conv), Some((&op("xena"), ChatId(7))));
+        assert_eq!(gated_chat(&Command::TimerFired, &w.conv), None);
     }
 }

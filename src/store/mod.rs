@@ -52,6 +52,9 @@ pub enum StoreError {
     /// A query is malformed (unknown sort column, bad cursor).
     #[error("{0}")]
     BadQuery(String),
+    /// The writer's queue is full: nothing was written; the caller may try again shortly.
+    #[error("the store is busy; try again")]
+    Busy,
 }
 
 /// A conversation's stored journal, as far as activating it needs: the latest snapshot of its

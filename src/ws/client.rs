@@ -1,8 +1,13 @@
 //! `ClientSession`: one client socket (PROTOCOL 3.3). On start it subscribes to its
-//! conversation on the hub and sends the welcome frame (client id, conversation, latest chat,
-//! recent messages); notices that arrive before the welcome are held and sent after it. A client
-//! only ever gets frames about its own conversation: messages that are not private, typing,
-//! queue positions, vote requests and thanks, chat_finished.
+//! conversation on the hub and sends the welcome frame (client id, conversation, its token on a
+//! channel without a secret, latest chat, recent messages), read from the store: a socket that
+//! never writes never activates its conversation. Notices that arrive before the welcome are
+//! held and sent after it (messages the welcome already shows are skipped). A client only ever
+//! gets frames about its own conversation: messages that are not private, typing, queue
+//! positions, vote requests and thanks, chat_finished.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use actix::prelude::*;
 use actix_web::web;
@@ -11,16 +16,28 @@ use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;
 use serde_json::{json, Value};
 
+use super::admission::Slot;
 use super::frames::{ClientRequest, CLIENT_TYPES};
 use super::render;
 use super::requests::{self, ClientRequester};
 use super::session::{self, Session, Socket};
-use crate::actors::registry::Registry;
 use crate::actors::ToClient;
 use crate::api::ApiError;
 use crate::domain::{ClientNotice, ConversationId};
 use crate::server::AppState;
 use crate::store::MessageQuery;
+
+/// What a client brought to its connect, checked before the upgrade.
+pub struct Joining {
+    /// The display name it connected with.
+    pub name: Option<String>,
+    /// The widget page it connected from.
+    pub page_url: Option<String>,
+    /// Its conversation token (channels without a `secret`), for the welcome.
+    pub token: Option<String>,
+    /// Its places among the sockets per address and per conversation, held while it is open.
+    pub slots: Vec<Slot>,
+}
 
 /// One client's socket.
 pub struct ClientSession {
@@ -28,23 +45,27 @@ pub struct ClientSession {
     conversation: ConversationId,
     name: Option<String>,
     page_url: Option<String>,
+    token: Option<String>,
+    /// The conversation has a journal (shared with the requests in flight).
+    exists: Rc<Cell<bool>>,
+    /// Given back when the session ends.
+    _slots: Vec<Slot>,
     welcomed: bool,
     held: Vec<ClientNotice>,
 }
 
 impl ClientSession {
     /// A session of the client of `conversation`.
-    pub fn new(
-        app: web::Data<AppState>,
-        conversation: ConversationId,
-        name: Option<String>,
-        page_url: Option<String>,
-    ) -> Self {
+    pub fn new(app: web::Data<AppState>, conversation: ConversationId, joining: Joining) -> Self {
+        let Joining { name, page_url, token, slots } = joining;
         Self {
             socket: Socket::new(app, "client"),
             conversation,
             name,
             page_url,
+            token,
+            exists: Rc::new(Cell::new(false)),
+            _slots: slots,
             welcomed: false,
             held: Vec::new(),
         }
@@ -58,10 +79,10 @@ impl ClientSession {
     }
 
     fn welcome(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        let shared = self.socket.app.node.shared.clone();
+        let store = self.socket.app.node.shared.store.clone();
         let conversation = self.conversation.clone();
         let load = async move {
-            let latest = Registry::latest_chat(&shared, &conversation).await;
+            let head = store.conversation_head(conversation.clone()).await;
             let query = MessageQuery {
                 conversation,
                 chat: None,
@@ -69,26 +90,36 @@ impl ClientSession {
                 limit: 50,
                 include_private: false,
             };
-            let messages = shared.store.messages(query).await;
-            (latest, messages)
+            let messages = store.messages(query).await;
+            (head, messages)
         };
-        ctx.spawn(load.into_actor(self).map(|(latest, messages), act, ctx| {
-            let (Ok(latest), Ok(messages)) = (latest, messages) else {
+        ctx.spawn(load.into_actor(self).map(|(head, messages), act, ctx| {
+            let (Ok(head), Ok(messages)) = (head, messages) else {
                 session::send(act, &render::error(None, "unavailable", "cannot load the conversation"), ctx);
                 ctx.stop();
                 return;
             };
-            let welcome = json!({
+            let shown = messages.last().map_or(0, |m| m.seq);
+            if head.is_some() {
+                act.exists.set(true);
+            }
+            let mut welcome = json!({
                 "type": "welcome",
                 "client_id": act.conversation.client,
                 "conversation": act.conversation,
-                "chat": latest,
+                "chat": head.and_then(|h| h.latest_chat),
                 "messages": messages,
             });
+            if let Some(token) = &act.token {
+                welcome["token"] = json!(token);
+            }
             session::send(act, &welcome, ctx);
             act.welcomed = true;
             for notice in std::mem::take(&mut act.held) {
-                act.deliver(&notice, ctx);
+                // A message stored before the welcome was read is in it already.
+                if !matches!(&notice, ClientNotice::Message(m) if m.seq <= shown) {
+                    act.deliver(&notice, ctx);
+                }
             }
         }));
     }
@@ -113,6 +144,7 @@ impl Session for ClientSession {
             name: self.name.clone(),
             page_url: self.page_url.clone(),
             origin: self.socket.sub,
+            exists: Rc::clone(&self.exists),
         };
         requests::client(requester, request).boxed_local()
     }

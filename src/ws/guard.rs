@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::config::Limits;
+use crate::rate::TokenBucket;
 
 /// Close code of a socket closed by the server for a policy reason (slow consumer, silence).
 pub const POLICY: u16 = 1008;
@@ -15,8 +16,7 @@ pub const GOING_AWAY: u16 = 1001;
 /// Per-socket protection state.
 pub struct Guard {
     limits: Limits,
-    tokens: f64,
-    refilled: Instant,
+    rate: TokenBucket,
     last_heard: Instant,
 }
 
@@ -24,7 +24,7 @@ impl Guard {
     /// A guard for a new socket.
     pub fn new(limits: Limits) -> Self {
         let now = Instant::now();
-        Self { tokens: f64::from(limits.messages_per_second) * 2.0, limits, refilled: now, last_heard: now }
+        Self { rate: TokenBucket::new(limits.messages_per_second, now), limits, last_heard: now }
     }
 
     /// Something arrived from the peer.
@@ -44,17 +44,7 @@ impl Guard {
 
     /// Counts one frame read; false when the socket is over its rate (burst up to 2x).
     pub fn admit(&mut self) -> bool {
-        let rate = f64::from(self.limits.messages_per_second);
-        let now = Instant::now();
-        let elapsed = now.duration_since(self.refilled).as_secs_f64();
-        self.refilled = now;
-        self.tokens = (self.tokens + elapsed * rate).min(rate * 2.0);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.rate.admit(Instant::now())
     }
 
     /// The frame is larger than `limits.max_frame_bytes`.
@@ -66,29 +56,5 @@ impl Guard {
     /// `max_frame_bytes` but below this are answered `too_large` and the socket stays usable.
     pub fn codec_limit(limits: &Limits) -> usize {
         limits.max_frame_bytes.saturating_mul(16).max(1 << 20)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn limits(rate: u32) -> Limits {
-        Limits { messages_per_second: rate, ..Limits::default() }
-    }
-
-    #[test]
-    fn the_rate_limit_allows_a_burst_of_twice_the_rate_then_refuses() {
-        let mut g = Guard::new(limits(5));
-        let admitted = (0..20).filter(|_| g.admit()).count();
-        assert_eq!(admitted, 10);
-    }
-
-    #[test]
-    fn the_rate_limit_refills_over_time() {
-        let mut g = Guard::new(limits(100));
-        while g.admit() {}
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(g.admit(), "about 5 tokens came back");
     }
 }

@@ -9,6 +9,7 @@
 //! Authentication happens before the upgrade: a bad operator token or client signature is
 //! answered 401 and no socket is opened.
 
+mod admission;
 mod client;
 pub mod frames;
 mod guard;
@@ -17,15 +18,15 @@ mod render;
 mod requests;
 mod session;
 
+use crate::api::{token_of, ApiError, Params};
+use crate::auth;
+use crate::domain::{ChannelId, ClientId, ConversationId};
+use crate::server::AppState;
 use actix_http::ws::{Codec, Item};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
-use serde::Deserialize;
 
-use crate::api::{token_of, ApiError};
-use crate::auth;
-use crate::domain::{ChannelId, ConversationId};
-use crate::server::AppState;
+pub use admission::{Admission, Slot};
 
 pub use guard::{GOING_AWAY, POLICY};
 
@@ -47,95 +48,188 @@ async fn agent_socket(
 ) -> Result<HttpResponse, ApiError> {
     let token = token_of(&req).unwrap_or_default();
     let me = auth::verify(&app.config.auth.jwt_secret, &app.config.settings, &token)?;
+    let slot = admit_address(&req, &app)?;
     let codec = codec(&app);
-    let session = operator::OperatorSession::new(app, me);
+    let session = operator::OperatorSession::new(app, me, slot);
     ws::WsResponseBuilder::new(session, &req, stream)
         .codec(codec)
         .start()
         .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-#[derive(Debug, Deserialize)]
-struct ClientQuery {
-    channel: Option<String>,
-    client_id: Option<String>,
-    name: Option<String>,
-    page_url: Option<String>,
-    sig: Option<String>,
+/// The query parameters a client socket takes (PROTOCOL 3.3).
+const CLIENT_PARAMS: [&str; 6] = ["channel", "client_id", "name", "page_url", "sig", "token"];
+
+/// The one answer to a client that does not prove its conversation: the same whether the token
+/// is missing or wrong, and naming nothing about the conversation.
+fn not_proven() -> ApiError {
+    ApiError::new("unauthorized", "the conversation token is missing or wrong")
 }
 
-/// `GET /ws/client`: a client socket; 401 before the upgrade when a signed channel's signature is
-/// missing or wrong.
+/// Too many sockets: from this address, or on this conversation.
+fn too_many(what: &str) -> ApiError {
+    ApiError::new("rate_limited", format!("too many sockets open {what}; close one first"))
+}
+
+/// A place for one more socket from the caller's address (the operator and client sockets
+/// both count).
+fn admit_address(req: &HttpRequest, app: &AppState) -> Result<Option<Slot>, ApiError> {
+    let Some(peer) = req.peer_addr() else { return Ok(None) };
+    app.sockets_per_address
+        .admit(peer.ip(), app.config.limits.connections_per_address)
+        .map(Some)
+        .ok_or_else(|| too_many("from this address"))
+}
+
+/// `GET /ws/client`: a client socket. Before the upgrade, in this order: the query is read
+/// strictly (valid UTF-8, known parameters, a printable `client_id`), the remote address is
+/// admitted, the client proves who it is (the channel's `secret` signature, or on a channel
+/// without one, the conversation's token when the conversation already exists), and the
+/// conversation is admitted (sockets per conversation). Anything else is answered with an HTTP
+/// error and no socket.
 #[get("/ws/client")]
 async fn client_socket(
     req: HttpRequest,
     stream: web::Payload,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = web::Query::<ClientQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?
-        .into_inner();
-    let channel_id = query.channel.ok_or_else(|| ApiError::bad_request("channel is required"))?;
+    let params = Params::parse(req.query_string(), &CLIENT_PARAMS)?;
+    let channel_id = params.one("channel")?.ok_or_else(|| ApiError::bad_request("channel is required"))?;
     let channel = app
         .config
         .settings
-        .channel(&ChannelId::from(channel_id.as_str()))
-        .ok_or_else(|| ApiError::not_found(format!("unknown channel {channel_id}")))?;
-    let client_id = match query.client_id.filter(|c| !c.is_empty()) {
-        Some(id) if id.len() > 128 || id.chars().any(char::is_control) => {
-            return Err(ApiError::bad_request("client_id must be 1-128 printable characters"));
-        }
-        Some(id) => id,
-        None => uuid::Uuid::new_v4().simple().to_string(),
+        .channel(&ChannelId::from(channel_id))
+        .ok_or_else(|| ApiError::not_found(format!("unknown channel {channel_id:?}")))?;
+    let (client, fresh) = match params.one("client_id")?.filter(|c| !c.is_empty()) {
+        Some(id) => (ClientId::checked(id).map_err(|e| ApiError::bad_request(e.to_string()))?, false),
+        None => (ClientId::from(uuid::Uuid::new_v4().simple().to_string()), true),
     };
-    if let Some(secret) = &channel.secret {
-        let sig = query.sig.unwrap_or_default();
-        if !auth::client_signature_ok(secret, &client_id, &sig) {
-            return Err(ApiError::new("unauthorized", "identity signature missing or wrong"));
+    let name = params.one("name")?.filter(|n| !n.trim().is_empty()).map(str::to_owned);
+    let page_url = params.one("page_url")?.filter(|u| !u.is_empty()).map(str::to_owned);
+    let conversation = ConversationId { channel: channel.id.clone(), client };
+    let address_slot = admit_address(&req, &app)?;
+    let token = match &channel.secret {
+        Some(secret) => {
+            let sig = params.one("sig")?.unwrap_or_default();
+            if !auth::client_signature_ok(secret, conversation.client.as_str(), sig) {
+                return Err(ApiError::new("unauthorized", "identity signature missing or wrong"));
+            }
+            None
         }
-    }
-    let conversation = ConversationId::new(channel.id.clone(), client_id.as_str());
+        None => {
+            let tokens = &app.config.auth.client_tokens;
+            match params.one("token")? {
+                Some(given) if !tokens.verify(&conversation, given) => return Err(not_proven()),
+                Some(_) => {}
+                None if fresh => {}
+                None => {
+                    if app.node.shared.store.conversation_head(conversation.clone()).await?.is_some() {
+                        return Err(not_proven());
+                    }
+                }
+            }
+            Some(tokens.issue(&conversation))
+        }
+    };
+    let conversation_slot = app
+        .client_sockets
+        .admit(conversation.clone(), app.config.limits.sockets_per_conversation)
+        .ok_or_else(|| too_many("on this conversation"))?;
     let codec = codec(&app);
-    let name = query.name.filter(|n| !n.trim().is_empty());
-    let page_url = query.page_url.filter(|u| !u.is_empty());
-    let session = client::ClientSession::new(app, conversation, name, page_url);
+    let slots = [address_slot, Some(conversation_slot)].into_iter().flatten().collect();
+    let session =
+        client::ClientSession::new(app, conversation, client::Joining { name, page_url, token, slots });
     ws::WsResponseBuilder::new(session, &req, stream)
         .codec(codec)
         .start()
         .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-/// Reassembles a fragmented text message; `Some` once complete (or once over the size limit).
+/// Why a fragmented message was refused.
+#[derive(Debug, PartialEq, Eq)]
+enum Refused {
+    /// Over the frame size limit, or binary: answered with an error, the socket stays usable.
+    Frame(&'static str, String),
+    /// Not valid UTF-8 once whole: the socket is closed with 1007.
+    NotUtf8,
+}
+
+/// Reassembles a fragmented text message from its bytes, and only then decodes it (a character
+/// may be split between fragments); `Some` once complete (or refused).
 fn reassemble(
-    partial: &mut Option<String>,
+    partial: &mut Option<Vec<u8>>,
     item: Item,
     guard: &guard::Guard,
-) -> Option<Result<String, String>> {
-    let append = |buf: &mut String, bytes: &[u8]| buf.push_str(&String::from_utf8_lossy(bytes));
+) -> Option<Result<String, Refused>> {
     match item {
         Item::FirstText(bytes) => {
-            let mut buf = String::new();
-            append(&mut buf, &bytes);
-            *partial = Some(buf);
+            *partial = Some(bytes.to_vec());
             None
         }
         Item::FirstBinary(_) => {
             *partial = None;
-            Some(Err("binary frames are not supported; send JSON text".into()))
+            Some(Err(Refused::Frame("bad_request", "binary frames are not supported; send JSON text".into())))
         }
         Item::Continue(bytes) => {
             let buf = partial.as_mut()?;
-            append(buf, &bytes);
+            buf.extend_from_slice(&bytes);
             if guard.too_large(buf.len()) {
                 *partial = None;
-                return Some(Err("fragmented message is over the size limit".into()));
+                return Some(Err(Refused::Frame(
+                    "too_large",
+                    "fragmented message is over the size limit".into(),
+                )));
             }
             None
         }
         Item::Last(bytes) => {
             let mut buf = partial.take()?;
-            append(&mut buf, &bytes);
-            Some(Ok(buf))
+            buf.extend_from_slice(&bytes);
+            Some(String::from_utf8(buf).map_err(|_| Refused::NotUtf8))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Limits;
+    use actix_web::web::Bytes;
+
+    fn run(items: Vec<Item>) -> Vec<Option<Result<String, Refused>>> {
+        let guard = guard::Guard::new(Limits { max_frame_bytes: 16, ..Limits::default() });
+        let mut partial = None;
+        items.into_iter().map(|item| reassemble(&mut partial, item, &guard)).collect()
+    }
+
+    #[test]
+    fn a_character_split_between_fragments_is_reassembled_not_replaced() {
+        let cafe = "café".as_bytes(); // é is two bytes: split them
+        let got = run(vec![
+            Item::FirstText(Bytes::copy_from_slice(&cafe[..4])),
+            Item::Last(Bytes::copy_from_slice(&cafe[4..])),
+        ]);
+        assert_eq!(got, vec![None, Some(Ok("café".to_string()))]);
+    }
+
+    #[test]
+    fn invalid_utf8_once_whole_is_refused() {
+        let got =
+            run(vec![Item::FirstText(Bytes::from_static(b"caf")), Item::Last(Bytes::from_static(b"\xC3"))]);
+        assert_eq!(got[1], Some(Err(Refused::NotUtf8)));
+    }
+
+    #[test]
+    fn oversize_and_binary_fragments_are_refused_and_the_rest_ignored() {
+        let got = run(vec![
+            Item::FirstText(Bytes::from_static(b"0123456789")),
+            Item::Continue(Bytes::from_static(b"0123456789")),
+            Item::Last(Bytes::from_static(b"x")),
+        ]);
+        assert!(matches!(got[1], Some(Err(Refused::Frame("too_large", _)))));
+        assert_eq!(got[2], None, "the rest of a refused message is dropped");
+        let got = run(vec![Item::FirstBinary(Bytes::from_static(b"\x00")), Item::Last(Bytes::new())]);
+        assert!(matches!(got[0], Some(Err(Refused::Frame("bad_request", _)))));
+        assert_eq!(got[1], None);
     }
 }

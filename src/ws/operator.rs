@@ -11,6 +11,7 @@ use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;
 use serde_json::{json, Value};
 
+use super::admission::Slot;
 use super::frames::{OperatorRequest, OPERATOR_TYPES};
 use super::render;
 use super::requests::{self, Requester};
@@ -23,18 +24,24 @@ use crate::domain::{OperatorNotice, Phase};
 use crate::server::AppState;
 use crate::store::{ChatQuery, Scope, SortColumn, SortKey};
 
+/// The most New-tab chats a welcome lists (oldest first); `new_total` says how many there are,
+/// and `GET /api/v1/tabs/new` pages through the rest.
+pub const WELCOME_NEW_CHATS: usize = 100;
+
 /// One operator's socket.
 pub struct OperatorSession {
     socket: Socket,
     me: Identity,
+    /// Its place among the sockets of its address, given back when the session ends.
+    _slot: Option<Slot>,
     welcomed: bool,
     held: Vec<OperatorNotice>,
 }
 
 impl OperatorSession {
-    /// A session for `me`.
-    pub fn new(app: web::Data<AppState>, me: Identity) -> Self {
-        Self { socket: Socket::new(app, "operator"), me, welcomed: false, held: Vec::new() }
+    /// A session for `me`, holding `slot` while it is open.
+    pub fn new(app: web::Data<AppState>, me: Identity, slot: Option<Slot>) -> Self {
+        Self { socket: Socket::new(app, "operator"), me, _slot: slot, welcomed: false, held: Vec::new() }
     }
 
     fn deliver(&mut self, notice: &OperatorNotice, ctx: &mut ws::WebsocketContext<Self>) {
@@ -58,7 +65,8 @@ impl OperatorSession {
         };
         let load = async move {
             let my = store.chats(my).await;
-            let new = supervisor.send(GetNewTab { operator: me }).await;
+            let new =
+                supervisor.send(GetNewTab { operator: me, after: None, limit: WELCOME_NEW_CHATS }).await;
             (my, new)
         };
         ctx.spawn(load.into_actor(self).map(|(my, new), act, ctx| {
@@ -79,6 +87,7 @@ impl OperatorSession {
                 },
                 "my": my.items,
                 "new": new.chats,
+                "new_total": new.total,
             });
             session::send(act, &welcome, ctx);
             let listed: Vec<_> = new.chats.iter().map(|c| c.id).collect();

@@ -6,7 +6,10 @@ use actix_web::web;
 use serde_json::{json, Value};
 
 use super::frames::{ClientRequest, OperatorRequest};
-use crate::actors::messages::{DeclineOffer, RelayTyping, SetPresence, TakeChat};
+use std::cell::Cell;
+use std::rc::Rc;
+
+use crate::actors::messages::{DeclineOffer, OperatorTyping, SetPresence, TakeChat};
 use crate::actors::registry::Registry;
 use crate::actors::SubscriptionId;
 use crate::api::ApiError;
@@ -47,9 +50,7 @@ fn check_text(text: &str, max: usize) -> Result<(), ApiError> {
 
 /// Parses `<channel>:<client_id>` of a configured channel.
 pub fn conversation_of(app: &AppState, conversation: &str) -> Result<ConversationId, ApiError> {
-    let id = ConversationId::parse(conversation).ok_or_else(|| {
-        ApiError::bad_request(format!("conversation {conversation:?} is not <channel>:<client_id>"))
-    })?;
+    let id = ConversationId::parse_checked(conversation).map_err(|e| ApiError::bad_request(e.to_string()))?;
     if app.config.settings.channel(&id.channel).is_none() {
         return Err(ApiError::not_found(format!("unknown channel {}", id.channel)));
     }
@@ -142,11 +143,12 @@ pub async fn operator(r: Requester, request: OperatorRequest) -> Result<Value, A
         }
         OperatorRequest::Typing { chat } => {
             let conversation = r.app.node.locate(chat).await?;
-            Registry::typing(
+            Registry::operator_typing(
                 &r.app.node.shared,
                 &conversation,
-                RelayTyping { chat: Some(chat), operator: Some(by) },
-            );
+                OperatorTyping { operator: by, chat },
+            )
+            .await?;
             Ok(json!({}))
         }
         OperatorRequest::SetStatus { chat, status } => {
@@ -195,6 +197,9 @@ pub struct ClientRequester {
     pub page_url: Option<String>,
     /// Its socket's subscription.
     pub origin: Option<SubscriptionId>,
+    /// The conversation has a journal (it had one at the welcome, or this socket wrote): only
+    /// then may typing activate it.
+    pub exists: Rc<Cell<bool>>,
 }
 
 /// Carries out one client request.
@@ -205,10 +210,11 @@ pub async fn client(r: ClientRequester, request: ClientRequest) -> Result<Value,
             check_text(&text, r.app.config.limits.max_text_chars)?;
             let command = Command::ClientMessage { text, client_msg_id, name: r.name, page_url: r.page_url };
             let ack = node.execute(&r.conversation, command, r.origin).await?;
+            r.exists.set(true);
             Ok(reply_fields(ack.reply))
         }
         ClientRequest::Typing => {
-            Registry::typing(&node.shared, &r.conversation, RelayTyping { chat: None, operator: None });
+            Registry::client_typing(&node.shared, &r.conversation, r.exists.get());
             Ok(json!({}))
         }
         ClientRequest::Vote { chat, score } => {

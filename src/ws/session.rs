@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::frames::{parse, reference_of};
 use super::guard::{Guard, GOING_AWAY, POLICY};
 use super::render;
+use super::Refused;
 use crate::actors::hub::CutOff;
 use crate::actors::SubscriptionId;
 use crate::api::ApiError;
@@ -29,8 +30,8 @@ pub struct Socket {
     pub cut: CutOff,
     /// The hub subscription, once started.
     pub sub: Option<SubscriptionId>,
-    /// A fragmented message being reassembled.
-    partial: Option<String>,
+    /// The bytes of a fragmented message being reassembled.
+    partial: Option<Vec<u8>>,
     /// `operator` or `client`, for metrics.
     kind: &'static str,
 }
@@ -128,7 +129,10 @@ pub fn on_message<A: Session>(
             let socket = act.socket();
             match super::reassemble(&mut socket.partial, item, &socket.guard) {
                 Some(Ok(text)) => on_text(act, &text, ctx),
-                Some(Err(message)) => send(act, &render::error(None, "too_large", &message), ctx),
+                Some(Err(Refused::Frame(code, message))) => {
+                    send(act, &render::error(None, code, &message), ctx)
+                }
+                Some(Err(Refused::NotUtf8)) => not_utf8(act, ctx),
                 None => {}
             }
         }
@@ -143,11 +147,25 @@ pub fn on_message<A: Session>(
             ctx.close(reason);
             ctx.stop();
         }
+        // actix-web-actors reports a text frame that is not UTF-8 as an I/O error carrying the
+        // decoding error's words (there is no variant for it).
+        Err(ws::ProtocolError::Io(e))
+            if e.kind() == std::io::ErrorKind::Other && e.to_string().contains("utf-8") =>
+        {
+            not_utf8(act, ctx)
+        }
         Err(e) => {
             tracing::debug!(error = %e, "websocket protocol error");
-            close(ctx, u16::from(ws::CloseCode::Protocol), &e.to_string());
+            close(ctx, u16::from(ws::CloseCode::Protocol), "protocol error");
         }
     }
+}
+
+/// A text message that is not valid UTF-8: nothing of it is read; the socket is closed with
+/// 1007 (RFC 6455: inconsistent data).
+fn not_utf8<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
+    act.socket().app.node.shared.metrics.disconnects_total.with_label_values(&["invalid_utf8"]).inc();
+    close(ctx, u16::from(ws::CloseCode::Invalid), "text is not valid UTF-8");
 }
 
 /// Reads one text frame: rate, size, parse; answers it with an ack or an error.

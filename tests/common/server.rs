@@ -1,11 +1,13 @@
 //! `TestServer`: the real `frontline serve` on port 0 in its own temp dir (config, data, stderr
 //! log), with kill (SIGKILL), terminate (SIGTERM) and restart on the same data.
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::config::token;
@@ -23,6 +25,9 @@ pub struct TestServer {
     pub data_dir: PathBuf,
     /// The configuration it runs with.
     pub config: toml::Table,
+    /// Conversation tokens from client welcomes, by conversation id: a reconnect presents its
+    /// conversation's token, as a widget would (PROTOCOL 3.3).
+    pub client_tokens: Mutex<HashMap<String, String>>,
     config_path: PathBuf,
     log_path: PathBuf,
     child: Option<Child>,
@@ -40,6 +45,7 @@ impl TestServer {
             ws_url: String::new(),
             data_dir: dir.path().join("data"),
             config: config_toml.parse().unwrap_or_else(|e| panic!("the test config is not TOML: {e}")),
+            client_tokens: Mutex::new(HashMap::new()),
             config_path,
             log_path: dir.path().join("server.log"),
             child: None,

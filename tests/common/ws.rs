@@ -183,9 +183,33 @@ pub async fn client(server: &TestServer, client_id: &str) -> Ws {
 }
 
 /// A client's socket with the query string given as it is (channel, client_id, name, sig,
-/// page_url), welcome read.
+/// page_url, token), welcome read. Like a widget, it presents the conversation token an earlier
+/// welcome gave (unless the query has one), and remembers the token its welcome carries.
 pub async fn client_query(server: &TestServer, query: &str) -> Ws {
-    Ws::connect(&format!("{}/ws/client?{query}", server.ws_url)).await
+    let mut url = format!("{}/ws/client?{query}", server.ws_url);
+    if let Some(token) = remembered_token(server, query) {
+        url.push_str(&format!("&token={token}"));
+    }
+    let ws = Ws::connect(&url).await;
+    if let (Some(conversation), Some(token)) =
+        (ws.welcome["conversation"].as_str(), ws.welcome["token"].as_str())
+    {
+        server.client_tokens.lock().unwrap().insert(conversation.to_string(), token.to_string());
+    }
+    ws
+}
+
+/// The token remembered for the conversation a client query names, if it names no token itself.
+fn remembered_token(server: &TestServer, query: &str) -> Option<String> {
+    let param = |name: &str| {
+        query.split('&').find_map(|pair| pair.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+    };
+    if param("token").is_some() {
+        return None;
+    }
+    let client = percent_encoding::percent_decode_str(param("client_id")?).decode_utf8().ok()?;
+    let conversation = format!("{}:{client}", param("channel")?);
+    server.client_tokens.lock().unwrap().get(&conversation).cloned()
 }
 
 /// The HTTP status with which the server refused a WebSocket upgrade at `url`, or `None` if it

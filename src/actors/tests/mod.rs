@@ -59,6 +59,8 @@ pub(crate) fn options() -> NodeOptions {
         webhook_poll: Duration::from_millis(20),
         webhook_backoff: Duration::from_millis(20),
         webhook_timeout: Duration::from_secs(2),
+        // Actor tests script bursts of client messages; the limit has its own test.
+        conversation_messages_per_second: 100_000,
     }
 }
 

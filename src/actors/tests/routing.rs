@@ -215,8 +215,12 @@ async fn a_reconnect_within_the_grace_loses_nothing() {
         alice.quiet(is_withdrawn(chat), Duration::from_millis(500)).await,
         "the offer survived the reconnect"
     );
-    let tab =
-        rig.node.supervisor.send(crate::actors::messages::GetNewTab { operator: op("alice") }).await.unwrap();
+    let tab = rig
+        .node
+        .supervisor
+        .send(crate::actors::messages::GetNewTab { operator: op("alice"), after: None, limit: 100 })
+        .await
+        .unwrap();
     assert_eq!(tab.offers.iter().map(|(c, _)| c.id).collect::<Vec<_>>(), vec![chat]);
 }
 

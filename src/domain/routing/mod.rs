@@ -35,4 +35,4 @@ mod types;
 mod tests;
 
 pub use state::Dispatcher;
-pub use types::{ChatRouting, Effect, LineStats, Presence, Removal, RouteError, Withdrawal};
+pub use types::{ChatRouting, Effect, LineStats, NewTabPage, Presence, Removal, RouteError, Withdrawal};

@@ -10,7 +10,7 @@ use crate::domain::directory::{Line, Strategy};
 use crate::domain::ids::{ChatId, LineId, OperatorId, Span, Timestamp};
 use crate::domain::settings::Settings;
 
-use super::types::{ChatRouting, Effect, LineStats, Presence};
+use super::types::{ChatRouting, Effect, LineStats, NewTabPage, Presence};
 
 /// The live routing state of one operator.
 #[derive(Debug, Clone, Default)]
@@ -192,6 +192,34 @@ impl Dispatcher {
             .filter(|(_, chat)| self.waiting(*chat).is_some_and(|w| w.watchers.contains(op)))
             .map(|(_, chat)| *chat)
             .collect()
+    }
+
+    /// One page of the operator's New tab: at most `limit` chats queued after `after` (a
+    /// `(queued_at, chat)` key from an earlier page), oldest first, and how many the tab holds
+    /// in all. A welcome frame shows the first page; the rest is paged over HTTP.
+    pub fn new_tab_page(
+        &self,
+        op: &OperatorId,
+        after: Option<(Timestamp, ChatId)>,
+        limit: usize,
+    ) -> NewTabPage {
+        let mut page = NewTabPage::default();
+        let mut following = 0;
+        for key in
+            self.fifo.iter().filter(|(_, chat)| self.waiting(*chat).is_some_and(|w| w.watchers.contains(op)))
+        {
+            page.total += 1;
+            if after.is_none_or(|after| *key > after) {
+                following += 1;
+                if page.chats.len() < limit {
+                    page.chats.push(*key);
+                }
+            }
+        }
+        if following > page.chats.len() {
+            page.more = page.chats.last().copied();
+        }
+        page
     }
 
     /// Open offers to the operator: chat and expiry, by chat id.

@@ -238,3 +238,14 @@ mod tests {
         assert_eq!(RouteError::NoOffer.code(), "invalid_transition");
     }
 }
+
+/// One page of an operator's New tab.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewTabPage {
+    /// The chats of the page, oldest first, with their `(queued_at, chat)` keys.
+    pub chats: Vec<(Timestamp, ChatId)>,
+    /// How many chats the whole tab holds.
+    pub total: usize,
+    /// The key to continue after, when more chats follow the page.
+    pub more: Option<(Timestamp, ChatId)>,
+}

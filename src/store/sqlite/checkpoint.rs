@@ -4,7 +4,7 @@
 //! what no reader still needs, syncing the WAL before and the database after (`synchronous =
 //! NORMAL`); once all of the WAL is copied, the writer starts it over from the beginning.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,10 +16,18 @@ use super::writer::AliveGuard;
 /// The shortest time between two checkpoints: each one syncs the WAL and the database file.
 const INTERVAL: Duration = Duration::from_millis(200);
 
-/// Runs until the syncer is gone.
-pub(super) fn run(conn: Connection, wake: Receiver<()>, alive: Arc<AtomicBool>) {
+/// Runs until the syncer is gone, or a sync failed (then the WAL is left as it is).
+pub(super) fn run(
+    conn: Connection,
+    wake: Receiver<()>,
+    alive: Arc<AtomicBool>,
+    sync_failed: Arc<AtomicBool>,
+) {
     let _alive = AliveGuard(alive);
     while wake.recv().is_ok() {
+        if sync_failed.load(Ordering::SeqCst) {
+            return;
+        }
         // Wakes during the interval after a checkpoint ask for one more, right after it.
         let mut asked = true;
         while asked {

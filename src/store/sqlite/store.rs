@@ -1,9 +1,10 @@
 //! [`SqliteStore`]: opening the data directory, the [`Store`] implementation (appends go to
 //! the writer thread, reads to the read pool) and shutdown. Must not touch SQL itself.
 
+use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -24,6 +25,11 @@ use crate::store::{
 /// Read connections in use at once at most.
 const READERS: usize = 4;
 
+/// Requests waiting for the writer at most: beyond this, appends are refused at once
+/// ([`StoreError::Busy`]) rather than queued without bound. Several full batches' worth, so a
+/// burst is absorbed while the disk keeps up.
+const QUEUE: usize = 8 * writer::MAX_BATCH;
+
 /// The embedded store: one SQLite database in a data directory.
 ///
 /// Appends are queued to a dedicated writer thread (group commit: one transaction for every
@@ -35,7 +41,7 @@ const READERS: usize = 4;
 /// [`SqliteStore::close`] does the waiting without blocking the async caller.
 pub struct SqliteStore {
     /// `None` only while dropping: dropping the sender is what stops the writer.
-    requests: Option<Sender<Request>>,
+    requests: Option<SyncSender<Request>>,
     writer: Option<JoinHandle<()>>,
     /// Ends after the writer (it drains what the writer handed over).
     syncer: Option<JoinHandle<()>>,
@@ -53,6 +59,17 @@ impl SqliteStore {
     /// numbering continues above the highest stored chat. Blocking (it opens and checks the
     /// database): call it at startup, not from an async task.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(dir, QUEUE, None)
+    }
+
+    /// [`SqliteStore::open`] with a writer queue of `queue` requests and, in tests, another
+    /// file for the syncer to sync than the WAL (one that cannot be synced makes every sync
+    /// fail).
+    pub(super) fn open_with(
+        dir: &Path,
+        queue: usize,
+        sync_file: Option<File>,
+    ) -> Result<SqliteStore, StoreError> {
         if !dir.is_dir() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
@@ -60,9 +77,15 @@ impl SqliteStore {
         }
         let path = dir.join(FILE_NAME);
         let conn = open_writer(&path)?;
-        let wal = open_wal(&path)?;
+        let wal = match sync_file {
+            Some(file) => file,
+            None => open_wal(&path)?,
+        };
         let max_chat = reads::max_chat_id(&conn)?;
-        let (requests, queue) = mpsc::channel();
+        let (requests, queue) = mpsc::sync_channel(queue);
+        // Set by the syncer when a sync fails; from then on the writer and the checkpointer
+        // write nothing until the process restarts.
+        let sync_failed = Arc::new(AtomicBool::new(false));
         let checkpointer_conn = open_checkpointer(&path)?;
         let (to_syncer, written) = mpsc::channel();
         let (to_checkpointer, wake) = mpsc::sync_channel(1);
@@ -70,17 +93,23 @@ impl SqliteStore {
         let alive = Arc::clone(&writer_alive);
         let checkpointer = std::thread::Builder::new()
             .name("frontline-store-checkpoint".into())
-            .spawn(move || checkpoint::run(checkpointer_conn, wake, alive))
+            .spawn({
+                let sync_failed = Arc::clone(&sync_failed);
+                move || checkpoint::run(checkpointer_conn, wake, alive, sync_failed)
+            })
             .map_err(|e| StoreError::Unavailable(format!("cannot start the checkpointer thread: {e}")))?;
         let alive = Arc::clone(&writer_alive);
         let syncer = std::thread::Builder::new()
             .name("frontline-store-sync".into())
-            .spawn(move || sync::run(wal, written, to_checkpointer, alive))
+            .spawn({
+                let sync_failed = Arc::clone(&sync_failed);
+                move || sync::run(wal, written, to_checkpointer, alive, sync_failed)
+            })
             .map_err(|e| StoreError::Unavailable(format!("cannot start the syncer thread: {e}")))?;
         let alive = Arc::clone(&writer_alive);
         let writer = std::thread::Builder::new()
             .name("frontline-store-writer".into())
-            .spawn(move || writer::run(conn, queue, to_syncer, alive))
+            .spawn(move || writer::run(conn, queue, to_syncer, alive, sync_failed))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
         tracing::info!(path = %path.display(), max_chat, "store opened");
         Ok(SqliteStore {
@@ -101,15 +130,21 @@ impl SqliteStore {
         flushed
     }
 
-    /// Queues `request`; its answer arrives on the returned receiver.
+    /// Queues `request` if the writer's queue has room ([`StoreError::Busy`] otherwise); its
+    /// answer arrives on the returned future.
     fn send(&self, request: impl FnOnce(writer::Reply) -> Request) -> StoreFuture<()> {
         let (reply, answer) = oneshot::channel();
         let queued = match &self.requests {
-            Some(requests) => requests.send(request(reply)).map_err(|_| ()),
-            None => Err(()),
+            Some(requests) => requests.try_send(request(reply)).map_err(|e| match e {
+                TrySendError::Full(_) => StoreError::Busy,
+                TrySendError::Disconnected(_) => {
+                    StoreError::Unavailable("the store writer has stopped".into())
+                }
+            }),
+            None => Err(StoreError::Unavailable("the store writer has stopped".into())),
         };
         Box::pin(async move {
-            queued.map_err(|()| StoreError::Unavailable("the store writer has stopped".into()))?;
+            queued?;
             answer
                 .await
                 .map_err(|_| StoreError::Unavailable("the store writer stopped before answering".into()))?
@@ -210,6 +245,30 @@ impl Store for SqliteStore {
     }
 
     fn flush(&self) -> StoreFuture<()> {
-        self.send(|reply| Request::Flush { reply })
+        // A flush waits for room in a full queue rather than failing: it is how shutdown makes
+        // sure everything accepted is durable.
+        let requests = self.requests.clone();
+        Box::pin(async move {
+            let Some(requests) = requests else {
+                return Err(StoreError::Unavailable("the store writer has stopped".into()));
+            };
+            let (reply, answer) = oneshot::channel();
+            let mut request = Request::Flush { reply };
+            loop {
+                match requests.try_send(request) {
+                    Ok(()) => break,
+                    Err(TrySendError::Full(back)) => {
+                        request = back;
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    }
+                    Err(TrySendError::Disconnected(_)) => {
+                        return Err(StoreError::Unavailable("the store writer has stopped".into()))
+                    }
+                }
+            }
+            answer
+                .await
+                .map_err(|_| StoreError::Unavailable("the store writer stopped before answering".into()))?
+        })
     }
 }

@@ -3,9 +3,11 @@
 //! all of them and sends their answers in order. The writer meanwhile writes the next batch, so
 //! the disk flush and the next transaction overlap instead of adding up.
 //!
-//! A failed sync cannot be retried (the kernel may have dropped the dirty pages): every write
-//! not yet confirmed, and every later one, is answered with an error and the store reports
-//! itself not ready.
+//! A failed sync cannot be retried (the kernel may have dropped the dirty pages, and a later
+//! sync may succeed without them: "fsyncgate"): every write not yet confirmed is answered with
+//! an error (its outcome is unknown: it may be found after a restart, like any failed commit),
+//! `sync_failed` is raised so the writer and the checkpointer write nothing more until the
+//! process restarts (as PostgreSQL does), and the store reports itself not ready.
 
 use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +24,7 @@ pub(super) fn run(
     written: Receiver<Written>,
     checkpoints: SyncSender<()>,
     alive: Arc<AtomicBool>,
+    sync_failed: Arc<AtomicBool>,
 ) {
     let _alive = AliveGuard(Arc::clone(&alive));
     let mut failed: Option<StoreError> = None;
@@ -30,7 +33,11 @@ pub(super) fn run(
         pending.extend(written.try_iter());
         if failed.is_none() && pending.iter().any(|w| w.committed) {
             if let Err(e) = wal.sync_data() {
-                tracing::error!(error = %e, "syncing the WAL failed; the store refuses every write from now on");
+                tracing::error!(
+                    error = %e,
+                    "syncing the WAL failed; the store refuses every write until the node is restarted"
+                );
+                sync_failed.store(true, Ordering::SeqCst);
                 alive.store(false, Ordering::SeqCst);
                 failed = Some(StoreError::Unavailable(format!("syncing the journal to disk failed: {e}")));
             } else {

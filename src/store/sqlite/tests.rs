@@ -142,7 +142,7 @@ async fn synced(
     drop(to_syncer);
     let alive = Arc::new(AtomicBool::new(true));
     let (checkpoints, _wake) = std::sync::mpsc::sync_channel(1);
-    sync::run(wal, written, checkpoints, Arc::clone(&alive));
+    sync::run(wal, written, checkpoints, Arc::clone(&alive), Arc::new(AtomicBool::new(false)));
     let mut outcomes = Vec::new();
     for answer in answers {
         outcomes.push(answer.await.unwrap());
@@ -169,6 +169,61 @@ async fn a_failed_sync_fails_every_write_it_did_not_confirm_and_the_store_turns_
         "{outcomes:?}"
     );
     assert!(!alive);
+}
+
+#[tokio::test]
+async fn after_a_failed_sync_nothing_more_is_written_until_a_restart() {
+    let storage = tempfile::tempdir().unwrap();
+    // The syncer syncs a character device, which the kernel refuses: the first sync fails.
+    let unsyncable = std::fs::File::open("/dev/null").unwrap();
+    let store = SqliteStore::open_with(storage.path(), 64, Some(unsyncable)).unwrap();
+    let first = store.append(deadline_only("c1", 0)).await;
+    assert!(matches!(&first, Err(StoreError::Unavailable(m)) if m.contains("syncing")), "{first:?}");
+    // Every later write is refused without being written (it would otherwise reappear after a
+    // restart though its caller was told it failed).
+    for i in 0..20 {
+        let later = store.append(deadline_only(&format!("later{i}"), 0)).await;
+        assert!(matches!(&later, Err(StoreError::Unavailable(m)) if m.contains("restart")), "{later:?}");
+    }
+    assert!(store.check().await.is_err(), "the store reports itself not ready");
+    drop(store);
+
+    let store = SqliteStore::open(storage.path()).unwrap();
+    let due = store.due(Timestamp(i64::MAX), 100).await.unwrap();
+    assert!(
+        due.iter().all(|(c, _)| !c.client.as_str().starts_with("later")),
+        "a write refused after the failed sync was found after the restart: {due:?}"
+    );
+    store.append(deadline_only("after-restart", 0)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_full_writer_queue_refuses_appends_at_once_and_loses_none_it_took() {
+    let storage = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_with(storage.path(), 2, None).unwrap();
+    let appends: Vec<_> = (0..2000).map(|i| (i, store.append(deadline_only(&format!("c{i}"), 0)))).collect();
+    let mut taken = Vec::new();
+    let mut busy = 0;
+    for (i, append) in appends {
+        match append.await {
+            Ok(()) => taken.push(format!("c{i}")),
+            Err(StoreError::Busy) => busy += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(busy > 0, "2000 appends queued at once into a queue of 2: some must be refused");
+    let due: Vec<String> = store
+        .due(Timestamp(i64::MAX), 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(c, _)| c.client.to_string())
+        .collect();
+    let mut due = due;
+    due.sort();
+    taken.sort();
+    assert_eq!(due, taken, "exactly the appends that were taken are stored");
+    assert_eq!(store.flush().await, Ok(()), "a flush waits for room instead of failing");
 }
 
 #[test]
@@ -281,9 +336,13 @@ async fn the_checkpointer_copies_the_wal_into_the_database_file_while_the_store_
     let store = SqliteStore::open(storage.path()).unwrap();
     let file = storage.path().join(FILE_NAME);
     let before = std::fs::metadata(&file).unwrap().len();
-    let writes: Vec<_> = (0..5000).map(|i| store.append(deadline_only(&format!("c{i}"), 0))).collect();
-    for write in writes {
-        write.await.unwrap();
+    // In waves the writer's queue takes whole.
+    for wave in 0..5 {
+        let writes: Vec<_> =
+            (0..1000).map(|i| store.append(deadline_only(&format!("c{wave}-{i}"), 0))).collect();
+        for write in writes {
+            write.await.unwrap();
+        }
     }
     // The writer never checkpoints: only the checkpointer can grow the database file.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

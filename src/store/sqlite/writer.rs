@@ -104,12 +104,14 @@ impl Drop for AliveGuard {
 
 /// Runs the writer until every sender is gone and the queue is drained, passing each written
 /// batch to the syncer; then closes the connection (which ends the syncer). `alive` is cleared
-/// on the way out (readiness reports it).
+/// on the way out (readiness reports it). Once `sync_failed` is raised, batches are refused
+/// without being written (nothing more reaches the WAL until the process restarts).
 pub(super) fn run(
     mut conn: Connection,
     requests: Receiver<Request>,
     syncer: Sender<Written>,
     alive: Arc<AtomicBool>,
+    sync_failed: Arc<AtomicBool>,
 ) {
     let _alive = AliveGuard(alive);
     while let Ok(first) = requests.recv() {
@@ -121,13 +123,29 @@ pub(super) fn run(
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        if syncer.send(write_batch(&mut conn, batch)).is_err() {
+        let written = if sync_failed.load(Ordering::SeqCst) {
+            refuse_batch(batch)
+        } else {
+            write_batch(&mut conn, batch)
+        };
+        if syncer.send(written).is_err() {
             tracing::error!("the store syncer has stopped; the writer stops too");
             break;
         }
     }
     if let Err((_, e)) = conn.close() {
         tracing::warn!(error = %e, "closing the store's write connection failed");
+    }
+}
+
+/// Answers every request of `batch` with an error, writing nothing: a sync failed earlier.
+fn refuse_batch(batch: Vec<Request>) -> Written {
+    let refused = StoreError::Unavailable(
+        "the store stopped writing after a failed disk sync; restart the node".into(),
+    );
+    Written {
+        answers: batch.into_iter().map(|r| (reply_of(r), Err(refused.clone()))).collect(),
+        committed: false,
     }
 }
 

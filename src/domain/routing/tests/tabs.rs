@@ -108,6 +108,25 @@ fn new_tab_lists_queued_chats_of_my_lines_oldest_first() {
     assert_eq!(b.d.new_tab(&op("dan")), vec![ChatId(4)]);
 }
 
+#[test]
+fn the_new_tab_pages_oldest_first_with_the_total_and_where_to_go_on() {
+    let mut b = broadcast();
+    b.connect_all(&["ann", "dan"]);
+    b.at(3_000).client(3, "l1");
+    b.at(4_000).client(4, "l2");
+    b.routing(waiting(1, "l1", Some(at(1_000))));
+    b.at(5_000).client(5, "l1");
+    let chats = |p: &NewTabPage| p.chats.iter().map(|(_, c)| c.0).collect::<Vec<_>>();
+    let first = b.d.new_tab_page(&op("ann"), None, 2);
+    assert_eq!((chats(&first), first.total), (vec![1, 3], 3));
+    assert_eq!(first.more, Some((at(3_000), ChatId(3))));
+    let rest = b.d.new_tab_page(&op("ann"), first.more, 2);
+    assert_eq!((chats(&rest), rest.total, rest.more), (vec![5], 3, None));
+    let whole = b.d.new_tab_page(&op("ann"), None, 3);
+    assert_eq!((chats(&whole), whole.more), (vec![1, 3, 5], None), "exactly full: nothing more");
+    assert_eq!(chats(&b.d.new_tab_page(&op("dan"), None, 10)), vec![4], "each operator's own tab");
+}
+
 /// ann only in l1, bob in both, cat only in l2; round robin everywhere; all online.
 fn two_lines() -> Bench {
     let mut b = Bench::new(settings(
