@@ -24,6 +24,8 @@ pub const DEFAULT_MESSAGES_PER_SECOND: i64 = 20;
 pub const DEFAULT_MAX_OUTBOUND_FRAMES: i64 = 1024;
 /// Default `limits.heartbeat_timeout`, seconds.
 pub const DEFAULT_HEARTBEAT_TIMEOUT: f64 = 30.0;
+/// Default `auth.max_token_ttl`, seconds (7 days).
+pub const DEFAULT_MAX_TOKEN_TTL: f64 = 604_800.0;
 
 /// A value given either once or as a list, read as "any of" (rule conditions).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -198,12 +200,25 @@ impl Default for RawDialogs {
 }
 
 /// `[auth]`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuth {
-    /// HS256 secret of operator JWTs. Required: there is no insecure default.
+    /// HS256 secret of operator JWTs, at least 32 bytes. Required: there is no insecure default.
     #[serde(default)]
     pub jwt_secret: Option<String>,
+    /// Longest validity, in seconds, a token may claim from now (default 604800, 7 days).
+    #[serde(default = "default_max_token_ttl")]
+    pub max_token_ttl: f64,
+}
+
+fn default_max_token_ttl() -> f64 {
+    DEFAULT_MAX_TOKEN_TTL
+}
+
+impl Default for RawAuth {
+    fn default() -> Self {
+        Self { jwt_secret: None, max_token_ttl: DEFAULT_MAX_TOKEN_TTL }
+    }
 }
 
 /// `[limits]`: all positive integers.

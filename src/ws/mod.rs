@@ -46,7 +46,7 @@ async fn agent_socket(
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token = token_of(&req).unwrap_or_default();
-    let me = auth::verify(&app.config.auth.jwt_secret, &app.config.settings, &token)?;
+    let me = auth::verify(&app.config.auth, &app.config.settings, &token, auth::now_secs())?;
     let codec = codec(&app);
     let session = operator::OperatorSession::new(app, me);
     ws::WsResponseBuilder::new(session, &req, stream)

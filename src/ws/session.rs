@@ -144,8 +144,9 @@ pub fn on_message<A: Session>(
             ctx.stop();
         }
         Err(e) => {
-            tracing::debug!(error = %e, "websocket protocol error");
-            close(ctx, u16::from(ws::CloseCode::Protocol), &e.to_string());
+            // The library's words stay in the log; the peer gets the close code and safe words.
+            tracing::debug!(error = ?e, "websocket protocol error");
+            close(ctx, u16::from(ws::CloseCode::Protocol), "protocol error");
         }
     }
 }

@@ -30,7 +30,7 @@ pub(super) fn run(
         pending.extend(written.try_iter());
         if failed.is_none() && pending.iter().any(|w| w.committed) {
             if let Err(e) = wal.sync_data() {
-                tracing::error!(error = %e, "syncing the WAL failed; the store refuses every write from now on");
+                tracing::error!(error = ?e, "syncing the WAL failed; the store refuses every write from now on");
                 alive.store(false, Ordering::SeqCst);
                 failed = Some(StoreError::Unavailable(format!("syncing the journal to disk failed: {e}")));
             } else {
