@@ -4,7 +4,8 @@
 use crate::config::{Config, ConfigError, Overrides};
 
 /// PROTOCOL 2's example, copied verbatim (commented lines stay commented), except its
-/// `jwt_secret = "change-me"`: secrets under 32 bytes are refused, so it is longer here.
+/// `jwt_secret = "change-me"`: secrets under 32 bytes are refused, so it is longer here (as in
+/// `deploy/PROTOCOL.md`).
 pub(super) const PROTOCOL_EXAMPLE: &str = r#"
 listen = "127.0.0.1:8080"
 data_dir = "./frontline-data"
@@ -29,7 +30,7 @@ reasons = []              # e.g. ["feature unclear", "feature limited"]
 components = []
 
 [auth]
-jwt_secret = "change-me-to-a-long-random-secret"
+jwt_secret = "change-me-to-32-or-more-random-bytes"
 
 [limits]
 max_frame_bytes = 65536

@@ -18,7 +18,7 @@ fn protocol_example_lands_every_value_where_expected() {
     assert_eq!(cfg.listen, "127.0.0.1:8080");
     assert_eq!(cfg.data_dir, PathBuf::from("./frontline-data"));
     assert_eq!((cfg.redis_url.as_deref(), cfg.node_id.as_deref()), (None, None));
-    assert_eq!(cfg.auth.jwt_secret, "change-me-to-a-long-random-secret");
+    assert_eq!(cfg.auth.jwt_secret, "change-me-to-32-or-more-random-bytes");
     assert_eq!(cfg.auth.max_token_ttl, 604_800, "7 days by default");
     assert_eq!(cfg.limits, Limits::default(), "the documented defaults");
     assert_eq!(
