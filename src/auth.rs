@@ -1,7 +1,14 @@
 //! Authentication (PROTOCOL 1, 3.2, 3.3): operator JWTs (HS256 with `auth.jwt_secret`, claims
-//! `sub`, `role`, `exp`), the HMAC identity signature of clients on signed channels, and the
-//! conversation tokens that prove a client on a channel without a `secret`.
-//! Pure functions over configuration; no IO.
+//! `sub`, `role`, `exp`, optional `nbf`), the HMAC identity signature of clients on signed
+//! channels, and the conversation tokens that prove a client on a channel without a `secret`.
+//! Pure functions over configuration and the time they are given ([`now_secs`] is the one clock
+//! read, for callers); no IO.
+//!
+//! A token is refused when its signature, shape or algorithm is wrong, when it has expired
+//! (`exp` at or before now), is not yet valid (`nbf` after now), or claims to stay valid longer
+//! than `auth.max_token_ttl` from now (a leaked token must not live for ever), and when its
+//! subject or role does not match the configuration. [`AuthError`] says which, for the log only:
+//! clients are told "invalid or expired token" whatever the reason.
 
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
@@ -9,6 +16,7 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::config::Auth;
 use crate::domain::{ConversationId, OperatorId, Role, Settings};
 
 /// A verified operator.
@@ -26,6 +34,8 @@ struct Claims {
     sub: String,
     role: Role,
     exp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<u64>,
 }
 
 /// Why a token was refused.
@@ -34,9 +44,29 @@ pub enum AuthError {
     /// No token was given.
     #[error("a bearer token is required")]
     Missing,
-    /// Bad signature, malformed or expired.
+    /// Bad signature, algorithm or shape (the library's words, for the log).
     #[error("invalid token: {0}")]
     Invalid(String),
+    /// `exp` is now or past.
+    #[error("the token expired at {exp}")]
+    Expired {
+        /// Its `exp`, seconds since the epoch.
+        exp: u64,
+    },
+    /// `nbf` is still ahead.
+    #[error("the token is not valid before {nbf}")]
+    NotYetValid {
+        /// Its `nbf`, seconds since the epoch.
+        nbf: u64,
+    },
+    /// `exp` is further from now than `auth.max_token_ttl`.
+    #[error("the token claims validity until {exp}, more than {max_ttl} s from now")]
+    TooLongLived {
+        /// Its `exp`, seconds since the epoch.
+        exp: u64,
+        /// `auth.max_token_ttl`, seconds.
+        max_ttl: u64,
+    },
     /// The token's subject is not a configured operator.
     #[error("unknown operator {0}")]
     UnknownOperator(String),
@@ -60,23 +90,42 @@ pub fn issue(
     now_secs: u64,
     ttl_secs: u64,
 ) -> Result<String, AuthError> {
-    let claims = Claims { sub: operator.to_string(), role, exp: now_secs.saturating_add(ttl_secs) };
+    let claims =
+        Claims { sub: operator.to_string(), role, exp: now_secs.saturating_add(ttl_secs), nbf: None };
     encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes()))
         .map_err(|e| AuthError::Invalid(e.to_string()))
 }
 
-/// Verifies a token: signed with `secret`, unexpired, its subject a configured operator and its
-/// role that operator's configured role.
-pub fn verify(secret: &str, settings: &Settings, token: &str) -> Result<Identity, AuthError> {
+/// Seconds since the epoch, from the system clock.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Verifies a token at `now_secs`: signed with `auth.jwt_secret` (HS256 only), `exp` after now
+/// and at most `auth.max_token_ttl` ahead, `nbf` (if any) not after now, its subject a
+/// configured operator and its role that operator's configured role.
+pub fn verify(auth: &Auth, settings: &Settings, token: &str, now_secs: u64) -> Result<Identity, AuthError> {
     if token.is_empty() {
         return Err(AuthError::Missing);
     }
     let mut validation = Validation::new(Algorithm::HS256);
+    // The times are checked below against `now_secs`, not the library's own clock read.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
     validation.leeway = 0;
     validation.set_required_spec_claims(&["exp", "sub"]);
-    let data = decode::<Claims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation)
+    let data = decode::<Claims>(token, &DecodingKey::from_secret(auth.jwt_secret.as_bytes()), &validation)
         .map_err(|e| AuthError::Invalid(e.to_string()))?;
     let claims = data.claims;
+    if claims.exp <= now_secs {
+        return Err(AuthError::Expired { exp: claims.exp });
+    }
+    if claims.exp - now_secs > auth.max_token_ttl {
+        return Err(AuthError::TooLongLived { exp: claims.exp, max_ttl: auth.max_token_ttl });
+    }
+    if let Some(nbf) = claims.nbf.filter(|nbf| *nbf > now_secs) {
+        return Err(AuthError::NotYetValid { nbf });
+    }
     let operator = OperatorId::from(claims.sub.as_str());
     let Some(configured) = settings.operator(&operator) else {
         return Err(AuthError::UnknownOperator(claims.sub));
@@ -175,47 +224,97 @@ mod tests {
     use super::*;
     use crate::domain::tests::settings;
 
-    const SECRET: &str = "test-secret-0123456789";
+    const SECRET: &str = "test-secret-0123456789-abcdef-0123456789";
+    /// A fixed "now": verification takes the time as a parameter.
+    const NOW: u64 = 1_700_000_000;
+    const WEEK: u64 = 7 * 24 * 3600;
 
-    fn now() -> u64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    fn auth() -> Auth {
+        Auth { jwt_secret: SECRET.into(), client_tokens: ClientTokens::new(SECRET, &[]), max_token_ttl: WEEK }
+    }
+
+    fn check(token: &str) -> Result<Identity, AuthError> {
+        verify(&auth(), &settings(), token, NOW)
+    }
+
+    /// A token with any claims, signed with `secret`.
+    fn signed(secret: &str, claims: serde_json::Value) -> String {
+        encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
     }
 
     #[test]
     fn an_issued_token_verifies_as_its_operator_and_role() {
-        let token = issue(SECRET, "sam", Role::Supervisor, now(), 60).unwrap();
-        let id = verify(SECRET, &settings(), &token).unwrap();
+        let token = issue(SECRET, "sam", Role::Supervisor, NOW, 60).unwrap();
+        let id = check(&token).unwrap();
         assert_eq!(id, Identity { operator: OperatorId::from("sam"), role: Role::Supervisor });
     }
 
     #[test]
     fn a_token_signed_with_another_secret_is_refused() {
-        let token = issue("other-secret", "alice", Role::Operator, now(), 60).unwrap();
-        assert!(matches!(verify(SECRET, &settings(), &token), Err(AuthError::Invalid(_))));
+        let token = issue("other-secret-0123456789-abcdef-0123", "alice", Role::Operator, NOW, 60).unwrap();
+        assert!(matches!(check(&token), Err(AuthError::Invalid(_))));
     }
 
     #[test]
-    fn an_expired_token_is_refused() {
-        let token = issue(SECRET, "alice", Role::Operator, now() - 120, 60).unwrap();
-        assert!(matches!(verify(SECRET, &settings(), &token), Err(AuthError::Invalid(_))));
+    fn an_expired_token_is_refused_from_its_exp_on() {
+        let token = issue(SECRET, "alice", Role::Operator, NOW - 120, 60).unwrap();
+        assert_eq!(check(&token), Err(AuthError::Expired { exp: NOW - 60 }));
+        let token = issue(SECRET, "alice", Role::Operator, NOW - 60, 60).unwrap();
+        assert_eq!(check(&token), Err(AuthError::Expired { exp: NOW }), "exp is the first invalid second");
+        let token = issue(SECRET, "alice", Role::Operator, NOW - 59, 60).unwrap();
+        assert!(check(&token).is_ok());
+    }
+
+    #[test]
+    fn a_token_valid_longer_than_max_token_ttl_from_now_is_refused() {
+        let token = issue(SECRET, "alice", Role::Operator, NOW, WEEK).unwrap();
+        assert!(check(&token).is_ok(), "exactly the cap is fine");
+        let token = issue(SECRET, "alice", Role::Operator, NOW, WEEK + 1).unwrap();
+        assert_eq!(check(&token), Err(AuthError::TooLongLived { exp: NOW + WEEK + 1, max_ttl: WEEK }));
+        let forever =
+            signed(SECRET, serde_json::json!({"sub": "alice", "role": "operator", "exp": u64::MAX}));
+        assert!(matches!(check(&forever), Err(AuthError::TooLongLived { .. })));
+    }
+
+    #[test]
+    fn a_token_is_refused_before_its_nbf() {
+        let claims =
+            |nbf: u64| serde_json::json!({"sub": "alice", "role": "operator", "exp": NOW + 600, "nbf": nbf});
+        assert_eq!(check(&signed(SECRET, claims(NOW + 1))), Err(AuthError::NotYetValid { nbf: NOW + 1 }));
+        assert!(check(&signed(SECRET, claims(NOW))).is_ok());
+        assert!(check(&signed(SECRET, claims(NOW - 600))).is_ok());
+    }
+
+    #[test]
+    fn a_token_without_exp_or_with_another_algorithm_is_refused() {
+        let no_exp = signed(SECRET, serde_json::json!({"sub": "alice", "role": "operator"}));
+        assert!(matches!(check(&no_exp), Err(AuthError::Invalid(_))));
+        let claims = serde_json::json!({"sub": "alice", "role": "operator", "exp": NOW + 60});
+        let hs512 =
+            encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(SECRET.as_bytes()))
+                .unwrap();
+        assert!(matches!(check(&hs512), Err(AuthError::Invalid(_))));
+        let b64 = |v: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, v);
+        let unsigned = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), b64(&claims.to_string()));
+        assert!(matches!(check(&unsigned), Err(AuthError::Invalid(_))));
     }
 
     #[test]
     fn a_token_of_an_unknown_operator_is_refused() {
-        let token = issue(SECRET, "mallory", Role::Operator, now(), 60).unwrap();
-        assert_eq!(verify(SECRET, &settings(), &token), Err(AuthError::UnknownOperator("mallory".into())));
+        let token = issue(SECRET, "mallory", Role::Operator, NOW, 60).unwrap();
+        assert_eq!(check(&token), Err(AuthError::UnknownOperator("mallory".into())));
     }
 
     #[test]
     fn a_token_claiming_a_role_the_operator_does_not_have_is_refused() {
-        let token = issue(SECRET, "alice", Role::Admin, now(), 60).unwrap();
-        assert!(matches!(verify(SECRET, &settings(), &token), Err(AuthError::WrongRole { .. })));
+        let token = issue(SECRET, "alice", Role::Admin, NOW, 60).unwrap();
+        assert!(matches!(check(&token), Err(AuthError::WrongRole { .. })));
     }
 
     #[test]
     fn garbage_and_empty_tokens_are_refused() {
-        assert_eq!(verify(SECRET, &settings(), ""), Err(AuthError::Missing));
-        assert!(matches!(verify(SECRET, &settings(), "garbage"), Err(AuthError::Invalid(_))));
+        assert_eq!(check(""), Err(AuthError::Missing));
+        assert!(matches!(check("garbage"), Err(AuthError::Invalid(_))));
     }
 
     #[test]

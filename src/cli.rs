@@ -59,9 +59,10 @@ pub struct TokenArgs {
     /// The role; defaults to the operator's configured role (a token with another role is refused).
     #[arg(long, value_parser = ["operator", "supervisor", "admin"])]
     pub role: Option<String>,
-    /// Validity in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 86_400)]
-    pub ttl: u64,
+    /// Validity in seconds (default 86400, or `auth.max_token_ttl` when that is shorter); more
+    /// than `auth.max_token_ttl` is refused, since the server would refuse such a token.
+    #[arg(long, value_name = "SECONDS")]
+    pub ttl: Option<u64>,
     /// TOML configuration file; without one the built-in demo setup.
     #[arg(long, env = "FRONTLINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -85,6 +86,15 @@ pub struct ServeArgs {
     /// This node's id in a cluster.
     #[arg(long, env = "FRONTLINE_NODE_ID", value_name = "ID")]
     pub node_id: Option<String>,
+    /// Let the built-in demo (whose JWT secret is public) listen on a non-loopback address
+    /// (environment: 1/0, true/false, yes/no, on/off).
+    #[arg(
+        long,
+        env = "FRONTLINE_ALLOW_PUBLIC_DEMO",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_public_demo: bool,
 }
 
 impl ServeArgs {
@@ -95,6 +105,7 @@ impl ServeArgs {
             data_dir: self.data_dir.clone(),
             redis_url: self.redis.clone(),
             node_id: self.node_id.clone(),
+            allow_public_demo: self.allow_public_demo,
         }
     }
 }

@@ -58,9 +58,21 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(frontline::server::run(config))
 }
 
+/// Default validity of `frontline token`: a day.
+const TOKEN_TTL: u64 = 24 * 3600;
+
 fn token(args: &TokenArgs) -> anyhow::Result<()> {
     let config = load(args.config.as_deref(), &Overrides::default())?;
-    println!("{}", issue(&config, &args.operator, args.role.as_deref(), args.ttl)?);
+    let max = config.auth.max_token_ttl;
+    let ttl = match args.ttl {
+        Some(ttl) if ttl > max => anyhow::bail!(
+            "--ttl {ttl} is over auth.max_token_ttl ({max} s): the server would refuse the token"
+        ),
+        Some(0) => anyhow::bail!("--ttl must be at least 1 second"),
+        Some(ttl) => ttl,
+        None => TOKEN_TTL.min(max),
+    };
+    println!("{}", issue(&config, &args.operator, args.role.as_deref(), ttl)?);
     Ok(())
 }
 
@@ -82,7 +94,7 @@ fn issue(config: &Config, operator: &str, role: Option<&str>, ttl: u64) -> anyho
             role.as_str()
         );
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = frontline::auth::now_secs();
     Ok(frontline::auth::issue(&config.auth.jwt_secret, operator.as_str(), role, now, ttl)?)
 }
 
@@ -90,8 +102,10 @@ fn agent(args: &AgentArgs) -> anyhow::Result<()> {
     let token = match (&args.operator, &args.token) {
         (Some(operator), _) => {
             let config = load(args.config.as_deref(), &Overrides::default())?;
-            // A working day: the console is interactive, the token never leaves the process.
-            issue(&config, operator, None, 12 * 3600)?
+            // A working day (within the cap): the console is interactive, the token never leaves
+            // the process.
+            let ttl = (12 * 3600).min(config.auth.max_token_ttl);
+            issue(&config, operator, None, ttl)?
         }
         (None, Some(token)) => token.clone(),
         (None, None) => anyhow::bail!("no token: pass --token JWT, set FRONTLINE_TOKEN, or --operator ID"),

@@ -153,9 +153,10 @@ async fn wait_for_signal() {
 
 /// The console-less quick start printed by the demo setup.
 fn quick_start(config: &Config, addr: &str) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let token = auth::issue(&config.auth.jwt_secret, "alice", crate::domain::Role::Operator, now, 24 * 3600)
-        .unwrap_or_else(|e| format!("(cannot issue a demo token: {e})"));
+    let ttl = (24 * 3600).min(config.auth.max_token_ttl);
+    let token =
+        auth::issue(&config.auth.jwt_secret, "alice", crate::domain::Role::Operator, auth::now_secs(), ttl)
+            .unwrap_or_else(|e| format!("(cannot issue a demo token: {e})"));
     format!(
         "\nfrontline demo setup (built in; not for production): lines line1, line2; operators alice, bob (line1), \
          xena (line2), sam (supervisor); channel web.\n\

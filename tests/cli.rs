@@ -34,7 +34,7 @@ fn write_config(dir: &tempfile::TempDir, text: &str) -> String {
 const MINIMAL: &str = r#"
 listen = "127.0.0.1:7000"
 [auth]
-jwt_secret = "s"
+jwt_secret = "cli-test-secret-0123456789abcdef-0123"
 [[channels]]
 id = "web"
 kind = "realtime"
@@ -151,4 +151,111 @@ fn serve_raises_its_open_file_limit_to_the_hard_limit() {
     // "Max open files  <soft>  <hard>  files"
     assert_eq!(fields[3], fields[4], "{line}");
     assert_ne!(fields[3], "256", "{line}");
+}
+
+/// Runs the binary with `args` and `env` in a fresh temp dir and returns its output and whether
+/// the `--data-dir` it was given exists afterwards.
+fn demo_with(args: &[&str], env: &[(&str, &str)]) -> (Output, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_string_lossy().into_owned();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--data-dir", &data_arg]);
+    let out = frontline(&all, env);
+    (out, data.exists())
+}
+
+/// Command-line arguments and environment variables of one run.
+type Run<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
+#[test]
+fn the_demo_refuses_a_public_listen_address_and_creates_nothing() {
+    let attempts: [Run; 5] = [
+        (&["--listen", "0.0.0.0:8080"], &[]),
+        (&["serve", "--listen", "192.168.1.20:8080"], &[]),
+        (&["serve", "--listen", "[::]:0"], &[]),
+        (&["serve"], &[("FRONTLINE_LISTEN", "0.0.0.0:0")]),
+        (&["serve", "--listen", "10.0.0.1:0"], &[("FRONTLINE_ALLOW_PUBLIC_DEMO", "0")]),
+    ];
+    for (args, env) in attempts {
+        let (out, created) = demo_with(args, env);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?} {env:?} started: {}", stdout(&out));
+        assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+        assert!(
+            err.contains("built-in demo") && err.contains("listen:") && err.contains("--allow-public-demo"),
+            "{err}"
+        );
+        assert!(!created, "{args:?}: the data dir was created");
+        assert!(!stdout(&out).contains("listening on"), "{args:?}");
+    }
+}
+
+#[test]
+fn the_demo_on_loopback_or_forced_public_is_accepted() {
+    for listen in ["127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080"] {
+        let out = frontline(&["check", "--listen", listen], &[]);
+        assert!(out.status.success(), "{listen}: {}", stderr(&out));
+    }
+    let out = frontline(&["check", "--listen", "0.0.0.0:8080", "--allow-public-demo"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("listen: 0.0.0.0:8080"), "{}", stdout(&out));
+    let env = [("FRONTLINE_LISTEN", "0.0.0.0:8080"), ("FRONTLINE_ALLOW_PUBLIC_DEMO", "1")];
+    let out = frontline(&["check"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A configuration file has its own secret: any address is its owner's choice.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(&dir, &MINIMAL.replace("127.0.0.1:7000", "0.0.0.0:7000"));
+    let out = frontline(&["check", "--config", &path], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_jwt_secret_shorter_than_32_bytes_is_refused_at_start_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(&dir, &MINIMAL.replace("cli-test-secret-0123456789abcdef-0123", "change-me"));
+    for args in [vec!["check", "--config", &path], vec!["serve", "--config", &path]] {
+        let out = frontline(&args, &[]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(err.contains("auth.jwt_secret: must be at least 32 bytes (got 9)"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!err.contains("change-me"), "the secret itself is not echoed: {err}");
+    }
+}
+
+/// Seconds from now to a token's `exp` (the payload is read without checking the signature).
+fn ttl_of(token: &str) -> u64 {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    claims["exp"].as_u64().unwrap() - now
+}
+
+#[test]
+fn token_refuses_a_ttl_over_max_token_ttl_and_defaults_within_it() {
+    let out = frontline(&["token", "--operator", "alice", "--ttl", "604801"], &[]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--ttl 604801") && err.contains("auth.max_token_ttl (604800 s)"), "{err}");
+    assert!(stdout(&out).is_empty(), "no token printed");
+
+    let out = frontline(&["token", "--operator", "alice", "--ttl", "604800"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!((604_790..=604_800).contains(&ttl_of(stdout(&out).trim())));
+    let out = frontline(&["token", "--operator", "alice"], &[]);
+    assert!((86_390..=86_400).contains(&ttl_of(stdout(&out).trim())), "a day by default");
+
+    let dir = tempfile::tempdir().unwrap();
+    let capped = format!("{}\n[[operators]]\nid = \"alice\"\nlines = [\"line1\"]\ncapacity = 1\n", MINIMAL)
+        .replace("[auth]\n", "[auth]\nmax_token_ttl = 600\n");
+    let path = write_config(&dir, &capped);
+    let out = frontline(&["token", "--operator", "alice", "--config", &path], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!((590..=600).contains(&ttl_of(stdout(&out).trim())), "the default is capped");
+    let out = frontline(&["token", "--operator", "alice", "--config", &path, "--ttl", "601"], &[]);
+    assert!(!out.status.success() && stderr(&out).contains("auth.max_token_ttl (600 s)"), "{}", stderr(&out));
 }

@@ -224,7 +224,17 @@ async fn a_slow_consumer_is_disconnected_instead_of_growing_memory() {
     }));
     // alice's socket never reads; her New tab gets every message of the queued chat.
     let _raw = raw_upgrade(&server, &format!("/ws/agent?token={}", token("alice", "operator")));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // She must be online (a watcher of the chat) before it is created, however slow the machine.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, operators) = get(&server, "/api/v1/operators", &token("sam", "supervisor")).await;
+        let alice = operators["items"].as_array().unwrap().iter().find(|o| o["id"] == "alice").cloned();
+        if alice.is_some_and(|a| a["presence"] == "online") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "alice never came online");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut c = client(&server, "c1").await;
     let text = "x".repeat(7_900);
     let mut disconnected = false;

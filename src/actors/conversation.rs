@@ -165,7 +165,7 @@ impl ConversationActor {
             Err(e @ StoreError::Busy) => Err(e.into()),
             Err(e) => {
                 // The write's fate is unknown to this actor: reload from the store next time.
-                error!(conversation = %act.state.id, error = %e, "append failed; stopping the conversation actor");
+                error!(conversation = ?act.state.id.to_string(), error = ?e, "append failed; stopping the conversation actor");
                 act.passivate(ctx);
                 Err(e.into())
             }
@@ -231,7 +231,7 @@ impl ConversationActor {
             act.timer.fired();
             let fired = act.run(Command::TimerFired, None).map(|answer, act, ctx| {
                 if let Err(e) = answer {
-                    warn!(conversation = %act.state.id, error = %e, "timer command failed");
+                    warn!(conversation = ?act.state.id.to_string(), error = ?e, "timer command failed");
                 }
                 act.arm(ctx);
             });
@@ -256,10 +256,10 @@ impl Actor for ConversationActor {
             Ok(journal) => {
                 act.restore(journal);
                 act.arm(ctx);
-                debug!(conversation = %act.state.id, events = act.position, "conversation activated");
+                debug!(conversation = ?act.state.id.to_string(), events = act.position, "conversation activated");
             }
             Err(e) => {
-                error!(conversation = %act.state.id, error = %e, "cannot load the conversation");
+                error!(conversation = ?act.state.id.to_string(), error = ?e, "cannot load the conversation");
                 act.passivate(ctx);
             }
         }));
@@ -268,7 +268,7 @@ impl Actor for ConversationActor {
             idle.min(Duration::from_secs(60)).max(Duration::from_millis(10)),
             move |act, ctx| {
                 if act.last_used.elapsed() >= idle {
-                    debug!(conversation = %act.state.id, "passivating idle conversation");
+                    debug!(conversation = ?act.state.id.to_string(), "passivating idle conversation");
                     act.passivate(ctx);
                 }
             },

@@ -52,7 +52,7 @@ impl DeadlineScheduler {
                         debug!(woken, "activated conversations with deadlines due");
                     }
                 }
-                Err(e) => warn!(error = %e, "deadline poll failed"),
+                Err(e) => warn!(error = ?e, "deadline poll failed"),
             }
         }));
     }

@@ -103,7 +103,7 @@ impl SupervisorActor {
                     let record = self.shared.presence.set(operator, status, self.node.clone());
                     ctx.spawn(record.into_actor(self).map(|recorded, _, _| {
                         if let Err(e) = recorded {
-                            warn!(error = %e, "presence not recorded");
+                            warn!(error = ?e, "presence not recorded");
                         }
                     }));
                 }

@@ -37,7 +37,7 @@ impl FromRequest for Caller {
             return ready(Err(ApiError::new("unavailable", "server state missing")));
         };
         let token = token_of(req).unwrap_or_default();
-        let verified = auth::verify(&state.config.auth.jwt_secret, &state.config.settings, &token);
+        let verified = auth::verify(&state.config.auth, &state.config.settings, &token, auth::now_secs());
         ready(verified.map(Caller).map_err(ApiError::from))
     }
 }

@@ -16,7 +16,7 @@ use super::error::ApiError;
 use super::params::Params;
 
 fn unreachable_supervisor(e: actix::MailboxError) -> ApiError {
-    ApiError::new("unavailable", format!("the supervisor is not answering: {e}"))
+    ApiError::unavailable("the supervisor", &e)
 }
 
 /// `GET /api/v1/operators`: `{"items":[{id, name, role, lines, capacity, presence, active_chats}]}`

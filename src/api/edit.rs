@@ -8,8 +8,8 @@
 //! 3. `SetStatus` (status): the only one whose success depends on the chat's state.
 //!
 //! Everything that can be checked without running a command is checked first (role, scope,
-//! unknown fields, the status is a manual one, the rating is 1-5, the chat's state accepts a
-//! manual status), so a request that fails, fails before anything is applied. Only a change
+//! unknown fields, the lengths and characters of `subject` and `supervisor_comment`, the status
+//! is a manual one, the rating is 1-5, the chat's state accepts a manual status), so a request that fails, fails before anything is applied. Only a change
 //! racing with this request (the chat finished by someone else between two steps) or a store
 //! failure can stop a later step after an earlier one was applied; the answer is then that
 //! step's error, its message saying which parts were already applied, and a re-read of the chat
@@ -19,7 +19,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::domain::{ChatId, ChatView, Command, FieldsUpdate, Phase, Status};
+use crate::domain::{text, ChatId, ChatView, Command, FieldsUpdate, Phase, Status};
 use crate::server::AppState;
 
 use super::access::visible_chat;
@@ -109,6 +109,12 @@ fn plan(
         reasons: patch.reasons.clone(),
         components: patch.components.clone(),
     };
+    if let Some(subject) = &fields.subject {
+        text::check_subject(subject)?;
+    }
+    if let Some(comment) = &patch.supervisor_comment {
+        text::check_supervisor_comment(comment)?;
+    }
     if patch.supervisor_rating.is_some_and(|r| !(1..=5).contains(&r)) {
         return Err(ApiError::bad_request("supervisor_rating must be 1 to 5"));
     }
@@ -215,5 +221,23 @@ mod tests {
         let err = plan(&body(r#"{"subject":"x","status":"open"}"#), &spam, &by).unwrap_err();
         assert_eq!(err.code, "invalid_transition");
         assert!(serde_json::from_str::<ChatPatch>(r#"{"colour":"red"}"#).is_err());
+    }
+
+    #[test]
+    fn an_over_long_or_multi_line_subject_or_comment_is_refused_before_anything_runs() {
+        let by = OperatorId::from("sam");
+        let long = "x".repeat(text::MAX_SUBJECT_CHARS + 1);
+        let err =
+            plan(&body(&format!(r#"{{"subject":"{long}","status":"on_hold"}}"#)), &chat(), &by).unwrap_err();
+        assert_eq!(err.code, "too_large");
+        assert_eq!(plan(&body(r#"{"subject":"a\nb"}"#), &chat(), &by).unwrap_err().code, "bad_request");
+        let long = "x".repeat(text::MAX_COMMENT_CHARS + 1);
+        let err = plan(&body(&format!(r#"{{"supervisor_comment":"{long}"}}"#)), &chat(), &by).unwrap_err();
+        assert_eq!(err.code, "too_large");
+        assert_eq!(
+            plan(&body(r#"{"supervisor_comment":"a\u0000"}"#), &chat(), &by).unwrap_err().code,
+            "bad_request"
+        );
+        assert!(plan(&body(r#"{"supervisor_comment":"line one\nline two"}"#), &chat(), &by).is_ok());
     }
 }

@@ -1,5 +1,11 @@
 //! `ApiError`: every failure an HTTP handler answers, as PROTOCOL 3/4 want it: the status that
-//! goes with the error code and `{"error":{"code":"...","message":"..."}}`.
+//! goes with the error code and `{"error":{"code":"...","message":"..."}}`. The WebSocket error
+//! frames carry the same code and message.
+//!
+//! A message describes the caller's own request (a missing field, an unknown sort column, a
+//! chat's state) and never a library's or the server's internals: token verification failures,
+//! store, actor mailbox and encoder errors become fixed safe words, and their cause goes to the
+//! log as a field (see [`ApiError::unavailable`] and the `From` impls below).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -7,7 +13,7 @@ use serde_json::json;
 
 use crate::actors::CommandError;
 use crate::auth::AuthError;
-use crate::domain::DomainError;
+use crate::domain::{DomainError, TextError};
 use crate::store::StoreError;
 
 /// The HTTP status of a PROTOCOL error code.
@@ -55,6 +61,13 @@ impl ApiError {
         Self::new("not_found", message)
     }
 
+    /// `unavailable`: "`what` is unavailable; try again", with `cause` logged (as a field, never
+    /// in the answer). `what` names a part of the server in safe words ("the store").
+    pub fn unavailable(what: &'static str, cause: &dyn std::fmt::Debug) -> Self {
+        tracing::warn!(what, cause = ?cause, "answering unavailable");
+        Self::new("unavailable", format!("{what} is unavailable; try again"))
+    }
+
     /// The JSON body `{"error":{"code","message"}}`.
     pub fn body(&self) -> serde_json::Value {
         json!({"error": {"code": self.code, "message": self.message}})
@@ -73,7 +86,14 @@ impl ResponseError for ApiError {
 
 impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> Self {
-        Self::new(e.code(), e.to_string())
+        match &e {
+            CommandError::Store(StoreError::BadQuery(message)) => Self::bad_request(message.clone()),
+            CommandError::Store(cause) => Self::unavailable("the store", cause),
+            CommandError::Unavailable(cause) => Self::unavailable("the conversation", cause),
+            CommandError::Domain(_) | CommandError::Route(_) | CommandError::RateLimited => {
+                Self::new(e.code(), e.to_string())
+            }
+        }
     }
 }
 
@@ -89,8 +109,56 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<TextError> for ApiError {
+    fn from(e: TextError) -> Self {
+        Self::new(e.code(), e.to_string())
+    }
+}
+
+/// Every refused token answers the same words (which check failed helps only an attacker); the
+/// reason is logged.
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        Self::new("unauthorized", e.to_string())
+        if e == AuthError::Missing {
+            return Self::new("unauthorized", e.to_string());
+        }
+        tracing::info!(reason = ?e, "operator token refused");
+        Self::new("unauthorized", "invalid or expired token")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_token_answers_safe_words_whatever_the_library_said() {
+        let e = ApiError::from(AuthError::Invalid("InvalidSignature".into()));
+        assert_eq!((e.code, e.message.as_str()), ("unauthorized", "invalid or expired token"));
+        let e = ApiError::from(AuthError::UnknownOperator("mallory".into()));
+        assert_eq!(e.message, "invalid or expired token");
+        assert_eq!(ApiError::from(AuthError::Missing).message, "a bearer token is required");
+    }
+
+    #[test]
+    fn store_and_actor_failures_answer_unavailable_without_their_cause() {
+        let e = ApiError::from(StoreError::Unavailable("sqlite: disk I/O error at /var/lib/x".into()));
+        assert_eq!((e.code, e.message.as_str()), ("unavailable", "the store is unavailable; try again"));
+        let e = ApiError::from(CommandError::Unavailable("conversation web:c1 is not answering".into()));
+        assert_eq!(e.code, "unavailable");
+        assert!(!e.message.contains("web:c1"), "{}", e.message);
+        let e = ApiError::from(StoreError::Corrupt("row 7: missing column".into()));
+        assert!(!e.message.contains("row 7"));
+    }
+
+    #[test]
+    fn messages_about_the_callers_own_input_are_kept() {
+        let e = ApiError::from(StoreError::BadQuery("bad cursor: not base64".into()));
+        assert_eq!((e.code, e.message.as_str()), ("bad_request", "bad cursor: not base64"));
+        let e = ApiError::from(DomainError::BadRequest("request_type: \"x\" is not one of []".into()));
+        assert_eq!(e.code, "bad_request");
+        assert!(e.message.contains("request_type"));
+        let e = ApiError::from(TextError::TooLong { field: "subject", max: 500 });
+        assert_eq!((e.code, e.message.as_str()), ("too_large", "subject: at most 500 characters"));
     }
 }

@@ -3,6 +3,11 @@
 //! page is streamed as it is read, so an export of any size holds one page in memory. The first
 //! page is read before the answer starts, so a failing store still gets a proper error status;
 //! a failure on a later page can only cut the stream short (the client sees a truncated body).
+//!
+//! Cells are safe to open in a spreadsheet (SPEC 8, OWASP "CSV injection"): every free-text cell
+//! that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so it is
+//! read as text, never run as a formula. Numbers, times and enum words are written as they are.
+//! The JSON API keeps the raw values.
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -113,7 +118,7 @@ async fn read_page(
 
 /// CSV text of `chats`, after `header` if given; the `csv` crate does the quoting.
 fn encode(header: Option<&[&str]>, chats: &[ChatView]) -> Result<Bytes, ApiError> {
-    let failed = |e: csv::Error| ApiError::new("unavailable", format!("cannot write CSV: {e}"));
+    let failed = |e: csv::Error| ApiError::unavailable("the CSV export", &e);
     let mut out = csv::Writer::from_writer(Vec::with_capacity(256 * (chats.len() + 1)));
     if let Some(header) = header {
         out.write_record(header).map_err(failed)?;
@@ -125,28 +130,39 @@ fn encode(header: Option<&[&str]>, chats: &[ChatView]) -> Result<Bytes, ApiError
     Ok(Bytes::from(bytes))
 }
 
+/// A free-text cell a spreadsheet will not run: one starting with `=`, `+`, `-`, `@`, tab or CR
+/// gets a leading `'` (the OWASP rule); any other is unchanged.
+pub fn text_cell(value: String) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value
+    }
+}
+
 /// One chat as a row of [`COLUMNS`]: lists joined with `;`, absent values empty, times RFC 3339,
-/// durations in seconds with millisecond precision.
+/// durations in seconds with millisecond precision; free text through [`text_cell`].
 pub fn row(c: &ChatView) -> Vec<String> {
-    let opt = |v: Option<String>| v.unwrap_or_default();
+    let opt = |v: Option<String>| text_cell(v.unwrap_or_default());
+    let list = |v: &[String]| text_cell(v.join(";"));
     let num = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
     let time = |t: Option<Timestamp>| t.map(Timestamp::to_rfc3339).unwrap_or_default();
     let secs = |d: Option<f64>| d.map(|s| format!("{s:.3}")).unwrap_or_default();
     let m = &c.metrics;
     vec![
         c.id.to_string(),
-        c.conversation.to_string(),
-        c.channel.to_string(),
-        c.line.to_string(),
+        text_cell(c.conversation.to_string()),
+        text_cell(c.channel.to_string()),
+        text_cell(c.line.to_string()),
         c.direction.as_str().to_owned(),
-        c.client.id.to_string(),
+        text_cell(c.client.id.to_string()),
         opt(c.client.name.clone()),
         opt(c.responsible.as_ref().map(ToString::to_string)),
-        c.participants.iter().map(ToString::to_string).collect::<Vec<_>>().join(";"),
+        list(&c.participants.iter().map(ToString::to_string).collect::<Vec<_>>()),
         opt(c.subject.clone()),
         opt(c.request_type.clone()),
-        c.reasons.join(";"),
-        c.components.join(";"),
+        list(&c.reasons),
+        list(&c.components),
         opt(c.page_url.clone()),
         c.phase.as_str().to_owned(),
         c.status.as_str().to_owned(),
@@ -199,5 +215,48 @@ mod tests {
         assert!(line.contains(",\"Refund, \"\"urgent\"\"\","), "{line}");
         assert!(line.contains(",a;b,"), "{line}");
         assert_eq!(lines.next(), None);
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_get_a_leading_quote() {
+        for (raw, safe) in [
+            ("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+        ] {
+            assert_eq!(text_cell(raw.into()), safe);
+        }
+        for plain in ["Ann", "a=b", " =1", "", "'quoted", "42"] {
+            assert_eq!(text_cell(plain.into()), plain);
+        }
+    }
+
+    #[test]
+    fn every_free_text_column_is_neutralised_and_numbers_and_times_are_not() {
+        let w = active_open();
+        let mut chat = ChatView::of(&w.conv, w.latest());
+        let evil = "=cmd|' /C calc'!A0";
+        chat.client.name = Some(evil.into());
+        chat.subject = Some("+evil".into());
+        chat.page_url = Some("@SUM(1)".into());
+        chat.request_type = Some("-x".into());
+        chat.reasons = vec!["=a".into(), "b".into()];
+        chat.components = vec!["@c".into()];
+        chat.supervisor_comment = Some("\t=x".into());
+        let cells = row(&chat);
+        let at = |name: &str| cells[COLUMNS.iter().position(|c| *c == name).unwrap()].clone();
+        assert_eq!(at("client_name"), format!("'{evil}"));
+        assert_eq!(at("subject"), "'+evil");
+        assert_eq!(at("page_url"), "'@SUM(1)");
+        assert_eq!(at("request_type"), "'-x");
+        assert_eq!(at("reasons"), "'=a;b");
+        assert_eq!(at("components"), "'@c");
+        assert_eq!(at("supervisor_comment"), "'\t=x");
+        assert_eq!(at("id"), chat.id.to_string());
+        assert_eq!(at("created_at"), chat.created_at.to_rfc3339());
+        assert!(cells.iter().all(|cell| !cell.starts_with(['=', '+', '-', '@', '\t', '\r'])), "{cells:?}");
     }
 }

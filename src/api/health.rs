@@ -17,7 +17,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.node.shared.store.check().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Err(e) => {
-            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "error": e.to_string()}))
+            // No authentication here: the cause goes to the log only.
+            tracing::warn!(error = ?e, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .json(json!({"status": "unavailable", "error": "the store is not answering"}))
         }
     }
 }

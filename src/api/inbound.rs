@@ -12,14 +12,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::domain::{AutomatedKind, ChannelId, ClientId, Command, ConversationId, Reply};
+use crate::domain::{text, AutomatedKind, ChannelId, ClientId, Command, ConversationId, Reply};
 use crate::server::AppState;
 
 use super::caller::Caller;
 use super::error::ApiError;
 use super::params::{json_body, Params};
 
-/// Longest accepted display name and external id, in characters.
+/// Longest accepted external id, in characters.
 const MAX_ID_CHARS: usize = 256;
 
 /// The body of an inbound client message.
@@ -61,8 +61,8 @@ pub async fn channel_message(
     Params::parse(req.query_string(), &[])?;
     let message: Inbound = json_body(&body)?;
     let client = ClientId::checked(&message.client_id).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    if message.name.as_ref().is_some_and(|n| n.chars().count() > MAX_ID_CHARS) {
-        return Err(ApiError::bad_request(format!("name must be at most {MAX_ID_CHARS} characters")));
+    if let Some(name) = &message.name {
+        text::check_client_name(name)?;
     }
     if message.external_id.as_ref().is_some_and(|id| id.is_empty() || id.chars().count() > MAX_ID_CHARS) {
         return Err(ApiError::bad_request(format!("external_id must be 1 to {MAX_ID_CHARS} characters")));
@@ -148,7 +148,7 @@ fn unauthorized(message: impl Into<String>) -> ApiError {
 }
 
 fn unexpected(reply: Reply) -> ApiError {
-    ApiError::new("unavailable", format!("unexpected reply from the conversation: {reply:?}"))
+    ApiError::unavailable("the conversation", &format_args!("unexpected reply {reply:?}"))
 }
 
 /// The bearer token of the `Authorization` header (a channel token is never read from the

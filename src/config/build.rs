@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 
 use super::check;
 use super::error::ConfigError;
-use super::model::{Auth, Config, Limits, Overrides};
+use super::model::{Auth, Config, Limits, Overrides, MIN_JWT_SECRET_BYTES};
 use super::raw::{
     RawAuth, RawChannel, RawConfig, RawDialogs, RawLimits, RawLine, RawOperator, RawRating, RawTimeouts,
 };
@@ -48,6 +48,17 @@ pub(super) fn build(mut raw: RawConfig, overrides: &Overrides, demo: bool) -> Re
     }
 
     check::listen("listen", &raw.listen)?;
+    if demo && !overrides.allow_public_demo && !check::is_loopback(&raw.listen) {
+        return Err(ConfigError::invalid(
+            "listen",
+            format!(
+                "{} is not a loopback address, and the built-in demo's JWT secret is public (anyone \
+                 could sign in as any operator); run with --config FILE, or force it with \
+                 --allow-public-demo (FRONTLINE_ALLOW_PUBLIC_DEMO=1)",
+                raw.listen
+            ),
+        ));
+    }
     if raw.data_dir.as_os_str().is_empty() {
         return Err(ConfigError::invalid("data_dir", "must not be empty"));
     }
@@ -91,6 +102,16 @@ fn auth(raw: RawAuth) -> Result<Auth, ConfigError> {
         ));
     };
     check::non_empty("auth.jwt_secret", &jwt_secret)?;
+    if jwt_secret.len() < MIN_JWT_SECRET_BYTES {
+        return Err(ConfigError::invalid(
+            "auth.jwt_secret",
+            format!(
+                "must be at least {MIN_JWT_SECRET_BYTES} bytes (got {}); a short HS256 secret can be \
+                 guessed offline from any token (e.g. openssl rand -hex 32)",
+                jwt_secret.len()
+            ),
+        ));
+    }
     if let Some(secret) = &raw.client_token_secret {
         check::non_empty("auth.client_token_secret", secret)?;
     }
@@ -101,7 +122,13 @@ fn auth(raw: RawAuth) -> Result<Auth, ConfigError> {
         raw.client_token_secret.as_deref().unwrap_or(&jwt_secret),
         &raw.client_token_previous,
     );
-    Ok(Auth { jwt_secret, client_tokens })
+    let max_token_ttl = check::span("auth.max_token_ttl", raw.max_token_ttl)?;
+    // Whole seconds, as JWT times are; bounded by `span`, so the cast cannot saturate.
+    let max_token_ttl = max_token_ttl.as_secs_f64().floor() as u64;
+    if max_token_ttl < 1 {
+        return Err(ConfigError::invalid("auth.max_token_ttl", "must be at least 1 second"));
+    }
+    Ok(Auth { jwt_secret, client_tokens, max_token_ttl })
 }
 
 fn limits(raw: &RawLimits) -> Result<Limits, ConfigError> {

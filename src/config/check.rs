@@ -75,6 +75,20 @@ pub(super) fn listen(key: &str, addr: &str) -> Result<(), ConfigError> {
     })
 }
 
+/// True when `addr` (`HOST:PORT`) only accepts connections from this machine: 127.0.0.0/8,
+/// `::1` (also IPv4-mapped) or `localhost`.
+pub(super) fn is_loopback(addr: &str) -> bool {
+    if let Ok(addr) = addr.parse::<SocketAddr>() {
+        return match addr.ip() {
+            std::net::IpAddr::V4(ip) => ip.is_loopback(),
+            std::net::IpAddr::V6(ip) => {
+                ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
+        };
+    }
+    addr.rsplit_once(':').is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost"))
+}
+
 /// A non-empty string.
 pub(super) fn non_empty(key: &str, value: &str) -> Result<(), ConfigError> {
     if value.trim().is_empty() {

@@ -40,18 +40,26 @@ pub struct Config {
 /// `[auth]`. Its `Debug` hides the secrets so configurations can be logged.
 #[derive(Clone)]
 pub struct Auth {
-    /// HS256 secret of operator JWTs; never empty.
+    /// HS256 secret of operator JWTs; at least [`MIN_JWT_SECRET_BYTES`] bytes.
     pub jwt_secret: String,
     /// Issues and checks clients' conversation tokens (keys derived from
     /// `auth.client_token_secret`, or `jwt_secret`, and the previous secrets).
     pub client_tokens: ClientTokens,
+    /// Longest validity a token may still have, in whole seconds (at least 1): a token whose
+    /// `exp` is further from now is refused.
+    pub max_token_ttl: u64,
 }
+
+/// Shortest accepted `auth.jwt_secret`, in bytes: HS256 keys shorter than its 32-byte output
+/// are guessable offline from any one token.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Auth")
             .field("jwt_secret", &"<redacted>")
             .field("client_tokens", &self.client_tokens)
+            .field("max_token_ttl", &self.max_token_ttl)
             .finish()
     }
 }
@@ -106,6 +114,9 @@ pub struct Overrides {
     pub redis_url: Option<String>,
     /// `--node-id` / `FRONTLINE_NODE_ID`.
     pub node_id: Option<String>,
+    /// `--allow-public-demo` / `FRONTLINE_ALLOW_PUBLIC_DEMO`: the built-in demo (whose JWT secret
+    /// is public) may listen on a non-loopback address.
+    pub allow_public_demo: bool,
 }
 
 impl Config {

@@ -28,6 +28,8 @@ pub const DEFAULT_HEARTBEAT_TIMEOUT: f64 = 30.0;
 pub const DEFAULT_CONNECTIONS_PER_ADDRESS: i64 = 500;
 /// Default `limits.sockets_per_conversation`.
 pub const DEFAULT_SOCKETS_PER_CONVERSATION: i64 = 10;
+/// Default `auth.max_token_ttl`, seconds (7 days).
+pub const DEFAULT_MAX_TOKEN_TTL: f64 = 604_800.0;
 
 /// A value given either once or as a list, read as "any of" (rule conditions).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -202,10 +204,10 @@ impl Default for RawDialogs {
 }
 
 /// `[auth]`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuth {
-    /// HS256 secret of operator JWTs. Required: there is no insecure default.
+    /// HS256 secret of operator JWTs, at least 32 bytes. Required: there is no insecure default.
     #[serde(default)]
     pub jwt_secret: Option<String>,
     /// Secret the conversation tokens of clients are derived from (PROTOCOL 3.3); default: the
@@ -215,6 +217,24 @@ pub struct RawAuth {
     /// Earlier `client_token_secret`s whose tokens are still accepted (key rotation).
     #[serde(default)]
     pub client_token_previous: Vec<String>,
+    /// Longest validity, in seconds, a token may claim from now (default 604800, 7 days).
+    #[serde(default = "default_max_token_ttl")]
+    pub max_token_ttl: f64,
+}
+
+fn default_max_token_ttl() -> f64 {
+    DEFAULT_MAX_TOKEN_TTL
+}
+
+impl Default for RawAuth {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            client_token_secret: None,
+            client_token_previous: Vec::new(),
+            max_token_ttl: DEFAULT_MAX_TOKEN_TTL,
+        }
+    }
 }
 
 /// `[limits]`: all positive integers.

@@ -1,6 +1,7 @@
 //! Domain errors: why a command was refused. A refused command produces no events.
 
 use super::ids::{ChatId, LineId, OperatorId};
+use super::text::TextError;
 
 /// Why a command was refused; each maps to a PROTOCOL error code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -8,6 +9,9 @@ pub enum DomainError {
     /// The command itself is malformed (bad value, missing field).
     #[error("{0}")]
     BadRequest(String),
+    /// A value is longer than its limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// No such chat in this conversation.
     #[error("chat {0} not found")]
     ChatNotFound(ChatId),
@@ -58,6 +62,7 @@ impl DomainError {
     pub fn code(&self) -> &'static str {
         match self {
             DomainError::BadRequest(_) => "bad_request",
+            DomainError::TooLarge(_) => "too_large",
             DomainError::ChatNotFound(_)
             | DomainError::OperatorNotFound(_)
             | DomainError::LineNotFound(_) => "not_found",
@@ -65,6 +70,15 @@ impl DomainError {
             DomainError::AlreadyTaken { .. } => "already_taken",
             DomainError::Conflict { .. } => "conflict",
             DomainError::Forbidden { .. } => "forbidden",
+        }
+    }
+}
+
+impl From<TextError> for DomainError {
+    fn from(e: TextError) -> Self {
+        match e {
+            TextError::TooLong { .. } => DomainError::TooLarge(e.to_string()),
+            TextError::Control { .. } => DomainError::BadRequest(e.to_string()),
         }
     }
 }

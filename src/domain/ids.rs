@@ -89,11 +89,11 @@ impl ClientId {
     }
 }
 
-/// Not a control character (C0, DEL, C1), and not an invisible formatting character that
-/// reorders or hides text (bidirectional overrides and isolates, zero-width characters, BOM).
+/// Not a control character (C0, DEL, C1), not a Unicode line or paragraph separator, and not an
+/// invisible mark that reorders what a reader sees (bidirectional embeddings, overrides and
+/// isolates) or hides itself (BOM). Joiners stay allowed: emoji and some scripts need them.
 pub fn is_printable(c: char) -> bool {
-    !c.is_control()
-        && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    !c.is_control() && !matches!(c, '\u{2028}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// A chat number: sequential and unique in the installation (allocated outside the domain).
@@ -284,11 +284,12 @@ mod tests {
         assert_eq!(ClientId::checked(&"é".repeat(129)), Err(ClientIdError::Length));
         assert_eq!(ClientId::checked(""), Err(ClientIdError::Length));
         for bad in
-            ["a\r\nb", "tab\t", "nul\0", "del\u{7f}", "c1\u{85}", "rtl\u{202E}x", "zw\u{200B}", "bom\u{FEFF}"]
+            ["a\r\nb", "tab\t", "nul\0", "del\u{7f}", "c1\u{85}", "rtl\u{202E}x", "ls\u{2028}", "bom\u{FEFF}"]
         {
             assert_eq!(ClientId::checked(bad), Err(ClientIdError::NotPrintable), "{bad:?}");
         }
         assert!(ClientId::checked("Анна 👋 c:1").is_ok(), "letters, emoji, spaces and colons are fine");
+        assert!(ClientId::checked("👨\u{200D}👩\u{200D}👧").is_ok(), "joiners inside emoji are fine");
     }
 
     #[test]

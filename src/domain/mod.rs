@@ -4,7 +4,7 @@
 //! Reading order: [`ids`] and [`status`] (vocabulary), [`settings`] and [`directory`] (what the
 //! configuration and the live world tell the domain), [`chat`] and [`metrics`] (the state of
 //! one chat), [`command`] and [`event`] (what goes in and what comes out), [`conversation`]
-//! (`handle` and `apply`), [`rules`], [`view`] (the wire shapes), [`notice`] and [`fanout`] (who is told what).
+//! (`handle` and `apply`), [`rules`], [`text`] (free-text limits), [`view`] (the wire shapes), [`notice`] and [`fanout`] (who is told what).
 
 pub mod access;
 pub mod chat;
@@ -21,6 +21,7 @@ pub mod routing;
 pub mod rules;
 pub mod settings;
 pub mod status;
+pub mod text;
 pub mod view;
 
 #[cfg(test)]
@@ -43,4 +44,5 @@ pub use routing::{ChatRouting, Dispatcher, Effect, LineStats, Presence, Removal,
 pub use rules::{Action, Conditions, Facts, Rule, RuleAuthor, Trigger};
 pub use settings::{Channel, ChannelKind, Dialogs, Rating, Settings, Timeouts};
 pub use status::{AssignVia, AuthorKind, DetailedStatus, Direction, GeneralStatus, Phase, Status};
+pub use text::TextError;
 pub use view::{AuthorView, ChatView, ClientView, MessageView, MetricsView};

@@ -154,7 +154,7 @@ impl WebhookDeliverer {
                         }
                     }
                 }
-                Err(e) => warn!(error = %e, "webhook outbox poll failed"),
+                Err(e) => warn!(error = ?e, "webhook outbox poll failed"),
             }
             if std::mem::take(&mut act.again) {
                 act.poll(ctx);
@@ -198,11 +198,11 @@ impl WebhookDeliverer {
             let pause = match attempt {
                 Attempt::Delivered(status) => {
                     metrics.webhook_attempts_total.with_label_values(&["delivered"]).inc();
-                    debug!(delivery = %id, %conversation, status, attempts = attempts + 1, "webhook delivered");
+                    debug!(delivery = ?id, conversation = ?conversation.to_string(), status, attempts = attempts + 1, "webhook delivered");
                     match store.delivered(id.clone()).await {
                         Ok(()) => None,
                         Err(e) => {
-                            warn!(delivery = %id, error = %e, "cannot mark a webhook delivery done; it will be sent again");
+                            warn!(delivery = ?id, error = ?e, "cannot mark a webhook delivery done; it will be sent again");
                             Some(backoff(base, attempts.saturating_add(1), jitter(&id, attempts)))
                         }
                     }
@@ -212,14 +212,14 @@ impl WebhookDeliverer {
                     let attempts = attempts.saturating_add(1);
                     let wait = backoff(base, attempts, jitter(&id, attempts));
                     warn!(
-                        delivery = %id, %conversation, %url, attempts, retry_in_ms = wait.as_millis() as u64,
-                        error = %why, "webhook delivery failed; retrying later"
+                        delivery = ?id, conversation = ?conversation.to_string(), url = ?url, attempts,
+                        retry_in_ms = wait.as_millis() as u64, error = ?why, "webhook delivery failed; retrying later"
                     );
                     let next_at = Timestamp::now().after(Span::from_std(wait));
                     match store.retry_later(id.clone(), attempts, next_at).await {
                         Ok(()) => None,
                         Err(e) => {
-                            warn!(delivery = %id, error = %e, "cannot reschedule a webhook delivery");
+                            warn!(delivery = ?id, error = ?e, "cannot reschedule a webhook delivery");
                             Some(wait)
                         }
                     }

@@ -20,7 +20,7 @@ mod session;
 
 use crate::api::{token_of, ApiError, Params};
 use crate::auth;
-use crate::domain::{ChannelId, ClientId, ConversationId};
+use crate::domain::{text, ChannelId, ClientId, ConversationId};
 use crate::server::AppState;
 use actix_http::ws::{Codec, Item};
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -47,7 +47,7 @@ async fn agent_socket(
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token = token_of(&req).unwrap_or_default();
-    let me = auth::verify(&app.config.auth.jwt_secret, &app.config.settings, &token)?;
+    let me = auth::verify(&app.config.auth, &app.config.settings, &token, auth::now_secs())?;
     let slot = admit_address(&req, &app)?;
     let codec = codec(&app);
     let session = operator::OperatorSession::new(app, me, slot);
@@ -105,7 +105,13 @@ async fn client_socket(
         None => (ClientId::from(uuid::Uuid::new_v4().simple().to_string()), true),
     };
     let name = params.one("name")?.filter(|n| !n.trim().is_empty()).map(str::to_owned);
+    if let Some(name) = &name {
+        text::check_client_name(name)?;
+    }
     let page_url = params.one("page_url")?.filter(|u| !u.is_empty()).map(str::to_owned);
+    if let Some(url) = &page_url {
+        text::check_page_url(url)?;
+    }
     let conversation = ConversationId { channel: channel.id.clone(), client };
     let address_slot = admit_address(&req, &app)?;
     let token = match &channel.secret {

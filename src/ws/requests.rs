@@ -14,7 +14,7 @@ use crate::actors::registry::Registry;
 use crate::actors::SubscriptionId;
 use crate::api::ApiError;
 use crate::auth::Identity;
-use crate::domain::{access, ChatId, Command, ConversationId, FieldsUpdate, ForwardTarget, Reply, Seq};
+use crate::domain::{access, text, ChatId, Command, ConversationId, FieldsUpdate, ForwardTarget, Reply, Seq};
 use crate::server::AppState;
 use crate::store::MessageQuery;
 
@@ -128,7 +128,7 @@ pub async fn operator(r: Requester, request: OperatorRequest) -> Result<Value, A
                 .supervisor
                 .send(take)
                 .await
-                .map_err(|e| ApiError::new("unavailable", e.to_string()))?;
+                .map_err(|e| ApiError::unavailable("the supervisor", &e))?;
             Ok(reply_fields(answer?.reply))
         }
         OperatorRequest::Decline { chat } => {
@@ -138,7 +138,7 @@ pub async fn operator(r: Requester, request: OperatorRequest) -> Result<Value, A
                 .supervisor
                 .send(decline)
                 .await
-                .map_err(|e| ApiError::new("unavailable", e.to_string()))??;
+                .map_err(|e| ApiError::unavailable("the supervisor", &e))??;
             Ok(json!({}))
         }
         OperatorRequest::Typing { chat } => {
@@ -177,6 +177,9 @@ pub async fn operator(r: Requester, request: OperatorRequest) -> Result<Value, A
         OperatorRequest::Split { chat } => r.on_chat(chat, Command::Split { by, chat }).await,
         OperatorRequest::MergePrevious { chat } => r.on_chat(chat, Command::MergePrevious { by, chat }).await,
         OperatorRequest::UpdateChat { chat, subject, request_type, reasons, components, pinned } => {
+            if let Some(subject) = &subject {
+                text::check_subject(subject)?;
+            }
             let fields = FieldsUpdate { subject, request_type, reasons, components };
             r.on_chat(chat, Command::UpdateChat { by, chat, fields, pinned }).await
         }

@@ -155,7 +155,8 @@ pub fn on_message<A: Session>(
             not_utf8(act, ctx)
         }
         Err(e) => {
-            tracing::debug!(error = %e, "websocket protocol error");
+            // The library's words stay in the log; the peer gets the close code and safe words.
+            tracing::debug!(error = ?e, "websocket protocol error");
             close(ctx, u16::from(ws::CloseCode::Protocol), "protocol error");
         }
     }

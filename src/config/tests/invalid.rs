@@ -31,10 +31,7 @@ fn unknown_keys_in_other_tables_are_rejected() {
     assert_rejected(&format!("{BASE}\n[limits]\nmax_frames = 1\n"), &["limits.max_frames"]);
     assert_rejected(&format!("{BASE}\n[rating]\nlabel = []\n"), &["rating.label"]);
     assert_rejected(&format!("{BASE}\n[dialogs]\nreason = []\n"), &["dialogs.reason"]);
-    assert_rejected(
-        &base_with("jwt_secret = \"test-secret\"", "jwt_secret = \"s\"\nsecret = \"x\""),
-        &["auth.secret"],
-    );
+    assert_rejected(&base_with("[auth]\n", "[auth]\nsecret = \"x\"\n"), &["auth.secret"]);
     assert_rejected(
         &base_with("strategy = \"broadcast\"", "strategy = \"broadcast\"\noverflow = 1"),
         &["lines[1].overflow"],
@@ -162,9 +159,97 @@ fn duplicate_ids_are_rejected_naming_both_entries() {
 
 #[test]
 fn missing_or_empty_jwt_secret_is_rejected() {
-    assert_rejected(&base_with("jwt_secret = \"test-secret\"", ""), &["auth.jwt_secret: required"]);
-    assert_rejected(&base_with("[auth]\njwt_secret = \"test-secret\"", ""), &["auth.jwt_secret: required"]);
-    assert_rejected(&base_with("\"test-secret\"", "\"\""), &["auth.jwt_secret: must not be empty"]);
+    assert_rejected(
+        &base_with("jwt_secret = \"test-secret-0123456789-abcdef-0123456789\"", ""),
+        &["auth.jwt_secret: required"],
+    );
+    assert_rejected(
+        &base_with("[auth]\njwt_secret = \"test-secret-0123456789-abcdef-0123456789\"", ""),
+        &["auth.jwt_secret: required"],
+    );
+    assert_rejected(
+        &base_with("\"test-secret-0123456789-abcdef-0123456789\"", "\"\""),
+        &["auth.jwt_secret: must not be empty"],
+    );
+}
+
+#[test]
+fn a_jwt_secret_shorter_than_32_bytes_is_rejected() {
+    for short in ["s", "change-me", "0123456789abcdef0123456789abcde"] {
+        assert_rejected(
+            &base_with("\"test-secret-0123456789-abcdef-0123456789\"", &format!("{short:?}")),
+            &["auth.jwt_secret: must be at least 32 bytes", &format!("(got {})", short.len())],
+        );
+    }
+    // 32 bytes is enough; counted in bytes (16 two-byte characters are 32 bytes).
+    assert!(super::support::parse(&base_with(
+        "\"test-secret-0123456789-abcdef-0123456789\"",
+        "\"0123456789abcdef0123456789abcdef\""
+    ))
+    .is_ok());
+    assert!(super::support::parse(&base_with(
+        "\"test-secret-0123456789-abcdef-0123456789\"",
+        &format!("{:?}", "ä".repeat(16))
+    ))
+    .is_ok());
+}
+
+#[test]
+fn max_token_ttl_must_be_at_least_a_second() {
+    for bad in ["0", "-5", "0.5"] {
+        assert_rejected(
+            &base_with("[auth]\n", &format!("[auth]\nmax_token_ttl = {bad}\n")),
+            &["auth.max_token_ttl"],
+        );
+    }
+    let cfg = super::support::parse(&base_with("[auth]\n", "[auth]\nmax_token_ttl = 3600.9\n")).unwrap();
+    assert_eq!(cfg.auth.max_token_ttl, 3600, "whole seconds");
+}
+
+#[test]
+fn the_demo_refuses_a_non_loopback_listen_address_unless_forced() {
+    use crate::config::{Config, Overrides};
+    for public in ["0.0.0.0:8080", "192.168.1.20:8080", "[::]:8080", "10.0.0.1:0"] {
+        let overrides = Overrides { listen: Some(public.into()), ..Overrides::default() };
+        let err = Config::demo(&overrides).unwrap_err().to_string();
+        assert!(err.starts_with("listen: ") && err.contains("--allow-public-demo"), "{err}");
+        let forced = Overrides { allow_public_demo: true, ..overrides };
+        assert_eq!(Config::demo(&forced).unwrap().listen, public);
+    }
+    for local in ["127.0.0.1:8080", "127.1.2.3:0", "[::1]:8080", "[::ffff:127.0.0.1]:80"] {
+        let overrides = Overrides { listen: Some(local.into()), ..Overrides::default() };
+        assert!(Config::demo(&overrides).is_ok(), "{local}");
+    }
+    // A configuration file is the operator's own business.
+    let file = base_with("\"127.0.0.1:0\"", "\"0.0.0.0:0\"");
+    assert!(super::support::parse(&file).is_ok());
+}
+
+#[test]
+fn loopback_addresses_are_recognised() {
+    use crate::config::check::is_loopback;
+    for yes in [
+        "127.0.0.1:8080",
+        "127.255.0.9:1",
+        "[::1]:80",
+        "localhost:8080",
+        "LOCALHOST:1",
+        "[::ffff:127.0.0.1]:80",
+    ] {
+        assert!(is_loopback(yes), "{yes}");
+    }
+    for no in [
+        "0.0.0.0:8080",
+        "[::]:80",
+        "192.168.0.1:80",
+        "10.1.1.1:80",
+        "example.com:80",
+        "localhost.evil.com:80",
+        "[::ffff:10.0.0.1]:80",
+        "",
+    ] {
+        assert!(!is_loopback(no), "{no}");
+    }
 }
 
 #[test]
@@ -230,6 +315,7 @@ fn dialog_lists_reject_empty_and_duplicate_values() {
 #[test]
 fn at_least_one_channel_and_one_line_are_required() {
     let lines = "[[lines]]\nid = \"l\"\nstrategy = \"broadcast\"\n";
-    assert_rejected(&format!("[auth]\njwt_secret = \"s\"\n{lines}"), &["channels: at least one"]);
-    assert_rejected("[auth]\njwt_secret = \"s\"\n", &["lines: at least one"]);
+    let auth = "[auth]\njwt_secret = \"test-secret-0123456789-abcdef-0123456789\"\n";
+    assert_rejected(&format!("{auth}{lines}"), &["channels: at least one"]);
+    assert_rejected(auth, &["lines: at least one"]);
 }

@@ -3,7 +3,9 @@
 
 use crate::config::{Config, ConfigError, Overrides};
 
-/// PROTOCOL 2's example, copied verbatim (commented lines stay commented).
+/// PROTOCOL 2's example, copied verbatim (commented lines stay commented), except its
+/// `jwt_secret = "change-me"`: secrets under 32 bytes are refused, so it is longer here (as in
+/// `deploy/PROTOCOL.md`).
 pub(super) const PROTOCOL_EXAMPLE: &str = r#"
 listen = "127.0.0.1:8080"
 data_dir = "./frontline-data"
@@ -28,7 +30,7 @@ reasons = []              # e.g. ["feature unclear", "feature limited"]
 components = []
 
 [auth]
-jwt_secret = "change-me"
+jwt_secret = "change-me-to-32-or-more-random-bytes"
 
 [limits]
 max_frame_bytes = 65536
@@ -99,7 +101,7 @@ pub(super) const BASE: &str = r#"listen = "127.0.0.1:0"
 inactivity = 600
 
 [auth]
-jwt_secret = "test-secret"
+jwt_secret = "test-secret-0123456789-abcdef-0123456789"
 
 [[channels]]
 id = "web"

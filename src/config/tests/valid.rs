@@ -18,7 +18,8 @@ fn protocol_example_lands_every_value_where_expected() {
     assert_eq!(cfg.listen, "127.0.0.1:8080");
     assert_eq!(cfg.data_dir, PathBuf::from("./frontline-data"));
     assert_eq!((cfg.redis_url.as_deref(), cfg.node_id.as_deref()), (None, None));
-    assert_eq!(cfg.auth.jwt_secret, "change-me");
+    assert_eq!(cfg.auth.jwt_secret, "change-me-to-32-or-more-random-bytes");
+    assert_eq!(cfg.auth.max_token_ttl, 604_800, "7 days by default");
     assert_eq!(cfg.limits, Limits::default(), "the documented defaults");
     assert_eq!(
         (cfg.limits.max_frame_bytes, cfg.limits.max_text_chars, cfg.limits.messages_per_second),
@@ -200,6 +201,7 @@ fn overrides_beat_the_file() {
         data_dir: Some(PathBuf::from("/flag")),
         redis_url: Some("redis://127.0.0.1:6379".into()),
         node_id: Some("n2".into()),
+        allow_public_demo: false,
     };
     let cfg = Config::from_toml_str(&file, &overrides).unwrap();
     assert_eq!(cfg.listen, "0.0.0.0:9000");

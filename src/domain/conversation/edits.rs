@@ -6,6 +6,7 @@ use crate::domain::error::DomainError;
 use crate::domain::event::{Change, FieldsUpdate};
 use crate::domain::ids::ChatId;
 use crate::domain::status::{Phase, Status};
+use crate::domain::text;
 
 use super::handle::Draft;
 
@@ -90,8 +91,8 @@ impl Draft<'_, '_> {
         if let Some(components) = &fields.components {
             allowed("components", components, &dialogs.components)?;
         }
-        if fields.subject.as_ref().is_some_and(|s| s.chars().count() > 500) {
-            return Err(DomainError::BadRequest("subject: at most 500 characters".into()));
+        if let Some(subject) = &fields.subject {
+            text::check_subject(subject)?;
         }
         Ok(())
     }
@@ -108,6 +109,9 @@ impl Draft<'_, '_> {
         }
         if rating.is_none() && comment.is_none() {
             return Err(DomainError::BadRequest("give supervisor_rating and/or supervisor_comment".into()));
+        }
+        if let Some(comment) = &comment {
+            text::check_supervisor_comment(comment)?;
         }
         self.live_chat(chat, "review")?;
         self.emit(Change::Reviewed { chat, rating, comment });

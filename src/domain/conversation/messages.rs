@@ -6,6 +6,7 @@ use crate::domain::error::DomainError;
 use crate::domain::event::{Author, BotKind, Change, FinishCause};
 use crate::domain::ids::{ChatId, OperatorId};
 use crate::domain::status::{AssignVia, Direction, Phase, Status};
+use crate::domain::text;
 
 use super::handle::{require_text, Draft, MessageExtra, NewChat};
 use super::rule_actions::Trig;
@@ -19,6 +20,13 @@ impl Draft<'_, '_> {
         page_url: Option<String>,
     ) -> Result<Reply, DomainError> {
         require_text(&text)?;
+        // The edges check these too; this is the backstop for every way in.
+        if let Some(name) = &name {
+            text::check_client_name(name)?;
+        }
+        if let Some(url) = &page_url {
+            text::check_page_url(url)?;
+        }
         let reopen_closed = self.channel()?.reopen_closed;
         if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
             if self.state.client_name.as_deref() != Some(name.as_str()) {

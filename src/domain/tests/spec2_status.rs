@@ -427,6 +427,22 @@ fn a_supervisor_may_rate_and_comment_at_any_time() {
     assert_eq!(err.code(), "bad_request");
 }
 
+#[test]
+fn a_supervisor_comment_keeps_line_breaks_but_not_other_control_characters_or_excess_length() {
+    let mut w = active_open();
+    let review = |comment: String| Command::Review {
+        by: op("sam"),
+        chat: ChatId(1),
+        rating: None,
+        comment: Some(comment),
+    };
+    let long = "c".repeat(crate::domain::text::MAX_COMMENT_CHARS + 1);
+    assert_eq!(w.refused(review(long)).code(), "too_large");
+    assert_eq!(w.refused(review("fine\u{7}".into())).code(), "bad_request");
+    w.ok(review("Polite.\n\tFast.".into()));
+    assert_eq!(w.latest().supervisor_comment.as_deref(), Some("Polite.\n\tFast."));
+}
+
 // ---- 2.4 optional auto-close ----
 
 #[test]

@@ -337,6 +337,24 @@ fn empty_text_is_a_bad_request_and_changes_nothing() {
 }
 
 #[test]
+fn a_client_name_or_page_url_over_its_limit_or_with_control_characters_changes_nothing() {
+    let mut w = active_open();
+    let message = |name: Option<String>, page_url: Option<String>| Command::ClientMessage {
+        text: "hello".into(),
+        client_msg_id: None,
+        name,
+        page_url,
+    };
+    let long_name = "n".repeat(crate::domain::text::MAX_NAME_CHARS + 1);
+    assert_eq!(w.refused(message(Some(long_name), None)).code(), "too_large");
+    assert_eq!(w.refused(message(Some("Ann\r\nX".into()), None)).code(), "bad_request");
+    let long_url = format!("https://x/{}", "a".repeat(crate::domain::text::MAX_PAGE_URL_CHARS));
+    assert_eq!(w.refused(message(None, Some(long_url))).code(), "too_large");
+    assert_eq!(w.refused(message(None, Some("https://x/\u{1b}[2J".into()))).code(), "bad_request");
+    w.ok(message(Some("Ann".into()), Some("https://shop.example/cart".into())));
+}
+
+#[test]
 fn an_unknown_operator_cannot_write() {
     let mut w = active_open();
     let err = w.refused(Command::OperatorMessage {

@@ -200,6 +200,21 @@ fn subject_and_dialog_fields_are_editable_within_the_configured_values() {
 }
 
 #[test]
+fn a_subject_over_its_limit_is_too_large_and_one_with_a_line_break_a_bad_request() {
+    let mut w = active_open();
+    let update = |subject: String| Command::UpdateChat {
+        by: op("alice"),
+        chat: ChatId(1),
+        fields: FieldsUpdate { subject: Some(subject), ..FieldsUpdate::default() },
+        pinned: None,
+    };
+    let long = "s".repeat(crate::domain::text::MAX_SUBJECT_CHARS + 1);
+    assert_eq!(w.refused(update(long)).code(), "too_large");
+    assert_eq!(w.refused(update("Refund\nX".into())).code(), "bad_request");
+    w.ok(update("s".repeat(crate::domain::text::MAX_SUBJECT_CHARS)));
+}
+
+#[test]
 fn invite_adds_a_participant_once_and_not_to_finished_chats() {
     let mut w = active_open();
     w.ok(Command::Invite { by: op("alice"), chat: ChatId(1), operator: op("xena") });

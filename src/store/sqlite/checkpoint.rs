@@ -53,6 +53,6 @@ fn checkpoint(conn: &Connection) {
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)));
     match outcome {
         Ok((frames, copied)) => tracing::trace!(frames, copied, took = ?started.elapsed(), "checkpoint"),
-        Err(e) => tracing::warn!(error = %e, "checkpoint failed; the next one retries"),
+        Err(e) => tracing::warn!(error = ?e, "checkpoint failed; the next one retries"),
     }
 }

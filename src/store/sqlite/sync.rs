@@ -34,7 +34,7 @@ pub(super) fn run(
         if failed.is_none() && pending.iter().any(|w| w.committed) {
             if let Err(e) = wal.sync_data() {
                 tracing::error!(
-                    error = %e,
+                    error = ?e,
                     "syncing the WAL failed; the store refuses every write until the node is restarted"
                 );
                 sync_failed.store(true, Ordering::SeqCst);

@@ -134,7 +134,7 @@ pub(super) fn run(
         }
     }
     if let Err((_, e)) = conn.close() {
-        tracing::warn!(error = %e, "closing the store's write connection failed");
+        tracing::warn!(error = ?e, "closing the store's write connection failed");
     }
 }
 
@@ -166,7 +166,7 @@ pub(super) fn write_batch(conn: &mut Connection, batch: Vec<Request>) -> Written
                 // Best effort: the error is already what every request is answered with.
                 let _ = conn.execute_batch("ROLLBACK");
             }
-            tracing::error!(error = %e, writes, "store batch failed; nothing of it was written");
+            tracing::error!(error = ?e, writes, "store batch failed; nothing of it was written");
             (batch.iter().map(|_| Err(e.clone())).collect(), false)
         }
     };
@@ -187,7 +187,7 @@ fn write_all(conn: &Connection, batch: &[Request]) -> Result<Vec<Result<(), Stor
             if !conn.is_autocommit() {
                 conn.execute_batch("ROLLBACK")?;
             }
-            tracing::debug!(error = %e, "a write of the batch failed; writing it again one by one");
+            tracing::debug!(error = ?e, "a write of the batch failed; writing it again one by one");
             write_all_isolated(conn, batch)
         }
     }
