@@ -13,11 +13,18 @@
 //!   one column per filter and sort key, the most used ones indexed (see `columns.rs`);
 //!   `participants` is a JSON array for the scope filter.
 //! - `deadlines(conversation, due)`, indexed by `due`: each conversation's next timer.
-//! - `outbox(id, conversation, n, channel, url, payload, attempts, next_at, created_at)`: webhook
-//!   deliveries not yet accepted, indexed by `next_at` (what is due) and by `(conversation, n)`
-//!   (`n` is the journal position of the delivered event: a conversation's deliveries go out in
-//!   that order). Added in schema version 2; version 3 dropped the write-heavy indexes. Older
-//!   databases are upgraded when opened.
+//! - `outbox(id, conversation, n, channel, url, payload, attempts, next_at, created_at,
+//!   queued_at, parked_at, reason)`: webhook deliveries not yet accepted. A pending row has no
+//!   `parked_at`; the pending rows are indexed by `next_at` (what is due) and by
+//!   `(conversation, n)` (`n` is the journal position of the delivered event: a conversation's
+//!   deliveries go out in that order); parked rows (given up on, with `parked_at` and `reason`)
+//!   by `(parked_at, id)`, the order admins list them in. Partial indexes: a row is in exactly
+//!   one of the two sets, so polls never walk parked rows and parking costs no index entry of
+//!   the pending set.
+//!
+//! Versions: 2 added the outbox; 3 dropped the write-heavy indexes; 4 added parking
+//! (`queued_at`, `parked_at`, `reason`, the partial indexes). Older databases are upgraded when
+//! opened, in one transaction; a fresh database runs the same steps, so both end identical.
 //!
 //! [`ChatView`]: crate::domain::ChatView
 
@@ -34,7 +41,7 @@ use crate::store::StoreError;
 pub(super) const FILE_NAME: &str = "frontline.sqlite3";
 
 /// `PRAGMA user_version` of the schema this build creates and reads.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// How long a connection waits for a lock held by another one (a checkpoint, a second process
 /// during a fail-over) before failing.
@@ -83,6 +90,21 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_by_next_at ON outbox (next_at);
 CREATE INDEX outbox_by_conversation ON outbox (conversation, n);
+";
+
+/// Version 4: parking. `queued_at` is when a row last entered the queue (its age counts from
+/// there; existing rows entered when decided); the pending-row indexes become partial and parked
+/// rows get their own.
+const PARKING: &str = "
+ALTER TABLE outbox ADD COLUMN queued_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN parked_at INTEGER;
+ALTER TABLE outbox ADD COLUMN reason TEXT;
+UPDATE outbox SET queued_at = created_at;
+DROP INDEX IF EXISTS outbox_by_next_at;
+DROP INDEX IF EXISTS outbox_by_conversation;
+CREATE INDEX outbox_pending_by_next_at ON outbox (next_at) WHERE parked_at IS NULL;
+CREATE INDEX outbox_pending_by_conversation ON outbox (conversation, n) WHERE parked_at IS NULL;
+CREATE INDEX outbox_parked ON outbox (parked_at, id) WHERE parked_at IS NOT NULL;
 ";
 
 /// `CREATE TABLE chats` and its indexes, from the list columns.
@@ -170,14 +192,15 @@ fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
     if version == SCHEMA_VERSION {
         return Ok(());
     }
-    if version == 1 {
-        return run_ddl(
-            conn,
-            &format!("{OUTBOX}{}PRAGMA user_version = {SCHEMA_VERSION};\n", fewer_indexes()),
-        );
-    }
-    if version == 2 {
-        return run_ddl(conn, &format!("{}PRAGMA user_version = {SCHEMA_VERSION};\n", fewer_indexes()));
+    let upgrade = match version {
+        1 => Some(format!("{OUTBOX}{}{PARKING}", fewer_indexes())),
+        2 => Some(format!("{}{PARKING}", fewer_indexes())),
+        3 => Some(PARKING.to_owned()),
+        _ => None,
+    };
+    if let Some(ddl) = upgrade {
+        tracing::info!(from = version, to = SCHEMA_VERSION, "upgrading the store's schema");
+        return run_ddl(conn, &format!("{ddl}PRAGMA user_version = {SCHEMA_VERSION};\n"));
     }
     if version != 0 {
         return Err(StoreError::Unavailable(format!(
@@ -188,7 +211,10 @@ fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
     if tables != 0 {
         return Err(StoreError::Unavailable("the database file is not a frontline store".into()));
     }
-    run_ddl(conn, &format!("{TABLES}{}{OUTBOX}PRAGMA user_version = {SCHEMA_VERSION};\n", chats_ddl()))
+    run_ddl(
+        conn,
+        &format!("{TABLES}{}{OUTBOX}{PARKING}PRAGMA user_version = {SCHEMA_VERSION};\n", chats_ddl()),
+    )
 }
 
 /// Version 3: the indexes a message would rewrite on every write, and the per-chat message
