@@ -2,7 +2,8 @@
 //! cardinality (kind, line, code), never per chat or per operator.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 /// Every metric the node records.
@@ -24,6 +25,11 @@ pub struct Metrics {
     pub disconnects_total: IntCounterVec,
     /// Outbound webhook attempts, by `result` (delivered, failed).
     pub webhook_attempts_total: IntCounterVec,
+    /// Outbound webhook deliveries given up on and parked.
+    pub webhook_parked_total: IntCounter,
+    /// Outbound webhook deliveries parked now (set from the store at start, then kept by the
+    /// deliverer, which parks, and the re-queue endpoint).
+    pub webhook_parked: IntGauge,
 }
 
 impl Default for Metrics {
@@ -76,9 +82,16 @@ impl Metrics {
                 &["result"],
             )
             .unwrap_or_else(unreachable),
+            webhook_parked_total: IntCounter::with_opts(opts(
+                "webhook_parked_total",
+                "Outbound webhook deliveries given up on and parked",
+            ))
+            .unwrap_or_else(unreachable),
+            webhook_parked: IntGauge::with_opts(opts("webhook_parked", "Outbound webhook deliveries parked now"))
+                .unwrap_or_else(unreachable),
             registry,
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 8] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 10] = [
             Box::new(m.connections.clone()),
             Box::new(m.messages_total.clone()),
             Box::new(m.queue_waiting.clone()),
@@ -87,6 +100,8 @@ impl Metrics {
             Box::new(m.errors_total.clone()),
             Box::new(m.disconnects_total.clone()),
             Box::new(m.webhook_attempts_total.clone()),
+            Box::new(m.webhook_parked_total.clone()),
+            Box::new(m.webhook_parked.clone()),
         ];
         for c in collectors {
             // Names are distinct constants: registration cannot collide.
@@ -122,5 +137,7 @@ mod tests {
         assert!(text.contains("# TYPE frontline_connections gauge"), "{text}");
         assert!(text.contains("frontline_connections{kind=\"operator\"} 1"));
         assert!(text.contains("frontline_journal_commit_seconds_bucket"));
+        assert!(text.contains("frontline_webhook_parked_total 0"), "counters without labels show at 0");
+        assert!(text.contains("# TYPE frontline_webhook_parked gauge"), "{text}");
     }
 }

@@ -41,6 +41,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
     let options = NodeOptions {
         node_id: config.node_id.clone().unwrap_or_else(|| "n1".into()),
+        webhook_backoff: config.webhooks.retry_backoff.to_std(),
+        webhook_max_attempts: config.webhooks.max_attempts,
+        webhook_max_age: config.webhooks.max_age.to_std(),
         ..NodeOptions::default()
     };
     let node = Node::start(

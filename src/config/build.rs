@@ -8,14 +8,15 @@ use indexmap::IndexMap;
 
 use super::check;
 use super::error::ConfigError;
-use super::model::{Auth, Config, Limits, Overrides};
+use super::model::{Auth, Config, Limits, Overrides, Webhooks};
 use super::raw::{
     RawAuth, RawChannel, RawConfig, RawDialogs, RawLimits, RawLine, RawOperator, RawRating, RawTimeouts,
+    RawWebhooks,
 };
 use super::rules;
 use crate::domain::{
     Channel, ChannelId, ChannelKind, Dialogs, Line, LineId, Operator, OperatorId, Rating, Role, Settings,
-    Strategy, Timeouts,
+    Span, Strategy, Timeouts,
 };
 
 /// URL schemes accepted for `redis_url`.
@@ -58,6 +59,7 @@ pub(super) fn build(mut raw: RawConfig, overrides: &Overrides, demo: bool) -> Re
     }
     let auth = auth(raw.auth)?;
     let limits = limits(&raw.limits)?;
+    let webhooks = webhooks(&raw.webhooks)?;
 
     let mut settings = Settings {
         timeouts: timeouts(&raw.timeouts)?,
@@ -77,6 +79,7 @@ pub(super) fn build(mut raw: RawConfig, overrides: &Overrides, demo: bool) -> Re
         node_id: raw.node_id,
         auth,
         limits,
+        webhooks,
         settings: Arc::new(settings),
         demo,
     })
@@ -100,6 +103,24 @@ fn limits(raw: &RawLimits) -> Result<Limits, ConfigError> {
         messages_per_second: check::positive("limits.messages_per_second", raw.messages_per_second)?,
         max_outbound_frames: check::positive("limits.max_outbound_frames", raw.max_outbound_frames)?,
         heartbeat_timeout: check::span("limits.heartbeat_timeout", raw.heartbeat_timeout)?,
+    })
+}
+
+/// The longest `webhooks.retry_backoff`: waits are capped at this anyway.
+const MAX_RETRY_BACKOFF: Span = Span::secs(300);
+
+fn webhooks(raw: &RawWebhooks) -> Result<Webhooks, ConfigError> {
+    let retry_backoff = check::span("webhooks.retry_backoff", raw.retry_backoff)?;
+    if retry_backoff > MAX_RETRY_BACKOFF {
+        return Err(ConfigError::invalid(
+            "webhooks.retry_backoff",
+            format!("must be at most 300 seconds, the longest wait between attempts (got {})", raw.retry_backoff),
+        ));
+    }
+    Ok(Webhooks {
+        max_attempts: check::positive("webhooks.max_attempts", raw.max_attempts)?,
+        max_age: check::span("webhooks.max_age", raw.max_age)?,
+        retry_backoff,
     })
 }
 

@@ -24,6 +24,12 @@ pub const DEFAULT_MESSAGES_PER_SECOND: i64 = 20;
 pub const DEFAULT_MAX_OUTBOUND_FRAMES: i64 = 1024;
 /// Default `limits.heartbeat_timeout`, seconds.
 pub const DEFAULT_HEARTBEAT_TIMEOUT: f64 = 30.0;
+/// Default `webhooks.max_attempts`.
+pub const DEFAULT_WEBHOOK_MAX_ATTEMPTS: i64 = 50;
+/// Default `webhooks.max_age`, seconds.
+pub const DEFAULT_WEBHOOK_MAX_AGE: f64 = 86_400.0;
+/// Default `webhooks.retry_backoff`, seconds.
+pub const DEFAULT_WEBHOOK_RETRY_BACKOFF: f64 = 1.0;
 
 /// A value given either once or as a list, read as "any of" (rule conditions).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -76,6 +82,9 @@ pub struct RawConfig {
     /// Protective limits.
     #[serde(default)]
     pub limits: RawLimits,
+    /// Outbound webhook retries and parking.
+    #[serde(default)]
+    pub webhooks: RawWebhooks,
     /// `[[channels]]` entries.
     #[serde(default)]
     pub channels: Vec<RawChannel>,
@@ -256,6 +265,45 @@ impl Default for RawLimits {
             messages_per_second: DEFAULT_MESSAGES_PER_SECOND,
             max_outbound_frames: DEFAULT_MAX_OUTBOUND_FRAMES,
             heartbeat_timeout: DEFAULT_HEARTBEAT_TIMEOUT,
+        }
+    }
+}
+
+/// `[webhooks]`: how failing deliveries are retried and when they are given up on (parked).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhooks {
+    /// A delivery that failed this many attempts is parked (default 50).
+    #[serde(default = "default_webhook_max_attempts")]
+    pub max_attempts: i64,
+    /// Seconds: a delivery still failing this long after it was queued is parked at its next
+    /// failure (default 86400, a day).
+    #[serde(default = "default_webhook_max_age")]
+    pub max_age: f64,
+    /// Seconds: the wait after a first failed attempt; it doubles per further failure, capped at
+    /// 5 minutes (default 1).
+    #[serde(default = "default_webhook_retry_backoff")]
+    pub retry_backoff: f64,
+}
+
+fn default_webhook_max_attempts() -> i64 {
+    DEFAULT_WEBHOOK_MAX_ATTEMPTS
+}
+
+fn default_webhook_max_age() -> f64 {
+    DEFAULT_WEBHOOK_MAX_AGE
+}
+
+fn default_webhook_retry_backoff() -> f64 {
+    DEFAULT_WEBHOOK_RETRY_BACKOFF
+}
+
+impl Default for RawWebhooks {
+    fn default() -> Self {
+        Self {
+            max_attempts: DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+            max_age: DEFAULT_WEBHOOK_MAX_AGE,
+            retry_backoff: DEFAULT_WEBHOOK_RETRY_BACKOFF,
         }
     }
 }

@@ -59,6 +59,8 @@ pub(crate) fn options() -> NodeOptions {
         webhook_poll: Duration::from_millis(20),
         webhook_backoff: Duration::from_millis(20),
         webhook_timeout: Duration::from_secs(2),
+        webhook_max_attempts: 50,
+        webhook_max_age: Duration::from_secs(3600),
     }
 }
 
