@@ -87,8 +87,11 @@ impl Metrics {
                 "Outbound webhook deliveries given up on and parked",
             ))
             .unwrap_or_else(unreachable),
-            webhook_parked: IntGauge::with_opts(opts("webhook_parked", "Outbound webhook deliveries parked now"))
-                .unwrap_or_else(unreachable),
+            webhook_parked: IntGauge::with_opts(opts(
+                "webhook_parked",
+                "Outbound webhook deliveries parked now",
+            ))
+            .unwrap_or_else(unreachable),
             registry,
         };
         let collectors: [Box<dyn prometheus::core::Collector>; 10] = [

@@ -114,7 +114,10 @@ fn webhooks(raw: &RawWebhooks) -> Result<Webhooks, ConfigError> {
     if retry_backoff > MAX_RETRY_BACKOFF {
         return Err(ConfigError::invalid(
             "webhooks.retry_backoff",
-            format!("must be at most 300 seconds, the longest wait between attempts (got {})", raw.retry_backoff),
+            format!(
+                "must be at most 300 seconds, the longest wait between attempts (got {})",
+                raw.retry_backoff
+            ),
         ));
     }
     Ok(Webhooks {

@@ -169,11 +169,8 @@ impl WebhookDeliverer {
     fn attempt(&mut self, row: OutboundRow, ctx: &mut Context<Self>) {
         self.in_flight.insert(row.conversation.clone());
         let conversation = row.conversation.clone();
-        let record = Record {
-            store: self.store.clone(),
-            metrics: self.metrics.clone(),
-            retry: self.options.retry,
-        };
+        let record =
+            Record { store: self.store.clone(), metrics: self.metrics.clone(), retry: self.options.retry };
         let work: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> =
             match destination(&self.settings, &row.channel) {
                 Err(reason) => Box::pin(async move {

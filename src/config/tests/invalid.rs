@@ -250,6 +250,12 @@ fn webhook_retry_values_must_be_positive_and_are_named_by_key() {
             &[&format!("webhooks.{key}: "), says],
         );
     }
-    assert_rejected(&format!("{BASE}\n[webhooks]\nmax_attempts = \"many\"\n"), &["webhooks.max_attempts", "invalid type"]);
-    assert_rejected(&format!("{BASE}\n[webhooks]\nmax_retries = 3\n"), &["webhooks.max_retries", "unknown field"]);
+    assert_rejected(
+        &format!("{BASE}\n[webhooks]\nmax_attempts = \"many\"\n"),
+        &["webhooks.max_attempts", "invalid type"],
+    );
+    assert_rejected(
+        &format!("{BASE}\n[webhooks]\nmax_retries = 3\n"),
+        &["webhooks.max_retries", "unknown field"],
+    );
 }

@@ -298,11 +298,9 @@ fn webhook_retries_default_to_the_documented_values() {
 
 #[test]
 fn webhook_retry_keys_land_and_take_fractions_of_a_second() {
-    let cfg = parse(&format!("{BASE}\n[webhooks]\nmax_attempts = 2\nmax_age = 0.5\nretry_backoff = 0.05\n")).unwrap();
-    assert_eq!(
-        cfg.webhooks,
-        Webhooks { max_attempts: 2, max_age: Span(500), retry_backoff: Span(50) }
-    );
+    let cfg = parse(&format!("{BASE}\n[webhooks]\nmax_attempts = 2\nmax_age = 0.5\nretry_backoff = 0.05\n"))
+        .unwrap();
+    assert_eq!(cfg.webhooks, Webhooks { max_attempts: 2, max_age: Span(500), retry_backoff: Span(50) });
     let cfg = parse(&format!("{BASE}\n[webhooks]\nretry_backoff = 300\n")).unwrap();
     assert_eq!(cfg.webhooks.retry_backoff, Span::secs(300), "the cap itself is allowed");
 }

@@ -333,7 +333,10 @@ pub(crate) async fn a_requeued_delivery_is_due_at_once_with_no_attempts_and_hold
         vec![requeued],
         "first in its conversation again: a2 waits for it"
     );
-    assert_eq!((store.parked_count().await.unwrap(), store.parked_outbound(None, 10).await.unwrap().items), (0, vec![]));
+    assert_eq!(
+        (store.parked_count().await.unwrap(), store.parked_outbound(None, 10).await.unwrap().items),
+        (0, vec![])
+    );
 
     assert!(!store.requeue_parked(a1.id.clone(), at(31)).await.unwrap(), "pending, not parked");
     assert!(!store.requeue_parked("web:nobody/1".into(), at(31)).await.unwrap(), "unknown");

@@ -59,7 +59,11 @@ struct Cursor {
 
 /// Parked rows oldest parked first (ties by id), after `cursor`, at most `limit` (0 = 50, capped
 /// at 500).
-pub(super) fn parked(conn: &Connection, cursor: Option<&str>, limit: usize) -> Result<ParkedPage, StoreError> {
+pub(super) fn parked(
+    conn: &Connection,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<ParkedPage, StoreError> {
     let limit = if limit == 0 { DEFAULT_LIMIT } else { limit.min(MAX_LIMIT) };
     let after = cursor.map(decode_cursor).transpose()?;
     // One more than the page: whether there is a next one.
@@ -98,8 +102,9 @@ pub(super) fn parked(conn: &Connection, cursor: Option<&str>, limit: usize) -> R
 
 /// How many rows are parked.
 pub(super) fn parked_count(conn: &Connection) -> Result<u64, StoreError> {
-    let n: i64 =
-        conn.prepare_cached("SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL")?.query_row([], |r| r.get(0))?;
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL")?
+        .query_row([], |r| r.get(0))?;
     uint(n, "parked count")
 }
 
@@ -114,7 +119,9 @@ fn parked_row(r: &Row<'_>) -> Result<ParkedRow, StoreError> {
         payload: from_json(&r.get::<_, String>(4)?, || format!("outbox row {id}"))?,
         attempts: attempts(&id, r.get(5)?)?,
         created_at: Timestamp(r.get(6)?),
-        parked_at: Timestamp(parked_at.ok_or_else(|| StoreError::Corrupt(format!("outbox row {id}: not parked")))?),
+        parked_at: Timestamp(
+            parked_at.ok_or_else(|| StoreError::Corrupt(format!("outbox row {id}: not parked")))?,
+        ),
         reason: reason.unwrap_or_default(),
         id,
     })
