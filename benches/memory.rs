@@ -37,8 +37,8 @@ use frontline::domain::{
 };
 use frontline::presence::MemoryPresence;
 use frontline::store::{
-    ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, SqliteStore, Store,
-    StoreFuture,
+    ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage,
+    SqliteStore, Store, StoreFuture,
 };
 
 /// How many probe conversations check that timers fire.
@@ -202,6 +202,22 @@ impl Store for Prebuilt {
 
     fn retry_later(&self, id: String, attempts: u32, next_at: Timestamp) -> StoreFuture<()> {
         self.sqlite.retry_later(id, attempts, next_at)
+    }
+
+    fn park(&self, id: String, attempts: u32, at: Timestamp, reason: String) -> StoreFuture<()> {
+        self.sqlite.park(id, attempts, at, reason)
+    }
+
+    fn parked_outbound(&self, cursor: Option<String>, limit: usize) -> StoreFuture<ParkedPage> {
+        self.sqlite.parked_outbound(cursor, limit)
+    }
+
+    fn requeue_parked(&self, id: String, now: Timestamp) -> StoreFuture<bool> {
+        self.sqlite.requeue_parked(id, now)
+    }
+
+    fn parked_count(&self) -> StoreFuture<u64> {
+        self.sqlite.parked_count()
     }
 
     fn next_chat_id(&self) -> ChatId {

@@ -10,7 +10,7 @@
 //! - [`actors`]: conversation actors, the supervisor, the registry, the deadline scheduler.
 //! - [`auth`]: operator JWTs and client identity signatures.
 //! - [`webhook`]: outbound webhook delivery: deliveries decided with each commit, sent from the
-//!   store's outbox with retries.
+//!   store's outbox with retries (never following redirects), parked when they keep failing.
 //! - [`server`], [`api`], [`ws`]: the HTTP API and WebSocket sessions around the node.
 //! - [`cli`]: the command line.
 //! - [`agent`]: `frontline agent`, an operator's terminal console over the operator WebSocket.

@@ -2,7 +2,8 @@
 //! cardinality (kind, line, code), never per chat or per operator.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 /// Every metric the node records.
@@ -26,6 +27,11 @@ pub struct Metrics {
     pub webhook_attempts_total: IntCounterVec,
     /// Journal events replayed to activate conversations (after their snapshot, if any).
     pub replayed_events_total: IntCounter,
+    /// Outbound webhook deliveries given up on and parked.
+    pub webhook_parked_total: IntCounter,
+    /// Outbound webhook deliveries parked now (set from the store at start, then kept by the
+    /// deliverer, which parks, and the re-queue endpoint).
+    pub webhook_parked: IntGauge,
 }
 
 impl Default for Metrics {
@@ -83,9 +89,19 @@ impl Metrics {
                 "Journal events replayed to activate conversations",
             ))
             .unwrap_or_else(unreachable),
+            webhook_parked_total: IntCounter::with_opts(opts(
+                "webhook_parked_total",
+                "Outbound webhook deliveries given up on and parked",
+            ))
+            .unwrap_or_else(unreachable),
+            webhook_parked: IntGauge::with_opts(opts(
+                "webhook_parked",
+                "Outbound webhook deliveries parked now",
+            ))
+            .unwrap_or_else(unreachable),
             registry,
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 9] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 11] = [
             Box::new(m.connections.clone()),
             Box::new(m.messages_total.clone()),
             Box::new(m.queue_waiting.clone()),
@@ -95,6 +111,8 @@ impl Metrics {
             Box::new(m.disconnects_total.clone()),
             Box::new(m.webhook_attempts_total.clone()),
             Box::new(m.replayed_events_total.clone()),
+            Box::new(m.webhook_parked_total.clone()),
+            Box::new(m.webhook_parked.clone()),
         ];
         for c in collectors {
             // Names are distinct constants: registration cannot collide.
@@ -130,5 +148,7 @@ mod tests {
         assert!(text.contains("# TYPE frontline_connections gauge"), "{text}");
         assert!(text.contains("frontline_connections{kind=\"operator\"} 1"));
         assert!(text.contains("frontline_journal_commit_seconds_bucket"));
+        assert!(text.contains("frontline_webhook_parked_total 0"), "counters without labels show at 0");
+        assert!(text.contains("# TYPE frontline_webhook_parked gauge"), "{text}");
     }
 }

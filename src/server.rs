@@ -46,6 +46,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let options = NodeOptions {
         node_id: config.node_id.clone().unwrap_or_else(|| "n1".into()),
         conversation_messages_per_second: config.limits.conversation_messages_per_second,
+        webhook_backoff: config.webhooks.retry_backoff.to_std(),
+        webhook_max_attempts: config.webhooks.max_attempts,
+        webhook_max_age: config.webhooks.max_age.to_std(),
         ..NodeOptions::default()
     };
     let node = Node::start(

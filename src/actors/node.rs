@@ -12,7 +12,7 @@ use crate::domain::{ChatId, Command, ConversationId, Settings, Timestamp};
 use crate::metrics::Metrics;
 use crate::presence::PresenceStore;
 use crate::store::{Store, StoreError};
-use crate::webhook::{DelivererOptions, OutboxWritten, StopDelivering, WebhookDeliverer};
+use crate::webhook::{DelivererOptions, OutboxWritten, RetryPolicy, StopDelivering, WebhookDeliverer};
 
 use super::board::Board;
 use super::hub::{Hub, SubscriptionId};
@@ -41,6 +41,10 @@ pub struct NodeOptions {
     /// Client messages per second into one conversation, bursts up to twice that
     /// (`limits.conversation_messages_per_second`).
     pub conversation_messages_per_second: u32,
+    /// A webhook delivery that failed this many attempts is parked.
+    pub webhook_max_attempts: u32,
+    /// A webhook delivery still failing this long after it was queued is parked.
+    pub webhook_max_age: Duration,
 }
 
 impl Default for NodeOptions {
@@ -51,9 +55,11 @@ impl Default for NodeOptions {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             node_id: "n1".into(),
             webhook_poll: Duration::from_millis(200),
-            webhook_backoff: Duration::from_secs(1),
+            webhook_backoff: RetryPolicy::default().backoff,
             webhook_timeout: Duration::from_secs(10),
             conversation_messages_per_second: 20,
+            webhook_max_attempts: RetryPolicy::default().max_attempts,
+            webhook_max_age: RetryPolicy::default().max_age,
         }
     }
 }
@@ -63,7 +69,11 @@ impl NodeOptions {
     fn deliverer(&self) -> DelivererOptions {
         DelivererOptions {
             poll: self.webhook_poll,
-            backoff: self.webhook_backoff,
+            retry: RetryPolicy {
+                backoff: self.webhook_backoff,
+                max_attempts: self.webhook_max_attempts,
+                max_age: self.webhook_max_age,
+            },
             timeout: self.webhook_timeout,
             ..DelivererOptions::default()
         }
@@ -119,9 +129,9 @@ pub struct Node {
 impl Node {
     /// Starts a node: restores the supervisor's queues from the store, then starts the deadline
     /// scheduler (which wakes conversations whose timers came due while the node was down) and,
-    /// when a channel has a `webhook_url` or the outbox still holds deliveries, the webhook
-    /// deliverer (which sends what was pending before a crash). Must be called inside an actix
-    /// system.
+    /// when a channel has a `webhook_url` or the outbox still holds deliveries (pending or
+    /// parked), the webhook deliverer (which sends what was pending before a crash, and what an
+    /// admin re-queues). Must be called inside an actix system.
     pub async fn start(
         settings: Arc<Settings>,
         store: Arc<dyn Store>,
@@ -131,7 +141,10 @@ impl Node {
     ) -> Result<Node, StoreError> {
         let workers: Vec<Arbiter> = (0..options.workers.max(1)).map(|_| Arbiter::new()).collect();
         let open_chats = store.open_chats().await?;
+        let parked = store.parked_count().await?;
+        metrics.webhook_parked.set(i64::try_from(parked).unwrap_or(i64::MAX));
         let webhooks = settings.channels.values().any(|c| c.webhook_url.is_some())
+            || parked > 0
             || !store.due_outbound(Timestamp(i64::MAX), 1).await?.is_empty();
         let hub = Hub::new(metrics.clone());
         let shared = Arc::new(Shared {

@@ -33,6 +33,16 @@ pub fn may_see(settings: &Settings, board: &Board, caller: &Identity, chat: &Cha
         || board.watchers(chat.id).contains(me)
 }
 
+/// Refuses (`forbidden`) a caller who is not a supervisor or an admin; `what` names what is
+/// theirs ("parked webhook deliveries are for supervisors and admins").
+pub fn supervisors_only(caller: &Identity, what: &str) -> Result<(), ApiError> {
+    if caller.role.sees_all() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!("{what} are for supervisors and admins")))
+    }
+}
+
 /// The `not_found` answer for a chat that does not exist or is out of scope.
 pub fn chat_not_found(id: ChatId) -> ApiError {
     ApiError::not_found(format!("chat {id} not found"))

@@ -4,7 +4,8 @@
 //! Reading order: [`routes`] (the route table), `caller` and `access` (who asks, what they may
 //! see), `params` and `filters` (strict reading of queries and bodies), then one file per area:
 //! `chats` (list, one chat, messages), `export` (CSV), `edit` (PATCH), `bulk` (bulk actions),
-//! `directory` (operators, lines), `inbound` (channel messages, automated messages), `health`.
+//! `directory` (operators, lines), `inbound` (channel messages, automated messages), `webhooks`
+//! (parked deliveries), `health`.
 
 mod access;
 mod bulk;
@@ -19,6 +20,7 @@ mod health;
 mod inbound;
 mod params;
 pub mod routes;
+mod webhooks;
 
 pub use caller::{token_of, Caller};
 pub use error::{status_of, ApiError};

@@ -9,7 +9,7 @@ use actix_web::{web, HttpMessage, HttpRequest, Resource};
 use crate::server::AppState;
 
 use super::error::ApiError;
-use super::{bulk, chats, directory, edit, export, health, inbound};
+use super::{bulk, chats, directory, edit, export, health, inbound, webhooks};
 
 /// Registers every HTTP route, under `/api/v1` except health, readiness and metrics.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,7 +30,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/channels/{channel}/messages").route(web::post().to(inbound::channel_message)))
             .service(
                 resource("/conversations/{conversation}/automated").route(web::post().to(inbound::automated)),
-            ),
+            )
+            .service(resource("/webhooks/parked").route(web::get().to(webhooks::parked)))
+            // A delivery id is `<channel>:<client_id>/<position>`: its `/` may come raw or as %2F.
+            .service(resource("/webhooks/parked/{id:.+}/retry").route(web::post().to(webhooks::retry))),
     );
     cfg.default_service(web::to(no_route));
 }

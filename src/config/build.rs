@@ -8,15 +8,16 @@ use indexmap::IndexMap;
 
 use super::check;
 use super::error::ConfigError;
-use super::model::{Auth, Config, Limits, Overrides, MIN_JWT_SECRET_BYTES};
+use super::model::{Auth, Config, Limits, Overrides, Webhooks, MIN_JWT_SECRET_BYTES};
 use super::raw::{
     RawAuth, RawChannel, RawConfig, RawDialogs, RawLimits, RawLine, RawOperator, RawRating, RawTimeouts,
+    RawWebhooks,
 };
 use super::rules;
 use crate::auth::ClientTokens;
 use crate::domain::{
     Channel, ChannelId, ChannelKind, Dialogs, Line, LineId, Operator, OperatorId, Rating, Role, Settings,
-    Strategy, Timeouts,
+    Span, Strategy, Timeouts,
 };
 
 /// URL schemes accepted for `redis_url`.
@@ -70,6 +71,7 @@ pub(super) fn build(mut raw: RawConfig, overrides: &Overrides, demo: bool) -> Re
     }
     let auth = auth(raw.auth)?;
     let limits = limits(&raw.limits)?;
+    let webhooks = webhooks(&raw.webhooks)?;
 
     let mut settings = Settings {
         timeouts: timeouts(&raw.timeouts)?,
@@ -89,6 +91,7 @@ pub(super) fn build(mut raw: RawConfig, overrides: &Overrides, demo: bool) -> Re
         node_id: raw.node_id,
         auth,
         limits,
+        webhooks,
         settings: Arc::new(settings),
         demo,
     })
@@ -150,6 +153,27 @@ fn limits(raw: &RawLimits) -> Result<Limits, ConfigError> {
             "limits.conversation_messages_per_second",
             raw.conversation_messages_per_second.unwrap_or(raw.messages_per_second),
         )?,
+    })
+}
+
+/// The longest `webhooks.retry_backoff`: waits are capped at this anyway.
+const MAX_RETRY_BACKOFF: Span = Span::secs(300);
+
+fn webhooks(raw: &RawWebhooks) -> Result<Webhooks, ConfigError> {
+    let retry_backoff = check::span("webhooks.retry_backoff", raw.retry_backoff)?;
+    if retry_backoff > MAX_RETRY_BACKOFF {
+        return Err(ConfigError::invalid(
+            "webhooks.retry_backoff",
+            format!(
+                "must be at most 300 seconds, the longest wait between attempts (got {})",
+                raw.retry_backoff
+            ),
+        ));
+    }
+    Ok(Webhooks {
+        max_attempts: check::positive("webhooks.max_attempts", raw.max_attempts)?,
+        max_age: check::span("webhooks.max_age", raw.max_age)?,
+        retry_backoff,
     })
 }
 

@@ -29,4 +29,4 @@ mod tests;
 
 pub use demo::DEMO_TOML;
 pub use error::ConfigError;
-pub use model::{Auth, Config, Limits, Overrides};
+pub use model::{Auth, Config, Limits, Overrides, Webhooks};

@@ -14,7 +14,7 @@ use super::error::ConfigError;
 use super::locate::parse_error;
 use super::raw::RawConfig;
 use crate::auth::ClientTokens;
-use crate::domain::Settings;
+use crate::domain::{Settings, Span};
 
 /// A validated configuration: every id known, every value in range.
 #[derive(Debug, Clone)]
@@ -31,6 +31,8 @@ pub struct Config {
     pub auth: Auth,
     /// Protective limits.
     pub limits: Limits,
+    /// Outbound webhook retries and parking.
+    pub webhooks: Webhooks,
     /// What the domain reads: timeouts, rating, dialogs, channels, lines, operators, rules.
     pub settings: Arc<Settings>,
     /// Built from the built-in demo configuration.
@@ -99,6 +101,25 @@ impl Default for Limits {
             sockets_per_conversation: 10,
             conversation_messages_per_second: 20,
         }
+    }
+}
+
+/// `[webhooks]`, all positive: when a failing delivery is retried and when it is parked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Webhooks {
+    /// A delivery that failed this many attempts is parked.
+    pub max_attempts: u32,
+    /// A delivery still failing this long after it was queued is parked.
+    pub max_age: Span,
+    /// The wait after a first failed attempt; it doubles per further failure, capped at 5 minutes.
+    pub retry_backoff: Span,
+}
+
+impl Default for Webhooks {
+    /// The documented defaults: 50 attempts, a day, 1 s.
+    fn default() -> Self {
+        // Same numbers as the file defaults in `raw`; a test keeps them in step.
+        Self { max_attempts: 50, max_age: Span::secs(86_400), retry_backoff: Span::secs(1) }
     }
 }
 

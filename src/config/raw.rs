@@ -30,6 +30,12 @@ pub const DEFAULT_CONNECTIONS_PER_ADDRESS: i64 = 500;
 pub const DEFAULT_SOCKETS_PER_CONVERSATION: i64 = 10;
 /// Default `auth.max_token_ttl`, seconds (7 days).
 pub const DEFAULT_MAX_TOKEN_TTL: f64 = 604_800.0;
+/// Default `webhooks.max_attempts`.
+pub const DEFAULT_WEBHOOK_MAX_ATTEMPTS: i64 = 50;
+/// Default `webhooks.max_age`, seconds.
+pub const DEFAULT_WEBHOOK_MAX_AGE: f64 = 86_400.0;
+/// Default `webhooks.retry_backoff`, seconds.
+pub const DEFAULT_WEBHOOK_RETRY_BACKOFF: f64 = 1.0;
 
 /// A value given either once or as a list, read as "any of" (rule conditions).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -82,6 +88,9 @@ pub struct RawConfig {
     /// Protective limits.
     #[serde(default)]
     pub limits: RawLimits,
+    /// Outbound webhook retries and parking.
+    #[serde(default)]
+    pub webhooks: RawWebhooks,
     /// `[[channels]]` entries.
     #[serde(default)]
     pub channels: Vec<RawChannel>,
@@ -310,6 +319,45 @@ impl Default for RawLimits {
             connections_per_address: DEFAULT_CONNECTIONS_PER_ADDRESS,
             sockets_per_conversation: DEFAULT_SOCKETS_PER_CONVERSATION,
             conversation_messages_per_second: None,
+        }
+    }
+}
+
+/// `[webhooks]`: how failing deliveries are retried and when they are given up on (parked).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhooks {
+    /// A delivery that failed this many attempts is parked (default 50).
+    #[serde(default = "default_webhook_max_attempts")]
+    pub max_attempts: i64,
+    /// Seconds: a delivery still failing this long after it was queued is parked at its next
+    /// failure (default 86400, a day).
+    #[serde(default = "default_webhook_max_age")]
+    pub max_age: f64,
+    /// Seconds: the wait after a first failed attempt; it doubles per further failure, capped at
+    /// 5 minutes (default 1).
+    #[serde(default = "default_webhook_retry_backoff")]
+    pub retry_backoff: f64,
+}
+
+fn default_webhook_max_attempts() -> i64 {
+    DEFAULT_WEBHOOK_MAX_ATTEMPTS
+}
+
+fn default_webhook_max_age() -> f64 {
+    DEFAULT_WEBHOOK_MAX_AGE
+}
+
+fn default_webhook_retry_backoff() -> f64 {
+    DEFAULT_WEBHOOK_RETRY_BACKOFF
+}
+
+impl Default for RawWebhooks {
+    fn default() -> Self {
+        Self {
+            max_attempts: DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+            max_age: DEFAULT_WEBHOOK_MAX_AGE,
+            retry_backoff: DEFAULT_WEBHOOK_RETRY_BACKOFF,
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::domain::Span;
 
 impl Config {
     /// One line per aspect: source, listen address, data dir, store, channels, lines, operators,
-    /// rules and timeouts (in seconds).
+    /// rules, timeouts and webhook retries (in seconds).
     pub fn summary(&self) -> String {
         let s = &self.settings;
         let mut out = String::new();
@@ -56,7 +56,7 @@ impl Config {
 
         let t = &s.timeouts;
         let auto_close = t.auto_close_pending.map_or_else(|| "off".to_owned(), secs);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "timeouts: inactivity {}, voting {}, offer {}, presence grace {}, auto-close pending {}",
             secs(t.inactivity),
@@ -64,6 +64,14 @@ impl Config {
             secs(t.offer),
             secs(t.presence_grace),
             auto_close
+        );
+        let w = &self.webhooks;
+        let _ = write!(
+            out,
+            "webhooks: retry after {} doubling, parked after {} failed attempts or {}",
+            secs(w.retry_backoff),
+            w.max_attempts,
+            secs(w.max_age)
         );
         out
     }

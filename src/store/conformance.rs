@@ -8,7 +8,8 @@
 //! - `filters.rs`: every filter of the dialog list, scope, merged chats hidden.
 //! - `sort.rs`: sort orders, NULL placement, cursor pagination, bad cursors, page sizes.
 //! - `deadlines.rs`: the deadline index, open chats, readiness and flush.
-//! - `outbox.rs`: webhook deliveries: written with their commit, due order, delivered, retry.
+//! - `outbox.rs`: webhook deliveries: written with their commit, due order, delivered, retry,
+//!   parked, listed and re-queued.
 //! - `support.rs`: fixtures (a domain-driven [`Script`](support::Script), hand-built rows).
 //!
 //! Must not know any backend: everything goes through the trait.
@@ -95,6 +96,9 @@ macro_rules! conformance_tests {
             due_outbound_lists_each_conversations_earliest_delivery_by_next_at,
             delivered_removes_a_delivery_and_the_next_of_its_conversation_comes_due,
             retry_later_reschedules_and_holds_back_the_rest_of_its_conversation,
+            a_parked_delivery_keeps_its_payload_and_no_longer_holds_back_its_conversation,
+            parked_deliveries_are_listed_oldest_parked_first_page_by_page,
+            a_requeued_delivery_is_due_at_once_with_no_attempts_and_holds_back_again,
         );
     };
     (@cases $backend:expr; $($case:ident),* $(,)?) => {

@@ -25,7 +25,7 @@ use crate::domain::{
 };
 
 pub use commit::{Commit, MessageMove};
-pub use outbox::{Outbound, OutboundRow};
+pub use outbox::{Outbound, OutboundRow, ParkedPage, ParkedRow};
 pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey};
 pub use sqlite::SqliteStore;
 
@@ -135,6 +135,7 @@ pub trait Store: Send + Sync + 'static {
     /// Webhook deliveries due at `now`, earliest `next_at` first (then by conversation), at most
     /// `limit`. Deliveries of one conversation go out in journal order, so only each
     /// conversation's earliest pending delivery is listed, and only when it is due itself.
+    /// Parked deliveries are never listed and hold nothing back.
     fn due_outbound(&self, now: Timestamp, limit: usize) -> StoreFuture<Vec<OutboundRow>>;
 
     /// The receiver accepted delivery `id`: removes it (unknown ids are no error). Written by
@@ -145,6 +146,25 @@ pub trait Store: Send + Sync + 'static {
     /// deliveries of its conversation (which wait for it) are not due before then either.
     /// Unknown ids are no error. Resolves once durable.
     fn retry_later(&self, id: String, attempts: u32, next_at: Timestamp) -> StoreFuture<()>;
+
+    /// Delivery `id` is given up on after `attempts` failed attempts: it is parked at `at` with
+    /// `reason`, keeping its payload; it is no longer due and no longer holds back the later
+    /// deliveries of its conversation. Unknown or already parked ids are no error. Resolves once
+    /// durable.
+    fn park(&self, id: String, attempts: u32, at: Timestamp, reason: String) -> StoreFuture<()>;
+
+    /// Parked deliveries, oldest parked first (then by id), at most `limit` (1-500; 0 means 50),
+    /// continuing after `cursor` (a previous page's `next_cursor`; a malformed one is a
+    /// [`StoreError::BadQuery`]).
+    fn parked_outbound(&self, cursor: Option<String>, limit: usize) -> StoreFuture<ParkedPage>;
+
+    /// Re-queues the parked delivery `id`: no attempts, due at `now`, its age counted from `now`;
+    /// as its conversation's earliest pending delivery it holds the later ones back again.
+    /// Resolves once durable, with whether a parked delivery had this id (else nothing changed).
+    fn requeue_parked(&self, id: String, now: Timestamp) -> StoreFuture<bool>;
+
+    /// How many deliveries are parked.
+    fn parked_count(&self) -> StoreFuture<u64>;
 
     /// Allocates the next chat number: unique in the installation and increasing. Numbers
     /// allocated but never committed are skipped, never reused while the store is open.

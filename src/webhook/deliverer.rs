@@ -1,13 +1,18 @@
 //! `WebhookDeliverer`: POSTs due outbox rows to their channel's webhook and records the outcome
 //! in the store. It polls [`Store::due_outbound`] every `poll` and whenever a commit wrote
 //! deliveries ([`OutboxWritten`]); any 2xx is delivered (the row is removed), anything else
-//! (another status, a connection error, a timeout) is a failed attempt, retried after an
-//! exponential back-off ([`backoff`]).
+//! (another status, a redirect, a connection error, a timeout) is a failed attempt, retried after
+//! an exponential back-off until the [`RetryPolicy`] gives up and the row is parked.
+//!
+//! Redirects are never followed (SPEC 8): a 3xx is a failed attempt like any other, so a
+//! receiver cannot send a delivery, or a request made of it, anywhere else. A row goes to the
+//! channel's `webhook_url` as configured now; a row whose channel has none (or is gone) is parked
+//! without being sent (see [`destination`]).
 //!
 //! Order: the store lists only the earliest pending delivery of each conversation, and this
 //! actor keeps at most one request per conversation in flight, so a conversation's deliveries
 //! go out in journal order even under retries; different conversations go out in parallel, at
-//! most `max_in_flight` at once.
+//! most `max_in_flight` at once. A parked row no longer holds its conversation back.
 //!
 //! Must not decide what is delivered (that is `outbound`, at commit time) and must not block:
 //! HTTP and store calls are futures. A crash after a POST but before the row is marked
@@ -25,11 +30,10 @@ use crate::domain::{ConversationId, Settings, Span, Timestamp};
 use crate::metrics::Metrics;
 use crate::store::{OutboundRow, Store};
 
+use super::policy::{backoff, destination, AfterFailure, RetryPolicy};
+
 /// How many due rows one poll reads at most.
 const BATCH: usize = 100;
-
-/// The longest wait between two attempts of one delivery.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// The most of a receiver's answer body read (and discarded) so its connection can be reused.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -39,8 +43,8 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 pub struct DelivererOptions {
     /// How often the outbox is polled (commits that write deliveries also wake it).
     pub poll: Duration,
-    /// The wait after the first failed attempt; it doubles per further failure.
-    pub backoff: Duration,
+    /// Back-off, and when a failing delivery is parked.
+    pub retry: RetryPolicy,
     /// How long one attempt may take before it counts as failed.
     pub timeout: Duration,
     /// Requests in flight at most (each of a different conversation).
@@ -51,20 +55,11 @@ impl Default for DelivererOptions {
     fn default() -> Self {
         Self {
             poll: Duration::from_millis(200),
-            backoff: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
             timeout: Duration::from_secs(10),
             max_in_flight: 32,
         }
     }
-}
-
-/// The wait before the next attempt after `attempts` failed ones (at least 1): `base`, then
-/// doubling, capped at [`MAX_BACKOFF`], plus up to 10% jitter (`jitter` in `[0, 1)`) so that
-/// deliveries that failed together do not all come back at the same instant.
-pub fn backoff(base: Duration, attempts: u32, jitter: f64) -> Duration {
-    let doublings = attempts.saturating_sub(1).min(30);
-    let delay = base.saturating_mul(1 << doublings).min(MAX_BACKOFF);
-    delay.mul_f64(1.0 + jitter.clamp(0.0, 1.0) / 10.0)
 }
 
 /// A fresh jitter in `[0, 1)` (std's per-instance random hasher keys are enough for this).
@@ -87,8 +82,14 @@ pub struct StopDelivering;
 enum Attempt {
     /// A 2xx.
     Delivered(u16),
-    /// Anything else, and why.
-    Failed(String),
+    /// Anything else.
+    Failed {
+        /// In words safe to show an admin (the parked row's reason): a status, or what kind of
+        /// failure it was.
+        summary: String,
+        /// The client library's own account, for the log only.
+        detail: String,
+    },
 }
 
 /// The deliverer.
@@ -162,75 +163,43 @@ impl WebhookDeliverer {
         }));
     }
 
-    /// The URL to POST `row` to: the channel's configured `webhook_url` (a corrected address
-    /// applies to deliveries still pending), else the one stored with the row.
-    fn url_of(&self, row: &OutboundRow) -> String {
-        self.settings
-            .channel(&row.channel)
-            .and_then(|c| c.webhook_url.clone())
-            .unwrap_or_else(|| row.url.clone())
-    }
-
-    /// POSTs `row`, then marks it delivered or reschedules it; then polls again (the next
-    /// delivery of the conversation may be waiting for this one).
+    /// Sends `row` to its channel's webhook and records the outcome, or parks it at once when
+    /// the channel has no webhook any more; then polls again (the next delivery of the
+    /// conversation may be waiting for this one).
     fn attempt(&mut self, row: OutboundRow, ctx: &mut Context<Self>) {
         self.in_flight.insert(row.conversation.clone());
-        let url = self.url_of(&row);
-        // The outbox id is stable across retries and restarts: receivers de-duplicate on it (vote
-        // deliveries have no seq).
-        let request = self
-            .client
-            .post(url.as_str())
-            .insert_header(("Idempotency-Key", row.id.as_str()))
-            .timeout(self.options.timeout)
-            .send_json(&row.payload);
-        let timeout = self.options.timeout;
-        let base = self.options.backoff;
-        let store = self.store.clone();
-        let metrics = self.metrics.clone();
         let conversation = row.conversation.clone();
-        let work = async move {
-            let attempt = match tokio::time::timeout(timeout, post(request)).await {
-                Ok(attempt) => attempt,
-                Err(_) => Attempt::Failed(format!("no answer within {timeout:?}")),
-            };
-            let OutboundRow { id, conversation, attempts, .. } = row;
-            let pause = match attempt {
-                Attempt::Delivered(status) => {
-                    metrics.webhook_attempts_total.with_label_values(&["delivered"]).inc();
-                    debug!(delivery = ?id, conversation = ?conversation.to_string(), status, attempts = attempts + 1, "webhook delivered");
-                    match store.delivered(id.clone()).await {
-                        Ok(()) => None,
-                        Err(e) => {
-                            warn!(delivery = ?id, error = ?e, "cannot mark a webhook delivery done; it will be sent again");
-                            Some(backoff(base, attempts.saturating_add(1), jitter(&id, attempts)))
-                        }
-                    }
-                }
-                Attempt::Failed(why) => {
-                    metrics.webhook_attempts_total.with_label_values(&["failed"]).inc();
-                    let attempts = attempts.saturating_add(1);
-                    let wait = backoff(base, attempts, jitter(&id, attempts));
-                    warn!(
-                        delivery = ?id, conversation = ?conversation.to_string(), url = ?url, attempts,
-                        retry_in_ms = wait.as_millis() as u64, error = ?why, "webhook delivery failed; retrying later"
-                    );
-                    let next_at = Timestamp::now().after(Span::from_std(wait));
-                    match store.retry_later(id.clone(), attempts, next_at).await {
-                        Ok(()) => None,
-                        Err(e) => {
-                            warn!(delivery = ?id, error = ?e, "cannot reschedule a webhook delivery");
-                            Some(wait)
-                        }
-                    }
+        let record =
+            Record { store: self.store.clone(), metrics: self.metrics.clone(), retry: self.options.retry };
+        let work: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> =
+            match destination(&self.settings, &row.channel) {
+                Err(reason) => Box::pin(async move {
+                    let pause = record.park(&row, row.attempts, reason).await;
+                    pause_for(pause).await;
+                }),
+                Ok(url) => {
+                    // The outbox id is stable across retries and restarts: receivers
+                    // de-duplicate on it (vote deliveries have no seq).
+                    let request = self
+                        .client
+                        .post(url)
+                        .insert_header(("Idempotency-Key", row.id.as_str()))
+                        .timeout(self.options.timeout)
+                        .send_json(&row.payload);
+                    let (url, timeout) = (url.to_owned(), self.options.timeout);
+                    Box::pin(async move {
+                        let attempt = match tokio::time::timeout(timeout, post(request)).await {
+                            Ok(attempt) => attempt,
+                            Err(_) => Attempt::Failed {
+                                summary: format!("no answer within {timeout:?}"),
+                                detail: "timed out".into(),
+                            },
+                        };
+                        let pause = record.outcome(&row, &url, attempt).await;
+                        pause_for(pause).await;
+                    })
                 }
             };
-            // The store could not record the outcome: the row is still due, so hold the
-            // conversation here for the back-off instead of hammering the receiver.
-            if let Some(pause) = pause {
-                tokio::time::sleep(pause).await;
-            }
-        };
         ctx.spawn(work.into_actor(self).map(move |(), act, ctx| {
             act.in_flight.remove(&conversation);
             act.poll(ctx);
@@ -238,13 +207,94 @@ impl WebhookDeliverer {
     }
 }
 
-/// One POST: delivered on a 2xx, failed otherwise. The answer body is read (up to a limit) and
-/// discarded so the connection can be kept alive.
-/// The HTTP client deliveries go out with: plain HTTP and HTTPS (rustls, webpki roots).
-fn http_client(timeout: Duration) -> awc::Client {
-    awc::Client::builder().timeout(timeout).finish()
+/// The store could not record an outcome: the row is still due, so the conversation is held
+/// here for a while instead of hammering the receiver.
+async fn pause_for(pause: Option<Duration>) {
+    if let Some(pause) = pause {
+        tokio::time::sleep(pause).await;
+    }
 }
 
+/// What recording an attempt's outcome needs, moved into the attempt's future.
+struct Record {
+    store: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+    retry: RetryPolicy,
+}
+
+impl Record {
+    /// Marks `row` delivered, reschedules it or parks it after `attempt`; the pause to hold its
+    /// conversation for when the store could not record it.
+    async fn outcome(&self, row: &OutboundRow, url: &str, attempt: Attempt) -> Option<Duration> {
+        let (id, conversation) = (&row.id, &row.conversation);
+        match attempt {
+            Attempt::Delivered(status) => {
+                self.metrics.webhook_attempts_total.with_label_values(&["delivered"]).inc();
+                debug!(delivery = ?id, conversation = ?conversation.to_string(), status, attempts = row.attempts + 1, "webhook delivered");
+                match self.store.delivered(id.clone()).await {
+                    Ok(()) => None,
+                    Err(e) => {
+                        warn!(delivery = ?id, error = ?e, "cannot mark a webhook delivery done; it will be sent again");
+                        let attempts = row.attempts.saturating_add(1);
+                        Some(backoff(self.retry.backoff, attempts, jitter(id, attempts)))
+                    }
+                }
+            }
+            Attempt::Failed { summary, detail } => {
+                self.metrics.webhook_attempts_total.with_label_values(&["failed"]).inc();
+                let attempts = row.attempts.saturating_add(1);
+                let age = Timestamp::now().since(row.queued_at).to_std();
+                match self.retry.after_failure(attempts, age, jitter(id, attempts), &summary) {
+                    AfterFailure::RetryIn(wait) => {
+                        warn!(
+                            delivery = ?id, conversation = ?conversation.to_string(), url = ?url, attempts, retry_in_ms = wait.as_millis() as u64,
+                            error = ?summary, detail = ?detail, "webhook delivery failed; retrying later"
+                        );
+                        let next_at = Timestamp::now().after(Span::from_std(wait));
+                        match self.store.retry_later(id.clone(), attempts, next_at).await {
+                            Ok(()) => None,
+                            Err(e) => {
+                                warn!(delivery = ?id, error = ?e, "cannot reschedule a webhook delivery");
+                                Some(wait)
+                            }
+                        }
+                    }
+                    AfterFailure::Park(reason) => {
+                        warn!(delivery = ?id, conversation = ?conversation.to_string(), url = ?url, attempts, error = ?summary, detail = ?detail, "webhook delivery failed");
+                        self.park(row, attempts, reason).await
+                    }
+                }
+            }
+        }
+    }
+
+    /// Parks `row` after `attempts` failed attempts, counted in the metrics; the pause to hold
+    /// its conversation for when the store could not record it.
+    async fn park(&self, row: &OutboundRow, attempts: u32, reason: String) -> Option<Duration> {
+        let (id, conversation) = (&row.id, &row.conversation);
+        match self.store.park(id.clone(), attempts, Timestamp::now(), reason.clone()).await {
+            Ok(()) => {
+                self.metrics.webhook_parked_total.inc();
+                self.metrics.webhook_parked.inc();
+                warn!(delivery = ?id, conversation = ?conversation.to_string(), attempts, reason = ?reason, "webhook delivery parked");
+                None
+            }
+            Err(e) => {
+                warn!(delivery = ?id, error = ?e, "cannot park a webhook delivery");
+                Some(self.retry.backoff)
+            }
+        }
+    }
+}
+
+/// The HTTP client deliveries go out with: plain HTTP and HTTPS (rustls, webpki roots), and no
+/// redirects followed (a 3xx is answered to us, as a failed attempt).
+fn http_client(timeout: Duration) -> awc::Client {
+    awc::Client::builder().timeout(timeout).disable_redirects().finish()
+}
+
+/// One POST: delivered on a 2xx, failed otherwise. The answer body is read (up to a limit) and
+/// discarded so the connection can be kept alive.
 async fn post(request: awc::SendClientRequest) -> Attempt {
     match request.await {
         Ok(mut answer) => {
@@ -252,11 +302,27 @@ async fn post(request: awc::SendClientRequest) -> Attempt {
             let _ = answer.body().limit(MAX_ANSWER_BYTES).await;
             if status.is_success() {
                 Attempt::Delivered(status.as_u16())
+            } else if status.is_redirection() {
+                Attempt::Failed {
+                    summary: format!("HTTP {status} (redirects are not followed)"),
+                    detail: answer
+                        .headers()
+                        .get(awc::http::header::LOCATION)
+                        .and_then(|l| l.to_str().ok())
+                        .map_or_else(|| "no Location".to_owned(), |l| format!("Location: {l}")),
+                }
             } else {
-                Attempt::Failed(format!("HTTP {status}"))
+                Attempt::Failed { summary: format!("HTTP {status}"), detail: String::new() }
             }
         }
-        Err(e) => Attempt::Failed(e.to_string()),
+        Err(e) => {
+            let summary = match &e {
+                awc::error::SendRequestError::Connect(_) => "cannot connect to the receiver",
+                awc::error::SendRequestError::Timeout => "no answer in time",
+                _ => "the request failed",
+            };
+            Attempt::Failed { summary: summary.to_owned(), detail: e.to_string() }
+        }
     }
 }
 
@@ -290,33 +356,23 @@ impl Handler<StopDelivering> for WebhookDeliverer {
 mod tests {
     use super::*;
 
-    #[test]
-    fn backoff_doubles_from_the_base_and_is_capped_at_five_minutes() {
-        let s = Duration::from_secs;
-        let waits: Vec<Duration> = (1..=10).map(|n| backoff(s(1), n, 0.0)).collect();
-        assert_eq!(waits, vec![s(1), s(2), s(4), s(8), s(16), s(32), s(64), s(128), s(256), s(300)]);
-        assert_eq!(backoff(s(1), 1_000, 0.0), MAX_BACKOFF, "no overflow");
-        assert_eq!(backoff(Duration::from_millis(20), 3, 0.0), Duration::from_millis(80));
-    }
-
     #[actix::test]
     async fn https_urls_are_supported_not_refused_as_an_unsupported_scheme() {
         let client = http_client(Duration::from_secs(2));
         // Nothing listens on port 1: the attempt fails at the connection, after TLS support was
         // established (without TLS the client refuses https before connecting).
         let attempt = post(client.post("https://127.0.0.1:1/hook").send_json(&serde_json::json!({}))).await;
-        let Attempt::Failed(why) = attempt else { panic!("delivered to nothing") };
-        assert!(!why.to_lowercase().contains("ssl is not supported"), "{why}");
+        let Attempt::Failed { summary, detail } = attempt else { panic!("delivered to nothing") };
+        assert_eq!(summary, "cannot connect to the receiver");
+        assert!(!detail.to_lowercase().contains("ssl is not supported"), "{detail}");
     }
 
     #[test]
-    fn jitter_adds_at_most_a_tenth() {
-        let base = Duration::from_secs(10);
-        assert_eq!(backoff(base, 1, 0.5), Duration::from_millis(10_500));
+    fn jitter_is_below_one() {
         for n in 0..100 {
             let j = jitter("web:c1/3", n);
             assert!((0.0..1.0).contains(&j), "{j}");
-            let wait = backoff(base, 2, j);
+            let wait = backoff(Duration::from_secs(10), 2, j);
             assert!(wait >= Duration::from_secs(20) && wait < Duration::from_secs(22), "{wait:?}");
         }
     }

@@ -1,5 +1,6 @@
 //! `TestServer`: the real `frontline serve` on port 0 in its own temp dir (config, data, stderr
-//! log), with kill (SIGKILL), terminate (SIGTERM) and restart on the same data.
+//! log), with kill (SIGKILL), terminate (SIGTERM) and restart on the same data (with the same or
+//! a changed configuration).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -136,6 +137,13 @@ impl TestServer {
     pub fn restart(&mut self) {
         self.terminate();
         self.spawn();
+    }
+
+    /// Replaces the configuration file: the next [`TestServer::restart`] runs with `config_toml`
+    /// (on the same data dir), as an operator editing the file would.
+    pub fn reconfigure(&mut self, config_toml: &str) {
+        std::fs::write(&self.config_path, config_toml).unwrap();
+        self.config = config_toml.parse().unwrap_or_else(|e| panic!("the test config is not TOML: {e}"));
     }
 
     /// Everything the server(s) wrote to stderr so far.

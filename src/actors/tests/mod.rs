@@ -61,6 +61,8 @@ pub(crate) fn options() -> NodeOptions {
         webhook_timeout: Duration::from_secs(2),
         // Actor tests script bursts of client messages; the limit has its own test.
         conversation_messages_per_second: 100_000,
+        webhook_max_attempts: 50,
+        webhook_max_age: Duration::from_secs(3600),
     }
 }
 

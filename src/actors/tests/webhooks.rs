@@ -1,5 +1,6 @@
 //! Webhook delivery through a real node: a tiny HTTP receiver on 127.0.0.1:0 records every POST
 //! and can be told to answer 500 to the next N. Poll and back-off are tens of milliseconds.
+//! Redirects and the HTTP side of parking are tested end to end (`tests/webhooks.rs`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -330,4 +331,82 @@ async fn a_channel_without_a_webhook_writes_no_deliveries() {
     rig.operator_says("alice", "c1", "hello").await;
     assert!(outbox_is_empty(&rig).await);
     assert_eq!(attempts(&rig, "delivered") + attempts(&rig, "failed"), 0);
+}
+
+async fn parked(rig: &Rig) -> Vec<crate::store::ParkedRow> {
+    rig.store.parked_outbound(None, 100).await.unwrap().items
+}
+
+/// Waits until `n` deliveries are parked.
+async fn wait_parked(rig: &Rig, n: usize) -> Vec<crate::store::ParkedRow> {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let rows = parked(rig).await;
+        if rows.len() >= n {
+            return rows;
+        }
+        assert!(std::time::Instant::now() < deadline, "{n} parked deliveries expected; saw {rows:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[actix::test]
+async fn a_delivery_failing_its_last_attempt_is_parked_and_no_longer_holds_back_the_next() {
+    let receiver = Receiver::start(2);
+    let mut options = options();
+    options.webhook_max_attempts = 2;
+    let rig = Rig::start_in(hooked(&receiver.url), options, Arc::new(tempfile::tempdir().unwrap())).await;
+    taken(&rig, "c1").await;
+    let (_, first) = rig.operator_says("alice", "c1", "one").await;
+
+    let rows = wait_parked(&rig, 1).await;
+    assert_eq!((rows[0].payload["seq"].as_u64(), rows[0].attempts), (Some(first), 2));
+    assert_eq!(rows[0].reason, "HTTP 500 Internal Server Error; gave up after 2 failed attempts");
+    let metrics = &rig.node.shared.metrics;
+    assert_eq!((metrics.webhook_parked_total.get(), metrics.webhook_parked.get()), (1, 1));
+
+    let (_, second) = rig.operator_says("alice", "c1", "two").await;
+    let accepted = receiver.wait_accepted(1).await;
+    assert_eq!(seqs(&accepted), vec![second], "the later message goes out: nothing holds it back");
+
+    assert!(rig.store.requeue_parked(rows[0].id.clone(), Timestamp::now()).await.unwrap());
+    rig.node.shared.outbox_written();
+    let accepted = receiver.wait_accepted(2).await;
+    assert_eq!(seqs(&accepted), vec![second, first], "re-queued, it arrives after the later one");
+    outbox_drains(&rig).await;
+    assert!(parked(&rig).await.is_empty());
+    assert_eq!(receiver.seen.posts().len(), 4, "2 failed, then each once");
+    receiver.stop().await;
+}
+
+#[actix::test]
+async fn a_pending_delivery_whose_channel_lost_its_webhook_is_parked_without_being_sent() {
+    let receiver = Receiver::start(usize::MAX);
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let seen = receiver.seen.clone();
+    let seq = in_a_node_that_crashes(hooked(&receiver.url), dir.clone(), move |rig| {
+        Box::pin(async move {
+            taken(&rig, "c1").await;
+            let (_, seq) = rig.operator_says("alice", "c1", "before the change").await;
+            let deadline = std::time::Instant::now() + PATIENCE;
+            while seen.posts().is_empty() {
+                assert!(std::time::Instant::now() < deadline, "never attempted");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            seq
+        })
+    });
+    let tried = receiver.seen.posts().len();
+    receiver.seen.fail_next.store(0, Ordering::SeqCst);
+
+    // The same data, `web` without a webhook now: the deliverer still starts (a row is pending).
+    let rig = Rig::start_in(settings(), options(), dir).await;
+    let rows = wait_parked(&rig, 1).await;
+    assert_eq!(rows[0].payload["seq"].as_u64(), Some(seq));
+    assert_eq!(rows[0].reason, "channel web has no webhook_url");
+    assert!(outbox_is_empty(&rig).await);
+    tokio::time::sleep(Duration::from_millis(200)).await; // ten polls
+    assert_eq!(receiver.seen.posts().len(), tried, "nothing more went to the old URL");
+    assert_eq!(rig.node.shared.metrics.webhook_parked.get(), 1);
+    receiver.stop().await;
 }

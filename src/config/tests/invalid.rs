@@ -319,3 +319,29 @@ fn at_least_one_channel_and_one_line_are_required() {
     assert_rejected(&format!("{auth}{lines}"), &["channels: at least one"]);
     assert_rejected(auth, &["lines: at least one"]);
 }
+
+#[test]
+fn webhook_retry_values_must_be_positive_and_are_named_by_key() {
+    for (key, value, says) in [
+        ("max_attempts", "0", "must be a positive integer"),
+        ("max_attempts", "-3", "must be a positive integer"),
+        ("max_attempts", "5000000000", "too large"),
+        ("max_age", "0", "must be a positive number of seconds"),
+        ("max_age", "-1", "must be a positive number of seconds"),
+        ("retry_backoff", "0", "must be a positive number of seconds"),
+        ("retry_backoff", "301", "at most 300 seconds"),
+    ] {
+        assert_rejected(
+            &format!("{BASE}\n[webhooks]\n{key} = {value}\n"),
+            &[&format!("webhooks.{key}: "), says],
+        );
+    }
+    assert_rejected(
+        &format!("{BASE}\n[webhooks]\nmax_attempts = \"many\"\n"),
+        &["webhooks.max_attempts", "invalid type"],
+    );
+    assert_rejected(
+        &format!("{BASE}\n[webhooks]\nmax_retries = 3\n"),
+        &["webhooks.max_retries", "unknown field"],
+    );
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::support::{
     base_with, parse, protocol_example_uncommented, rejection, BASE, LINE2, PROTOCOL_EXAMPLE,
 };
-use crate::config::{Config, ConfigError, Limits, Overrides};
+use crate::config::{Config, ConfigError, Limits, Overrides, Webhooks};
 use crate::domain::{
     Action, ChannelId, ChannelKind, LineId, OperatorId, Phase, Role, RuleAuthor, Span, Status, Strategy,
     Trigger,
@@ -263,6 +263,7 @@ fn summary_describes_store_channels_lines_operators_rules_and_timeouts() {
         "operators: alice (line1, capacity 5, operator)",
         "rules: 1",
         "timeouts: inactivity 600s, voting 600s, offer 30s, presence grace 30s, auto-close pending 86400s",
+        "webhooks: retry after 1s doubling, parked after 50 failed attempts or 86400s",
     ] {
         assert!(summary.contains(part), "{summary}\nlacks {part:?}");
     }
@@ -285,4 +286,23 @@ fn debug_output_hides_the_jwt_secret() {
 fn limits_default_matches_the_file_defaults() {
     let cfg = parse(BASE).unwrap();
     assert_eq!(cfg.limits, Limits::default());
+}
+
+#[test]
+fn webhook_retries_default_to_the_documented_values() {
+    let cfg = parse(BASE).unwrap();
+    assert_eq!(cfg.webhooks, Webhooks::default());
+    assert_eq!(
+        (cfg.webhooks.max_attempts, cfg.webhooks.max_age, cfg.webhooks.retry_backoff),
+        (50, Span::secs(86_400), Span::secs(1))
+    );
+}
+
+#[test]
+fn webhook_retry_keys_land_and_take_fractions_of_a_second() {
+    let cfg = parse(&format!("{BASE}\n[webhooks]\nmax_attempts = 2\nmax_age = 0.5\nretry_backoff = 0.05\n"))
+        .unwrap();
+    assert_eq!(cfg.webhooks, Webhooks { max_attempts: 2, max_age: Span(500), retry_backoff: Span(50) });
+    let cfg = parse(&format!("{BASE}\n[webhooks]\nretry_backoff = 300\n")).unwrap();
+    assert_eq!(cfg.webhooks.retry_backoff, Span::secs(300), "the cap itself is allowed");
 }

@@ -1,6 +1,6 @@
 //! Writing one [`Commit`] into the open transaction of the writer: the fencing check, journal
 //! records, messages, message moves, chat rows, outbox rows and the deadline; and the outbox's
-//! own updates (delivered, retry later). Must not begin, commit or roll back anything:
+//! own updates (delivered, retry later, park, re-queue). Must not begin, commit or roll back anything:
 //! isolating a write is the writer's job (a savepoint around each).
 
 use rusqlite::types::Value;
@@ -117,8 +117,8 @@ fn write_message(conn: &Connection, conversation: &str, m: &MessageView) -> Resu
 /// A new outbox row: no attempts yet, due when decided.
 fn write_outbound(conn: &Connection, o: &Outbound) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO outbox (id, conversation, n, channel, url, payload, attempts, next_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)",
+        "INSERT INTO outbox (id, conversation, n, channel, url, payload, attempts, next_at, created_at, queued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7, ?7)",
     )?
     .execute(params![
         o.id,
@@ -147,7 +147,7 @@ pub(super) fn retry_later(
     next_at: Timestamp,
 ) -> Result<(), StoreError> {
     let row: Option<(String, i64)> = conn
-        .prepare_cached("SELECT conversation, n FROM outbox WHERE id = ?1")?
+        .prepare_cached("SELECT conversation, n FROM outbox WHERE id = ?1 AND parked_at IS NULL")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let Some((conversation, n)) = row else { return Ok(()) };
@@ -157,10 +157,39 @@ pub(super) fn retry_later(
         next_at.millis()
     ])?;
     conn.prepare_cached(
-        "UPDATE outbox SET next_at = ?3 WHERE conversation = ?1 AND n > ?2 AND next_at < ?3",
+        "UPDATE outbox SET next_at = ?3
+         WHERE conversation = ?1 AND n > ?2 AND next_at < ?3 AND parked_at IS NULL",
     )?
     .execute(params![conversation, n, next_at.millis()])?;
     Ok(())
+}
+
+/// Parks the pending outbox row `id` (an unknown or parked one is left alone). The later rows
+/// of its conversation were held back to its last `next_at`, which has passed: they come due.
+pub(super) fn park(
+    conn: &Connection,
+    id: &str,
+    attempts: u32,
+    at: Timestamp,
+    reason: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE outbox SET attempts = ?2, parked_at = ?3, reason = ?4 WHERE id = ?1 AND parked_at IS NULL",
+    )?
+    .execute(params![id, attempts, at.millis(), reason])?;
+    Ok(())
+}
+
+/// Puts the parked outbox row `id` back in the queue, due and aged from `now`; whether there was
+/// such a row.
+pub(super) fn requeue(conn: &Connection, id: &str, now: Timestamp) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE outbox SET attempts = 0, next_at = ?2, queued_at = ?2, parked_at = NULL, reason = NULL
+             WHERE id = ?1 AND parked_at IS NOT NULL",
+        )?
+        .execute(params![id, now.millis()])?;
+    Ok(changed > 0)
 }
 
 /// `INSERT INTO chats (...) VALUES (...)` over every list column.

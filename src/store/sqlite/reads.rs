@@ -1,6 +1,6 @@
 //! Reads: a small pool of read-only connections used on tokio's blocking threads (WAL lets
 //! them read while the writer writes), and the simple queries (journal, messages, chat rows,
-//! deadlines, the due outbox). Must never write and never run a query on the caller's thread.
+//! deadlines). Must never write and never run a query on the caller's thread.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use super::convert::{author_kind, chat_id, conversation, from_json, int, uint};
 use super::schema::open_reader;
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, Event, MessageView, Timestamp};
-use crate::store::{snapshot, ConversationHead, Journal, MessageQuery, OutboundRow, StoreError, StoreFuture};
+use crate::store::{snapshot, ConversationHead, Journal, MessageQuery, StoreError, StoreFuture};
 
 /// Read-only connections, opened on demand, at most `size` in use at once.
 pub(super) struct Readers {
@@ -250,56 +250,6 @@ pub(super) fn due(
     for row in rows {
         let (conv, at) = row?;
         due.push((conversation(&conv)?, Timestamp(at)));
-    }
-    Ok(due)
-}
-
-type OutboxRow = (String, String, i64, String, String, String, i64, i64, i64);
-
-/// The due outbox rows that head their conversation (no earlier row of it is pending), earliest
-/// `next_at` first, at most `limit`.
-pub(super) fn due_outbound(
-    conn: &Connection,
-    now: Timestamp,
-    limit: usize,
-) -> Result<Vec<OutboundRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, conversation, n, channel, url, payload, attempts, next_at, created_at
-         FROM outbox AS o
-         WHERE next_at <= ?1
-           AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.conversation = o.conversation AND e.n < o.n)
-         ORDER BY next_at, conversation, n
-         LIMIT ?2",
-    )?;
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = stmt.query_map([now.millis(), limit], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-            r.get(8)?,
-        ))
-    })?;
-    let mut due = Vec::new();
-    for row in rows {
-        let (id, conv, n, channel, url, payload, attempts, next_at, created_at): OutboxRow = row?;
-        due.push(OutboundRow {
-            payload: from_json(&payload, || format!("outbox row {id}"))?,
-            conversation: conversation(&conv)?,
-            position: uint(n, "journal position")?,
-            channel: channel.into(),
-            url,
-            attempts: u32::try_from(attempts)
-                .map_err(|_| StoreError::Corrupt(format!("outbox row {id}: attempts {attempts}")))?,
-            next_at: Timestamp(next_at),
-            created_at: Timestamp(created_at),
-            id,
-        });
     }
     Ok(due)
 }

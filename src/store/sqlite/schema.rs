@@ -13,17 +13,24 @@
 //!   one column per filter and sort key, the most used ones indexed (see `columns.rs`);
 //!   `participants` is a JSON array for the scope filter.
 //! - `deadlines(conversation, due)`, indexed by `due`: each conversation's next timer.
-//! - `outbox(id, conversation, n, channel, url, payload, attempts, next_at, created_at)`: webhook
-//!   deliveries not yet accepted, indexed by `next_at` (what is due) and by `(conversation, n)`
-//!   (`n` is the journal position of the delivered event: a conversation's deliveries go out in
-//!   that order). Added in schema version 2; version 3 dropped the write-heavy indexes.
-//! - `chats.conversation` (version 4), indexed with the id: a conversation's latest chat without
-//!   loading it (a client's welcome).
-//! - `snapshots(conversation, n, body)` (version 4): the state after the first `n` events of a
+//! - `outbox(id, conversation, n, channel, url, payload, attempts, next_at, created_at,
+//!   queued_at, parked_at, reason)`: webhook deliveries not yet accepted. A pending row has no
+//!   `parked_at`; the pending rows are indexed by `next_at` (what is due) and by
+//!   `(conversation, n)` (`n` is the journal position of the delivered event: a conversation's
+//!   deliveries go out in that order); parked rows (given up on, with `parked_at` and `reason`)
+//!   by `(parked_at, id)`, the order admins list them in. Partial indexes: a row is in exactly
+//!   one of the two sets, so polls never walk parked rows and parking costs no index entry of
+//!   the pending set.
+//! - `chats.conversation`, indexed with the id: a conversation's latest chat without loading it
+//!   (a client's welcome).
+//! - `snapshots(conversation, n, body)`: the state after the first `n` events of a
 //!   conversation, so activation reads the snapshot and the events after it, not the whole
 //!   journal.
 //!
-//! Older databases are upgraded when opened, one version step after the other.
+//! Versions: 2 added the outbox; 3 dropped the write-heavy indexes; 4 added parking
+//! (`queued_at`, `parked_at`, `reason`, the partial indexes); 5 added `chats.conversation` and
+//! the snapshots. Older databases are upgraded when opened, one step after the other in one
+//! transaction; a fresh database is created at the current version.
 //!
 //! [`ChatView`]: crate::domain::ChatView
 
@@ -40,7 +47,7 @@ use crate::store::StoreError;
 pub(super) const FILE_NAME: &str = "frontline.sqlite3";
 
 /// `PRAGMA user_version` of the schema this build creates and reads.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// How long a connection waits for a lock held by another one (a checkpoint, a second process
 /// during a fail-over) before failing.
@@ -91,7 +98,22 @@ CREATE INDEX outbox_by_next_at ON outbox (next_at);
 CREATE INDEX outbox_by_conversation ON outbox (conversation, n);
 ";
 
-/// Version 4: each chat row names its conversation (the welcome reads a conversation's latest
+/// Version 4: parking. `queued_at` is when a row last entered the queue (its age counts from
+/// there; existing rows entered when decided); the pending-row indexes become partial and parked
+/// rows get their own.
+const PARKING: &str = "
+ALTER TABLE outbox ADD COLUMN queued_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN parked_at INTEGER;
+ALTER TABLE outbox ADD COLUMN reason TEXT;
+UPDATE outbox SET queued_at = created_at;
+DROP INDEX IF EXISTS outbox_by_next_at;
+DROP INDEX IF EXISTS outbox_by_conversation;
+CREATE INDEX outbox_pending_by_next_at ON outbox (next_at) WHERE parked_at IS NULL;
+CREATE INDEX outbox_pending_by_conversation ON outbox (conversation, n) WHERE parked_at IS NULL;
+CREATE INDEX outbox_parked ON outbox (parked_at, id) WHERE parked_at IS NOT NULL;
+";
+
+/// Version 5: each chat row names its conversation (the welcome reads a conversation's latest
 /// chat by it), and conversations keep a snapshot of their state.
 const SNAPSHOTS: &str = "
 CREATE INDEX chats_by_conversation ON chats (conversation, id);
@@ -102,7 +124,7 @@ CREATE TABLE snapshots (
 ) WITHOUT ROWID;
 ";
 
-/// Version 3 to 4 on an existing database: the column is added and filled from the rows.
+/// Version 4 to 5 on an existing database: the column is added and filled from the rows.
 const CHATS_CONVERSATION: &str = "
 ALTER TABLE chats ADD COLUMN conversation TEXT;
 UPDATE chats SET conversation = json_extract(body, '$.conversation');
@@ -205,10 +227,14 @@ fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
         }
         return run_ddl(
             conn,
-            &format!("{TABLES}{}{OUTBOX}{SNAPSHOTS}PRAGMA user_version = {SCHEMA_VERSION};\n", chats_ddl()),
+            &format!(
+                "{TABLES}{}{OUTBOX}{PARKING}{SNAPSHOTS}PRAGMA user_version = {SCHEMA_VERSION};\n",
+                chats_ddl()
+            ),
         );
     }
     // Every step from the stored version up, in one transaction.
+    tracing::info!(from = version, to = SCHEMA_VERSION, "upgrading the store's schema");
     let mut ddl = String::new();
     for step in version + 1..=SCHEMA_VERSION {
         ddl.push_str(&upgrade_to(step));
@@ -222,7 +248,8 @@ fn upgrade_to(step: i64) -> String {
     match step {
         2 => OUTBOX.to_string(),
         3 => fewer_indexes(),
-        4 => format!("{CHATS_CONVERSATION}{SNAPSHOTS}"),
+        4 => PARKING.to_string(),
+        5 => format!("{CHATS_CONVERSATION}{SNAPSHOTS}"),
         _ => String::new(),
     }
 }

@@ -12,14 +12,15 @@ use tokio::sync::oneshot;
 
 use super::checkpoint;
 use super::list;
+use super::outbox;
 use super::reads::{self, Readers};
 use super::schema::{open_checkpointer, open_wal, open_writer, sync_parent_dir, FILE_NAME};
 use super::sync;
 use super::writer::{self, OutboxUpdate, Request};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
 use crate::store::{
-    ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, Store, StoreError,
-    StoreFuture,
+    ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage, Store,
+    StoreError, StoreFuture,
 };
 
 /// Read connections in use at once at most.
@@ -219,7 +220,7 @@ impl Store for SqliteStore {
     }
 
     fn due_outbound(&self, now: Timestamp, limit: usize) -> StoreFuture<Vec<OutboundRow>> {
-        self.readers.run(move |c| reads::due_outbound(c, now, limit))
+        self.readers.run(move |c| outbox::due_outbound(c, now, limit))
     }
 
     fn delivered(&self, id: String) -> StoreFuture<()> {
@@ -231,6 +232,28 @@ impl Store for SqliteStore {
             update: OutboxUpdate::RetryLater { id, attempts, next_at },
             reply,
         })
+    }
+
+    fn park(&self, id: String, attempts: u32, at: Timestamp, reason: String) -> StoreFuture<()> {
+        self.send(|reply| Request::Outbox { update: OutboxUpdate::Park { id, attempts, at, reason }, reply })
+    }
+
+    fn parked_outbound(&self, cursor: Option<String>, limit: usize) -> StoreFuture<ParkedPage> {
+        self.readers.run(move |c| outbox::parked(c, cursor.as_deref(), limit))
+    }
+
+    fn requeue_parked(&self, id: String, now: Timestamp) -> StoreFuture<bool> {
+        let found = Arc::new(AtomicBool::new(false));
+        let update = OutboxUpdate::Requeue { id, now, found: Arc::clone(&found) };
+        let written = self.send(|reply| Request::Outbox { update, reply });
+        Box::pin(async move {
+            written.await?;
+            Ok(found.load(Ordering::SeqCst))
+        })
+    }
+
+    fn parked_count(&self) -> StoreFuture<u64> {
+        self.readers.run(outbox::parked_count)
     }
 
     fn next_chat_id(&self) -> ChatId {

@@ -1,6 +1,6 @@
 //! The conformance suite against [`SqliteStore`], plus what only this backend has: one batch
 //! isolating a failing commit, the pragmas, refusing foreign files, draining on drop, corrupt
-//! records, upgrading older databases (no outbox, more indexes), and the syncer.
+//! records, upgrading older databases (no outbox, more indexes, no parking), and the syncer.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -319,7 +319,7 @@ async fn an_older_database_is_upgraded_step_by_step_when_opened() {
     store.close().await.unwrap();
     let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     let gone: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_chat', 'chats_by_duration')",
@@ -328,6 +328,69 @@ async fn an_older_database_is_upgraded_step_by_step_when_opened() {
         )
         .unwrap();
     assert_eq!(gone, 0, "the write-heavy indexes are dropped");
+}
+
+/// Turns a database of this build back into what version `version` (2 or 3) left behind: the
+/// outbox without the parking columns and with its full indexes, no snapshots and no chat
+/// conversation column (and, for 2, the write-heavy indexes version 3 dropped).
+fn downgrade_outbox(dir: &Path, version: i64) {
+    let older = if version == 2 { "CREATE INDEX chats_by_duration ON chats (duration);" } else { "" };
+    corrupt(
+        dir,
+        &format!(
+            "DROP INDEX outbox_pending_by_next_at; DROP INDEX outbox_pending_by_conversation;
+             DROP INDEX outbox_parked;
+             ALTER TABLE outbox DROP COLUMN queued_at; ALTER TABLE outbox DROP COLUMN parked_at;
+             ALTER TABLE outbox DROP COLUMN reason;
+             CREATE INDEX outbox_by_next_at ON outbox (next_at);
+             CREATE INDEX outbox_by_conversation ON outbox (conversation, n);
+             DROP TABLE snapshots; DROP INDEX chats_by_conversation; ALTER TABLE chats DROP COLUMN conversation;
+             {older} PRAGMA user_version = {version};"
+        ),
+    );
+}
+
+#[tokio::test]
+async fn pending_deliveries_of_a_version_2_or_3_database_survive_the_upgrade_to_parking() {
+    for version in [2, 3] {
+        let storage = tempfile::tempdir().unwrap();
+        SqliteStore::open(storage.path()).unwrap().close().await.unwrap();
+        downgrade_outbox(storage.path(), version);
+        // Rows as that version wrote them: one retried, one waiting behind it.
+        corrupt(
+            storage.path(),
+            "INSERT INTO outbox (id, conversation, n, channel, url, payload, attempts, next_at, created_at)
+             VALUES ('web:a/1', 'web:a', 1, 'web', 'http://old/hook', '{\"n\":1}', 3, 5000, 1000),
+                    ('web:a/2', 'web:a', 2, 'web', 'http://old/hook', '{\"n\":2}', 0, 5000, 2000);",
+        );
+
+        let store = SqliteStore::open(storage.path()).unwrap();
+        let due = store.due_outbound(Timestamp(5000), 10).await.unwrap();
+        assert_eq!(due.len(), 1, "v{version}: {due:?}");
+        let head = &due[0];
+        assert_eq!((head.id.as_str(), head.attempts, head.next_at), ("web:a/1", 3, Timestamp(5000)));
+        assert_eq!(head.queued_at, head.created_at, "v{version}: aged from when it was decided");
+        store.park("web:a/1".into(), 4, Timestamp(6000), "gave up".into()).await.unwrap();
+        let due = store.due_outbound(Timestamp(6000), 10).await.unwrap();
+        assert_eq!(due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec!["web:a/2"], "v{version}");
+        assert_eq!(store.parked_count().await.unwrap(), 1);
+        store.close().await.unwrap();
+
+        let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
+        let version_now: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version_now, 5);
+        let indexes: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .filter(|name: &String| !name.starts_with("sqlite_autoindex"))
+            .collect();
+        assert_eq!(indexes, ["outbox_parked", "outbox_pending_by_conversation", "outbox_pending_by_next_at"]);
+    }
 }
 
 #[tokio::test]

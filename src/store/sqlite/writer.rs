@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::apply::{apply, delivered, retry_later};
+use super::apply::{apply, delivered, park, requeue, retry_later};
 use crate::domain::Timestamp;
 use crate::store::{Commit, StoreError};
 
@@ -64,6 +64,28 @@ pub(super) enum OutboxUpdate {
         /// When it is due again.
         next_at: Timestamp,
     },
+    /// It is given up on: park it.
+    Park {
+        /// The row.
+        id: String,
+        /// Failed attempts.
+        attempts: u32,
+        /// When.
+        at: Timestamp,
+        /// Why.
+        reason: String,
+    },
+    /// Put a parked row back in the queue.
+    Requeue {
+        /// The row.
+        id: String,
+        /// Due from then.
+        now: Timestamp,
+        /// Set by the write to whether the row was parked. The reply carries only success, so
+        /// this is how the answer gets out; read it once the reply said the write is durable
+        /// (the last run of the write sets it: a batch rewritten one by one runs it again).
+        found: Arc<AtomicBool>,
+    },
 }
 
 impl OutboxUpdate {
@@ -71,6 +93,11 @@ impl OutboxUpdate {
         match self {
             OutboxUpdate::Delivered { id } => delivered(conn, id),
             OutboxUpdate::RetryLater { id, attempts, next_at } => retry_later(conn, id, *attempts, *next_at),
+            OutboxUpdate::Park { id, attempts, at, reason } => park(conn, id, *attempts, *at, reason),
+            OutboxUpdate::Requeue { id, now, found } => {
+                found.store(requeue(conn, id, *now)?, Ordering::SeqCst);
+                Ok(())
+            }
         }
     }
 }
