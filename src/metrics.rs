@@ -27,6 +27,8 @@ pub struct Metrics {
     pub webhook_attempts_total: IntCounterVec,
     /// Journal events replayed to activate conversations (after their snapshot, if any).
     pub replayed_events_total: IntCounter,
+    /// Conversations with a live actor on this node (read from the registry when scraped).
+    pub conversations_active: IntGauge,
     /// Outbound webhook deliveries given up on and parked.
     pub webhook_parked_total: IntCounter,
     /// Outbound webhook deliveries parked now (set from the store at start, then kept by the
@@ -89,6 +91,11 @@ impl Metrics {
                 "Journal events replayed to activate conversations",
             ))
             .unwrap_or_else(unreachable),
+            conversations_active: IntGauge::with_opts(opts(
+                "conversations_active",
+                "Conversations with a live actor on this node",
+            ))
+            .unwrap_or_else(unreachable),
             webhook_parked_total: IntCounter::with_opts(opts(
                 "webhook_parked_total",
                 "Outbound webhook deliveries given up on and parked",
@@ -101,7 +108,7 @@ impl Metrics {
             .unwrap_or_else(unreachable),
             registry,
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 11] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 12] = [
             Box::new(m.connections.clone()),
             Box::new(m.messages_total.clone()),
             Box::new(m.queue_waiting.clone()),
@@ -111,6 +118,7 @@ impl Metrics {
             Box::new(m.disconnects_total.clone()),
             Box::new(m.webhook_attempts_total.clone()),
             Box::new(m.replayed_events_total.clone()),
+            Box::new(m.conversations_active.clone()),
             Box::new(m.webhook_parked_total.clone()),
             Box::new(m.webhook_parked.clone()),
         ];

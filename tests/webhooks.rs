@@ -180,6 +180,16 @@ async fn metric(server: &TestServer, name: &str) -> Option<f64> {
     text.lines().find_map(|l| l.strip_prefix(&format!("{name} ")).and_then(|v| v.trim().parse().ok()))
 }
 
+/// Waits up to 5 s for the metric `name` to read `value` (a parked row is visible to readers a
+/// moment before the deliverer, told it is durable, counts it).
+async fn metric_reaches(server: &TestServer, name: &str, value: f64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while metric(server, name).await != Some(value) {
+        assert!(std::time::Instant::now() < deadline, "{name} never reached {value}");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
 }
@@ -256,8 +266,8 @@ async fn a_delivery_that_keeps_failing_is_parked_listed_for_supervisors_and_re_q
     let keys: Vec<&String> = parked.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 8, "{keys:?}");
     assert_eq!(hook.texts(), ["first", "first"], "tried twice, then left alone");
-    assert_eq!(metric(&server, "frontline_webhook_parked_total").await, Some(1.0));
-    assert_eq!(metric(&server, "frontline_webhook_parked").await, Some(1.0));
+    metric_reaches(&server, "frontline_webhook_parked_total", 1.0).await;
+    metric_reaches(&server, "frontline_webhook_parked", 1.0).await;
 
     // Only supervisors and admins see or re-queue parked deliveries; roles come before anything.
     let (status, page) = get(&server, "/api/v1/webhooks/parked", &root).await;
@@ -343,7 +353,7 @@ async fn a_pending_delivery_is_parked_not_posted_to_the_old_url_once_its_channel
     assert_eq!(items[0]["payload"]["text"], "pending at the restart");
     actix_web::rt::time::sleep(Duration::from_millis(600)).await; // three polls
     assert_eq!(old.hits().len(), tried, "nothing went to the old URL after the restart");
-    assert_eq!(metric(&server, "frontline_webhook_parked_total").await, Some(1.0));
+    metric_reaches(&server, "frontline_webhook_parked_total", 1.0).await;
 
     // An admin points the channel somewhere and re-queues it: it goes there (the raw id works too).
     let new = Receiver::start(Answer::Accept);

@@ -28,5 +28,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// `GET /metrics`: Prometheus text.
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.node.shared.metrics.render())
+    let shared = &state.node.shared;
+    shared.metrics.conversations_active.set(i64::try_from(shared.registry.len()).unwrap_or(i64::MAX));
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(shared.metrics.render())
 }

@@ -1,7 +1,7 @@
 //! The route table of the HTTP API, the JSON 404 for everything else, and the count of every
 //! error answered (`frontline_errors_total{code}`).
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpMessage, HttpRequest, Resource};
@@ -16,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz).service(health::readyz).service(health::metrics);
     cfg.service(
         web::scope("/api/v1")
+            .wrap(from_fn(strict_path))
             .wrap(from_fn(count_errors))
             .service(resource("/chats").route(web::get().to(chats::list)))
             .service(resource("/chats.csv").route(web::get().to(export::csv)))
@@ -52,6 +53,20 @@ async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError>
         state.node.shared.metrics.errors_total.with_label_values(&[error.code]).inc();
     }
     Err(error)
+}
+
+/// Refuses a path whose percent-decoding is not valid UTF-8 (`bad_request`), before any handler:
+/// path parameters (a conversation id) would otherwise reach it decoded lossily, a `%FF` turned
+/// into U+FFFD.
+async fn strict_path(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if percent_encoding::percent_decode_str(req.path()).decode_utf8().is_err() {
+        let error = ApiError::bad_request("the path is not valid UTF-8 once decoded");
+        return Ok(req.error_response(error).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Marks a request whose errors [`count_errors`] counts.

@@ -71,6 +71,22 @@ impl Ws {
         self.socket.send(ws::Message::Text(text.to_string().into())).await.unwrap();
     }
 
+    /// Sends one text message split into fragments of the given bytes (which need not be
+    /// valid UTF-8 on their own, nor together).
+    pub async fn send_fragments(&mut self, parts: &[&[u8]]) {
+        use actix_http::ws::Item;
+        let last = parts.len().saturating_sub(1);
+        for (i, part) in parts.iter().enumerate() {
+            let bytes = actix_web::web::Bytes::copy_from_slice(part);
+            let item = match i {
+                0 => Item::FirstText(bytes),
+                i if i == last => Item::Last(bytes),
+                _ => Item::Continue(bytes),
+            };
+            self.socket.send(ws::Message::Continuation(item)).await.unwrap();
+        }
+    }
+
     /// Sends `frame` with a fresh `ref` and waits for the `ack` or `error` answering it.
     pub async fn request(&mut self, mut frame: Value) -> Value {
         self.next_ref += 1;
