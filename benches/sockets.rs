@@ -99,6 +99,8 @@ fn config(operators: usize) -> String {
         r#"listen = "127.0.0.1:0"
 [auth]
 jwt_secret = "{SECRET}"
+[limits]
+connections_per_address = 0
 [[channels]]
 id = "web"
 kind = "realtime"

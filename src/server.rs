@@ -164,7 +164,8 @@ fn quick_start(config: &Config, addr: &str) -> String {
         "\nfrontline demo setup (built in; not for production): lines line1, line2; operators alice, bob (line1), \
          xena (line2), sam (supervisor); channel web.\n\
          \n  demo operator token (alice, 24 h):\n    {token}\n\
-         \n  chat as a client (type JSON lines such as {{\"type\":\"send\",\"text\":\"hello\"}}):\n    \
+         \n  chat as a client (type JSON lines such as {{\"type\":\"send\",\"text\":\"hello\"}}; the welcome's\n  \
+         \"token\" lets this client come back: add &token=... to the URL, or use a new client_id):\n    \
          websocat 'ws://{addr}/ws/client?channel=web&client_id=c1&name=Ann'\n\
          \n  chat as alice (accept the offer, then reply):\n    \
          websocat 'ws://{addr}/ws/agent?token={token}'\n    \

@@ -134,6 +134,7 @@ max_text_chars = 1000000
 messages_per_second = 1000000
 max_outbound_frames = 1000000
 heartbeat_timeout = 600
+connections_per_address = 0
 [[channels]]
 id = "web"
 kind = "realtime"
