@@ -115,7 +115,9 @@ pub async fn run(url: &str, token: &str) -> Result<(), AgentError> {
 /// Opens the socket, the token in an `Authorization` header (not in the URL, so it stays out of
 /// proxies' and servers' access logs).
 async fn connect(url: &str, token: &str) -> Result<Socket, AgentError> {
-    let request = awc::Client::new().ws(url).bearer_auth(token).max_frame_size(MAX_FRAME).connect();
+    // WebSocket upgrades are HTTP/1.1; never negotiate HTTP/2 (see the webhook client).
+    let client = awc::Client::builder().max_http_version(awc::http::Version::HTTP_11).finish();
+    let request = client.ws(url).bearer_auth(token).max_frame_size(MAX_FRAME).connect();
     let connected = timeout(CONNECT_WAIT, request).await.map_err(|_| AgentError::Connect {
         url: url.to_string(),
         reason: format!("no answer within {CONNECT_WAIT:?}"),

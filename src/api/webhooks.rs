@@ -53,7 +53,7 @@ pub async fn retry(
         return Err(ApiError::not_found(format!("no parked delivery {id:?}")));
     }
     shared.metrics.webhook_parked.dec();
-    info!(delivery = %id, by = %caller.operator, "parked webhook delivery re-queued");
+    info!(delivery = ?id, by = %caller.operator, "parked webhook delivery re-queued");
     shared.outbox_written();
     Ok(HttpResponse::Ok().json(json!({"id": id, "status": "pending"})))
 }

@@ -290,7 +290,13 @@ impl Record {
 /// The HTTP client deliveries go out with: plain HTTP and HTTPS (rustls, webpki roots), and no
 /// redirects followed (a 3xx is answered to us, as a failed attempt).
 fn http_client(timeout: Duration) -> awc::Client {
-    awc::Client::builder().timeout(timeout).disable_redirects().finish()
+    // HTTP/1.1 only: a receiver can never make this client speak HTTP/2 (whose h2 code in the
+    // dependency tree has an advisory; see .ci/run).
+    awc::Client::builder()
+        .timeout(timeout)
+        .disable_redirects()
+        .max_http_version(awc::http::Version::HTTP_11)
+        .finish()
 }
 
 /// One POST: delivered on a 2xx, failed otherwise. The answer body is read (up to a limit) and
