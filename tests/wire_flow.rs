@@ -1,7 +1,7 @@
 //! Whole conversations over the wire against the real binary (PROTOCOL 3, SPEC 2-3): the full
 //! flow client → offer → accept → reply → finish → vote; reactivation and a chained chat; the four
 //! seed-001 line-handback examples; split and merge; kill -9 and restart with every acknowledged
-//! message intact.
+//! message intact; the inactivity auto-finish; health, readiness and metrics.
 
 // Tests panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -65,12 +65,24 @@ async fn the_full_flow_from_first_message_to_vote() {
     let server = TestServer::start(&single_line(|_| {}));
     let (mut c, mut alice, id) = open_chat(&server, "c1").await;
     assert_eq!(c.welcome["chat"], Value::Null, "no chat before the first message");
+    let taken = chat(&server, id).await;
+    assert_eq!(
+        (&taken["status"], &taken["detailed_status"], &taken["responsible"]),
+        (&json!("new"), &json!("in_work"), &json!("alice")),
+        "accepted but not answered yet"
+    );
 
     let ack = acked(&alice.request(json!({"type": "send", "chat": id, "text": "Hi! How can I help?"})).await)
         .clone();
     assert_eq!((ack["chat"].as_u64(), ack["seq"].as_u64()), (Some(id), Some(2)));
     let m = c.wait(|f| f["type"] == "message" && f["message"]["text"] == "Hi! How can I help?").await;
     assert_eq!(m["message"]["author"], json!({"kind": "operator", "id": "alice"}));
+    let answered = chat(&server, id).await;
+    assert_eq!(
+        (&answered["status"], &answered["detailed_status"]),
+        (&json!("open"), &json!("operator_answered")),
+        "the first operator reply opens the chat"
+    );
 
     acked(&c.request(json!({"type": "send", "text": "My order is late"})).await);
     alice.wait(|f| f["type"] == "message" && f["message"]["text"] == "My order is late").await;
@@ -363,4 +375,36 @@ async fn after_kill_9_every_acknowledged_message_is_back_and_retries_stay_idempo
     assert_eq!(again["seq"].as_u64(), Some(acked_seqs[10]), "the first ack, nothing stored twice");
     let view = chat(&server, id).await;
     assert_eq!((&view["phase"], &view["responsible"]), (&json!("active"), &json!("alice")));
+}
+
+#[actix_web::test]
+async fn health_readiness_and_metrics_answer_without_a_token() {
+    let server = TestServer::start(&single_line(|_| {}));
+    let (status, body) = get(&server, "/healthz", "").await;
+    assert_eq!((status, &body["status"]), (StatusCode::OK, &json!("ok")));
+    let (status, body) = get(&server, "/readyz", "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, text) = get_text(&server, "/metrics", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("# TYPE frontline_conversations_active gauge"), "{text}");
+}
+
+#[actix_web::test]
+async fn inactivity_finishes_a_chat_open_if_the_client_wrote_last_and_pending_if_the_operator_did() {
+    let server = TestServer::start(&single_line(|t| set(t, "timeouts.inactivity", 1.0.into())));
+    let (_c1, mut alice, operator_last) = open_chat(&server, "c1").await;
+    acked(&alice.request(json!({"type": "send", "chat": operator_last, "text": "Anything else?"})).await);
+    let (_c2, _alice2, client_last) = open_chat(&server, "c2").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (a, b) = (chat(&server, operator_last).await, chat(&server, client_last).await);
+        if a["phase"] == "finished" && b["phase"] == "finished" {
+            assert_eq!(a["status"], "pending", "the operator wrote last");
+            assert_eq!(b["status"], "open", "the client wrote last");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not auto-finished within 10 s: {a} {b}");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    alice.wait(|f| f["type"] == "chat_removed" && f["chat"] == operator_last).await;
 }
