@@ -12,7 +12,7 @@
 //! - [`webhook`]: outbound webhook delivery: deliveries decided with each commit, sent from the
 //!   store's outbox with retries (never following redirects), parked when they keep failing.
 //! - [`server`], [`api`], [`ws`]: the HTTP API and WebSocket sessions around the node.
-//! - [`cli`]: the command line.
+//! - [`cli`]: the command line; [`tour`]: the guided tour the demo prints.
 //! - [`agent`]: `frontline agent`, an operator's terminal console over the operator WebSocket.
 
 pub mod actors;
@@ -27,5 +27,6 @@ pub mod presence;
 pub mod rate;
 pub mod server;
 pub mod store;
+pub mod tour;
 pub mod webhook;
 pub mod ws;

@@ -12,7 +12,6 @@ use tracing::info;
 
 use crate::actors::{Node, NodeOptions};
 use crate::api::{self, ApiError};
-use crate::auth;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::presence::MemoryPresence;
@@ -95,7 +94,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     println!("listening on http://{addr}");
     if config.demo {
-        println!("{}", quick_start(&config, &addr.to_string()));
+        println!("{}", crate::tour::demo_tour(&config, &addr.to_string()));
     }
     info!(%addr, "frontline is ready");
 
@@ -152,27 +151,6 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// The console-less quick start printed by the demo setup.
-fn quick_start(config: &Config, addr: &str) -> String {
-    let ttl = (24 * 3600).min(config.auth.max_token_ttl);
-    let token =
-        auth::issue(&config.auth.jwt_secret, "alice", crate::domain::Role::Operator, auth::now_secs(), ttl)
-            .unwrap_or_else(|e| format!("(cannot issue a demo token: {e})"));
-    format!(
-        "\nfrontline demo setup (built in; not for production): lines line1, line2; operators alice, bob (line1), \
-         xena (line2), sam (supervisor); channel web.\n\
-         \n  demo operator token (alice, 24 h):\n    {token}\n\
-         \n  chat as a client (type JSON lines such as {{\"type\":\"send\",\"text\":\"hello\"}}; the welcome's\n  \
-         \"token\" lets this client come back: add &token=... to the URL, or use a new client_id):\n    \
-         websocat 'ws://{addr}/ws/client?channel=web&client_id=c1&name=Ann'\n\
-         \n  chat as alice (accept the offer, then reply):\n    \
-         websocat 'ws://{addr}/ws/agent?token={token}'\n    \
-         {{\"type\":\"accept\",\"chat\":1}}\n    {{\"type\":\"send\",\"chat\":1,\"text\":\"Hi Ann, how can I help?\"}}\n\
-         \n  the dialog list:\n    curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/chats\n\
-         \n  other operators' tokens: frontline token --operator bob\n"
-    )
 }
 
 /// Raises the soft limit of open files to the hard one: every socket is a file, and the usual
