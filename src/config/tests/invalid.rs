@@ -254,8 +254,19 @@ fn loopback_addresses_are_recognised() {
 
 #[test]
 fn bad_listen_address_is_rejected() {
-    for bad in ["localhost:8080", "127.0.0.1", "127.0.0.1:99999", ""] {
-        assert_rejected(&base_with("\"127.0.0.1:0\"", &format!("{bad:?}")), &["listen: "]);
+    for bad in ["example.com:8080", "localhost", "localhost:99999", "127.0.0.1", "127.0.0.1:99999", ""] {
+        assert_rejected(
+            &base_with("\"127.0.0.1:0\"", &format!("{bad:?}")),
+            &["listen: ", "expected IP:PORT or localhost:PORT"],
+        );
+    }
+}
+
+#[test]
+fn localhost_listens_on_the_ipv4_loopback() {
+    for (given, bound) in [("localhost:8091", "127.0.0.1:8091"), ("LocalHost:0", "127.0.0.1:0")] {
+        let cfg = super::support::parse(&base_with("\"127.0.0.1:0\"", &format!("{given:?}"))).unwrap();
+        assert_eq!(cfg.listen, bound);
     }
 }
 
