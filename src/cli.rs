@@ -95,6 +95,9 @@ pub struct InitArgs {
 
 /// Where the configuration comes from and what overrides it.
 #[derive(Debug, Clone, Default, Args)]
+#[command(
+    next_help_heading = "Options of serve and check (agent takes --listen, init --listen and --data-dir)"
+)]
 pub struct ServeArgs {
     /// Address to listen on, e.g. 127.0.0.1:8080 or localhost:8080 (port 0 picks a free port).
     #[arg(long, global = true, env = "FRONTLINE_LISTEN", value_name = "ADDR")]

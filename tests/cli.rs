@@ -478,3 +478,23 @@ fn check_warns_about_risky_setups_on_stderr_and_still_succeeds() {
     assert!(out.status.success() && stderr(&out).is_empty(), "{}", stderr(&out));
     assert!(stdout(&out).ends_with("configuration is valid\n"), "{}", stdout(&out));
 }
+
+#[test]
+fn serve_options_before_or_after_check_are_applied() {
+    for args in [
+        &["--listen", "127.0.0.1:7003", "--no-access-log", "check"][..],
+        &["check", "--listen", "127.0.0.1:7003", "--no-access-log"],
+    ] {
+        let out = frontline(args, &[]);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("listen: 127.0.0.1:7003") && text.contains("access log: off"),
+            "{args:?}: {text}"
+        );
+    }
+    let out = frontline(&["check"], &[("FRONTLINE_ACCESS_LOG", "0")]);
+    assert!(stdout(&out).contains("access log: off"), "{}", stdout(&out));
+    let out = frontline(&["check"], &[]);
+    assert!(stdout(&out).contains("access log: on"), "{}", stdout(&out));
+}

@@ -267,6 +267,7 @@ fn summary_describes_store_channels_lines_operators_rules_and_timeouts() {
         "rules: 1",
         "timeouts: inactivity 600s, voting 600s, offer 30s, presence grace 30s, auto-close pending 86400s",
         "webhooks: retry after 1s doubling, parked after 50 failed attempts or 86400s",
+        "access log: on",
     ] {
         assert!(summary.contains(part), "{summary}\nlacks {part:?}");
     }
@@ -276,6 +277,8 @@ fn summary_describes_store_channels_lines_operators_rules_and_timeouts() {
     assert!(demo.contains("built-in demo") && demo.contains("store: embedded"), "{demo}");
     assert!(demo.contains("sam (line1+line2, capacity 10, supervisor)"), "{demo}");
     assert!(demo.contains("auto-close pending off"), "{demo}");
+    let quiet = Overrides { no_access_log: true, ..Overrides::default() };
+    assert!(Config::demo(&quiet).unwrap().summary().ends_with("access log: off"));
 }
 
 #[test]
