@@ -197,6 +197,11 @@ pub fn on_message<A: Session>(
         Err(e) => {
             // The library's words stay in the log; the peer gets the close code and safe words.
             tracing::debug!(error = ?e, "websocket protocol error");
+            // A connection that ended under the decoder (the peer went away, with or without
+            // its close frame) is logged as lost, not as the peer's protocol error.
+            if matches!(&e, ws::ProtocolError::Io(io) if io.to_string().contains("EOF")) {
+                act.socket().closing.get_or_insert_with(Closing::lost);
+            }
             close(act, ctx, u16::from(ws::CloseCode::Protocol), "protocol error");
         }
     }
