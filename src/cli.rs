@@ -55,7 +55,7 @@ pub enum Command {
 pub struct AgentArgs {
     /// The router's address; `/ws/agent` is appended (http:// and https:// are accepted too).
     /// Default: the configuration's `listen` (after --listen/FRONTLINE_LISTEN), reached over
-    /// loopback when it is 0.0.0.0 or [::].
+    /// loopback when it is 0.0.0.0 or `[::]`.
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
     /// The operator JWT.

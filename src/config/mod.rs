@@ -7,9 +7,9 @@
 //!   shared value checks.
 //! - `model`: [`Config`], [`Overrides`] and the entry points [`Config::from_toml_str`],
 //!   [`Config::load`], [`Config::demo`]; `demo` holds the built-in demo as TOML ([`DEMO_TOML`]).
-//! - `summary`: [`Config::summary`] for the start-up banner; [`warnings`]: risky but valid
-//!   setups (`frontline check` prints them).
-//! - [`starter`]: the commented starting configuration `frontline init` writes.
+//! - `summary`: [`Config::summary`] for the start-up banner; `warnings`: [`warnings()`], risky
+//!   but valid setups (`frontline check` prints them).
+//! - `starter`: [`Starter`], the commented starting configuration `frontline init` writes.
 //! - `locate`: maps a serde error's position back to its key path.
 //!
 //! Every error names its key with a path (`channels[1].line: unknown line "line9"`), and every

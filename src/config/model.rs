@@ -19,7 +19,8 @@ use crate::domain::{Settings, Span};
 /// A validated configuration: every id known, every value in range.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Address to bind, checked to parse as a [`std::net::SocketAddr`] (port 0 allowed).
+    /// Address to bind: a [`std::net::SocketAddr`]'s text (port 0 allowed; `localhost:PORT` in
+    /// the file or an override becomes `127.0.0.1:PORT`).
     pub listen: String,
     /// Directory of the embedded store.
     pub data_dir: PathBuf,
