@@ -40,7 +40,15 @@ pub async fn requests(
         Ok(response) => response.status().as_u16(),
         Err(e) => e.as_response_error().status_code().as_u16(),
     };
-    info!(target: TARGET, %method, path = ?path, status, duration = ?started.elapsed(), remote = ?remote, "request");
+    info!(
+        target: TARGET,
+        method = ?method.as_str(),
+        path = ?path,
+        status,
+        duration = ?started.elapsed(),
+        remote = ?remote,
+        "request"
+    );
     result
 }
 

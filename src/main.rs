@@ -157,7 +157,10 @@ fn agent(cli: &Cli, args: &AgentArgs) -> anyhow::Result<()> {
             let flag = if cli.given("token") == Given::Environment { "FRONTLINE_TOKEN" } else { "--token" };
             (token.clone(), TokenFrom::Given(flag))
         }
-        _ => bail!("no token: pass --operator ID (issued here from the configuration's secret), --token JWT, or set FRONTLINE_TOKEN"),
+        _ => bail!(
+            "no token: pass --operator ID (issued here from the configuration's secret), --token JWT, \
+             or set FRONTLINE_TOKEN"
+        ),
     };
     let result = actix_web::rt::System::new().block_on(frontline::agent::run(&url, &token));
     match result {

@@ -34,7 +34,7 @@ async fn requests_and_sockets_are_logged_without_credentials() {
     let line =
         log_line(&server, &["frontline::access", "request", "path=\"/api/v1/chats?phase=active\""]).await;
     assert!(
-        line.contains("method=GET") && line.contains("status=200") && line.contains("duration="),
+        line.contains("method=\"GET\"") && line.contains("status=200") && line.contains("duration="),
         "{line}"
     );
     assert!(line.contains("remote=Some(127.0.0.1:"), "{line}");
