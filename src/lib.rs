@@ -11,10 +11,12 @@
 //! - [`auth`]: operator JWTs and client identity signatures.
 //! - [`webhook`]: outbound webhook delivery: deliveries decided with each commit, sent from the
 //!   store's outbox with retries (never following redirects), parked when they keep failing.
-//! - [`server`], [`api`], [`ws`]: the HTTP API and WebSocket sessions around the node.
+//! - [`server`], [`api`], [`ws`]: the HTTP API and WebSocket sessions around the node;
+//!   [`access_log`]: one line per request and per socket, credentials masked.
 //! - [`cli`]: the command line; [`tour`]: the guided tour the demo prints.
 //! - [`agent`]: `frontline agent`, an operator's terminal console over the operator WebSocket.
 
+pub mod access_log;
 pub mod actors;
 pub mod agent;
 pub mod api;

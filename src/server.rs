@@ -1,18 +1,21 @@
-//! The server: opens the store, starts the node, serves the HTTP API and the WebSocket
-//! endpoints, prints `listening on http://HOST:PORT` once ready, and on SIGTERM/SIGINT shuts down
-//! in order: sockets are told to close (close code 1001), the listener stops, then every accepted
-//! write is flushed.
+//! The server: binds its address first (a taken port is reported before anything is created),
+//! then opens the store, starts the node, serves the HTTP API and the WebSocket endpoints
+//! (with the access log), prints `listening on http://HOST:PORT` once ready, and on
+//! SIGTERM/SIGINT shuts down in order: sockets are told to close (close code 1001), the listener
+//! stops, then every accepted write is flushed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use tracing::info;
 
+use crate::access_log;
 use crate::actors::{Node, NodeOptions};
 use crate::api::{self, ApiError};
-use crate::config::Config;
+use crate::config::{plain_io_error, Config};
 use crate::metrics::Metrics;
 use crate::presence::MemoryPresence;
 use crate::store::SqliteStore;
@@ -30,15 +33,23 @@ pub struct AppState {
     pub client_sockets: ws::Admission<crate::domain::ConversationId>,
 }
 
-/// Runs the router until a termination signal; must be called inside an actix system.
-pub async fn run(config: Config) -> anyhow::Result<()> {
-    let config = Arc::new(config);
+/// What must hold before anything is logged, created or opened: a standalone node (Redis is
+/// refused in this build) and its address bound. A failure is one plain line, e.g.
+/// `cannot listen on 127.0.0.1:8080: address already in use`, and leaves no trace.
+pub fn bind(config: &Config) -> anyhow::Result<std::net::TcpListener> {
     if let Some(url) = &config.redis_url {
         anyhow::bail!(
             "redis_url {url}: clustering over Redis is not available in this build; \
              run without it for a standalone node on the embedded store"
         );
     }
+    listen_on(&config.listen)
+}
+
+/// Runs the router on `listener` (from [`bind`]) until a termination signal; must be called
+/// inside an actix system.
+pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Result<()> {
+    let config = Arc::new(config);
     raise_open_file_limit();
     let store = SqliteStore::open(&config.data_dir)
         .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
@@ -68,8 +79,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     });
 
     let app_state = state.clone();
+    let access_log = config.access_log;
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(Condition::new(access_log, from_fn(access_log::requests)))
             .app_data(app_state.clone())
             .app_data(web::JsonConfig::default().limit(1 << 20).error_handler(|e, _| {
                 actix_web::Error::from(ApiError::bad_request(format!("invalid JSON body: {e}")))
@@ -86,7 +99,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     .on_connect(drop_stalled_connections(config.limits.heartbeat_timeout.to_std()))
     .disable_signals()
     .shutdown_timeout(5)
-    .bind(config.listen.as_str())
+    .listen(listener)
     .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = server.addrs().first().copied().context("the listener has no address")?;
     let server = server.run();
@@ -111,6 +124,21 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     node.shutdown().await.context("flushing the journal failed")?;
     info!("stopped");
     Ok(())
+}
+
+/// Binds `listen` as actix-web would (address reuse, a backlog of 1024); the error is one plain
+/// line.
+fn listen_on(listen: &str) -> anyhow::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let cannot = |e: std::io::Error| anyhow::anyhow!("cannot listen on {listen}: {}", plain_io_error(&e));
+    // Validated by the configuration (IP:PORT, `localhost` already resolved).
+    let addr: std::net::SocketAddr = listen.parse().with_context(|| format!("cannot listen on {listen}"))?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(cannot)?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true).map_err(cannot)?;
+    socket.bind(&addr.into()).map_err(cannot)?;
+    socket.listen(1024).map_err(cannot)?;
+    Ok(socket.into())
 }
 
 /// Sets `TCP_USER_TIMEOUT` on every accepted connection: the kernel drops a connection whose peer

@@ -267,12 +267,83 @@ async fn an_operator_takes_from_new_sets_a_status_reads_history_and_forwards() {
 }
 
 #[actix_web::test]
-async fn a_refused_token_exits_non_zero_naming_401() {
+async fn a_refused_token_exits_non_zero_naming_401_the_url_and_the_token_source() {
     let server = TestServer::start(&base_config());
     let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", "not-a-jwt"], &[]);
     let (status, stderr) = agent.exit().await;
     assert!(!status.success());
-    assert!(stderr.contains("401"), "{stderr}");
+    let url = format!("{}/ws/agent (from --url)", server.ws_url);
+    assert!(stderr.contains("401") && stderr.contains(&url), "{stderr}");
+    assert!(stderr.contains("the token from --token"), "{stderr}");
+    let mut agent = Agent::spawn(&["--url", &server.ws_url], &[("FRONTLINE_TOKEN", "not-a-jwt")]);
+    let (status, stderr) = agent.exit().await;
+    assert!(!status.success() && stderr.contains("the token from FRONTLINE_TOKEN"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// Writes `config` into `dir` as `name`; its path.
+fn write_file(dir: &tempfile::TempDir, name: &str, config: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, config).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[actix_web::test]
+async fn with_a_configuration_and_no_url_the_console_connects_to_its_listen() {
+    let server = TestServer::start(&base_config());
+    let address = server.url.strip_prefix("http://").unwrap().to_owned();
+    let port = address.rsplit(':').next().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    // The server's own address, and every interface (reached over loopback).
+    for listen in [address.clone(), format!("0.0.0.0:{port}")] {
+        let config = write_file(&dir, "acme.toml", &config_with(|t| set(t, "listen", listen.clone().into())));
+        let mut agent = Agent::spawn(&["--config", &config, "--operator", "alice"], &[]);
+        agent.expect("connected as Alice (alice), role operator, lines line1, capacity 5").await;
+        agent.send("/quit");
+        let (status, stderr) = agent.exit().await;
+        assert!(status.success(), "{listen}: {status}; stderr: {stderr}");
+    }
+    // The server's --listen/FRONTLINE_LISTEN, as the server would apply it over the file.
+    let config = write_file(&dir, "zero.toml", &base_config());
+    let env = [("FRONTLINE_LISTEN", address.as_str())];
+    let mut agent = Agent::spawn(&["--config", &config, "--operator", "alice"], &env);
+    agent.expect("My (0):").await;
+    agent.close_stdin();
+    let (status, stderr) = agent.exit().await;
+    assert!(status.success(), "{status}; stderr: {stderr}");
+}
+
+#[actix_web::test]
+async fn a_configuration_listening_on_port_0_cannot_be_guessed_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_file(&dir, "acme.toml", &base_config());
+    let mut agent = Agent::spawn(&["--config", &config, "--operator", "alice"], &[]);
+    let (status, stderr) = agent.exit().await;
+    assert!(!status.success());
+    assert!(stderr.contains("port 0") && stderr.contains("--url"), "{stderr}");
+}
+
+#[actix_web::test]
+async fn a_token_issued_from_another_configuration_names_where_url_and_secret_came_from() {
+    let server = TestServer::start(&base_config());
+    let address = server.url.strip_prefix("http://").unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    // The right address, but a configuration with another secret than the server's.
+    let other = config_with(|t| {
+        set(t, "listen", address.clone().into());
+        set(t, "auth.jwt_secret", "another-secret-0123456789-abcdef-0123456789".into());
+    });
+    let config = write_file(&dir, "acme.toml", &other);
+    let mut agent = Agent::spawn(&["--config", &config, "--operator", "alice"], &[]);
+    let (status, stderr) = agent.exit().await;
+    assert!(!status.success());
+    for part in [
+        format!("the server at ws://{address}/ws/agent (from listen in {config})"),
+        format!("the token issued here for operator alice with the auth.jwt_secret of {config} (HTTP 401)"),
+    ] {
+        assert!(stderr.contains(&part), "{part:?} missing: {stderr}");
+    }
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[actix_web::test]

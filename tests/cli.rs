@@ -118,10 +118,18 @@ fn a_bad_override_is_refused_like_a_bad_file_value() {
 }
 
 #[test]
-fn a_missing_configuration_file_is_named() {
-    let out = frontline(&["check", "--config", "/nonexistent/frontline.toml"], &[]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("/nonexistent/frontline.toml"), "{}", stderr(&out));
+fn a_missing_configuration_file_is_one_plain_line() {
+    for args in [
+        &["check", "--config", "/nonexistent/frontline.toml"][..],
+        &["--config", "/nonexistent/frontline.toml"],
+    ] {
+        let out = frontline(args, &[]);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            stderr(&out),
+            "frontline: cannot read /nonexistent/frontline.toml: no such file or directory\n"
+        );
+    }
 }
 
 #[test]
@@ -258,4 +266,235 @@ fn token_refuses_a_ttl_over_max_token_ttl_and_defaults_within_it() {
     assert!((590..=600).contains(&ttl_of(stdout(&out).trim())), "the default is capped");
     let out = frontline(&["token", "--operator", "alice", "--config", &path, "--ttl", "601"], &[]);
     assert!(!out.status.success() && stderr(&out).contains("auth.max_token_ttl (600 s)"), "{}", stderr(&out));
+}
+
+/// [`MINIMAL`] plus an operator `zoe`, whom the built-in demo does not have.
+fn with_zoe() -> String {
+    format!("{MINIMAL}[[operators]]\nid = \"zoe\"\nlines = [\"line1\"]\ncapacity = 1\n")
+}
+
+#[test]
+fn config_before_or_after_the_subcommand_is_honoured_by_check_serve_and_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write_config(&dir, &with_zoe());
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[timeouts]\ninactivty = 5\n").unwrap();
+    let broken = broken.to_string_lossy().into_owned();
+
+    for args in [vec!["--config", &good, "check"], vec!["check", "--config", &good]] {
+        let out = frontline(&args, &[]);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("listen: 127.0.0.1:7000") && !text.contains("built-in demo"),
+            "{args:?}: {text}"
+        );
+    }
+    // A broken file is refused wherever --config is written: the demo never runs instead.
+    let data = dir.path().join("data");
+    let data = data.to_string_lossy();
+    for args in [
+        vec!["--config", &broken, "check"],
+        vec!["check", "--config", &broken],
+        vec!["--config", &broken, "serve", "--data-dir", &data],
+        vec!["serve", "--config", &broken, "--data-dir", &data],
+        vec!["--config", &broken, "--data-dir", &data],
+        vec!["--config", &broken, "token", "--operator", "alice"],
+        vec!["token", "--operator", "alice", "--config", &broken],
+    ] {
+        let out = frontline(&args, &[]);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+        assert!(stderr(&out).contains("timeouts.inactivty"), "{args:?}: {}", stderr(&out));
+        assert!(!stdout(&out).contains("listening on"), "{args:?}");
+    }
+    // zoe exists only in the file: a token for her proves the file was read.
+    for args in [
+        vec!["--config", &good, "token", "--operator", "zoe"],
+        vec!["token", "--operator", "zoe", "--config", &good],
+    ] {
+        let out = frontline(&args, &[]);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out).trim().split('.').count(), 3, "a JWT: {}", stdout(&out));
+    }
+    let out = frontline(&["token", "--operator", "zoe"], &[]);
+    assert!(!out.status.success() && stderr(&out).contains("unknown operator zoe"), "{}", stderr(&out));
+}
+
+#[test]
+fn serve_runs_the_file_given_before_the_subcommand() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    // The demo would listen on 127.0.0.1:8080; the file says `localhost:0`: a free port.
+    let path = write_config(&dir, &MINIMAL.replace("127.0.0.1:7000", "localhost:0"));
+    let data = dir.path().join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--config", &path, "--data-dir", &data.to_string_lossy(), "serve"])
+        .env_remove("FRONTLINE_CONFIG")
+        .env_remove("FRONTLINE_LISTEN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let listening = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("listening on http://127.0.0.1:").map(str::to_owned));
+    let _ = child.kill();
+    let _ = child.wait();
+    let port = listening.expect("no `listening on http://127.0.0.1:PORT` line");
+    assert_ne!(port, "8080", "the demo's address: the file was ignored");
+    assert!(data.exists(), "the store is where --data-dir (written before serve) says");
+}
+
+#[test]
+fn a_serve_flag_written_for_a_command_it_does_not_apply_to_is_refused() {
+    for args in [
+        &["--data-dir", "d", "token", "--operator", "alice"][..],
+        &["token", "--operator", "alice", "--node-id", "n2"],
+    ] {
+        let out = frontline(args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout(&out));
+        assert!(stderr(&out).contains("does not apply to `frontline token`"), "{}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "no token printed");
+    }
+    // The same value in the environment is not the command's business: it is left alone.
+    let out = frontline(&["token", "--operator", "alice"], &[("FRONTLINE_DATA_DIR", "d")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_taken_port_is_one_line_exit_1_and_creates_nothing() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = held.local_addr().unwrap().to_string();
+    for config in [None, Some(MINIMAL.replace("127.0.0.1:7000", &listen))] {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let data_arg = data.to_string_lossy().into_owned();
+        let mut args = vec!["serve", "--listen", &listen, "--data-dir", &data_arg];
+        let path = config.map(|text| write_config(&dir, &text));
+        if let Some(path) = &path {
+            args.extend(["--config", path]);
+        }
+        let out = frontline(&args, &[]);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+        assert_eq!(stderr(&out), format!("frontline: cannot listen on {listen}: address already in use\n"));
+        assert!(!data.exists(), "the data dir was created");
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    }
+    drop(held);
+}
+
+#[test]
+fn every_value_problem_of_a_file_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{MINIMAL}[[operators]]\nid = \"zoe\"\nlines = [\"line9\"]\ncapacity = 0\n")
+        .replace("strategy = \"broadcast\"", "strategy = \"fastest\"")
+        .replace("[auth]\n", "[auth]\nmax_token_ttl = -1\n");
+    let path = write_config(&dir, &text);
+    let out = frontline(&["check", "--config", &path], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(format!("frontline: invalid configuration in {path}: 4 problems:").as_str()),
+        "{err}"
+    );
+    for key in [
+        "auth.max_token_ttl: ",
+        "lines[0].strategy: ",
+        "operators[0].lines: unknown line \"line9\"",
+        "operators[0].capacity: ",
+    ] {
+        assert!(lines.iter().any(|l| l.starts_with(&format!("  {key}"))), "{key} missing:\n{err}");
+    }
+    assert_eq!(lines.len(), 5, "one line per problem:\n{err}");
+}
+
+#[test]
+fn wrong_value_types_are_named_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to, words) in [
+        ("listen = \"127.0.0.1:7000\"", "listen = 7000", "invalid type: whole number 7000, expected text"),
+        ("kind = \"realtime\"", "kind = \"realtime\"\nreopen_closed = \"yes\"", "expected true or false"),
+        (
+            "[auth]\n",
+            "[timeouts]\ninactivity = \"10m\"\n[auth]\n",
+            "invalid type: text \"10m\", expected a number",
+        ),
+        ("[auth]\n", "[limits]\nmax_frame_bytes = 1.5\n[auth]\n", "expected a whole number"),
+        ("[auth]\n", "[dialogs]\nreasons = \"x\"\n[auth]\n", "expected a list"),
+        ("[auth]\n", "timeouts = 5\n[auth]\n", "expected a table"),
+    ] {
+        assert_eq!(MINIMAL.matches(from).count(), 1, "{from}");
+        let path = write_config(&dir, &MINIMAL.replacen(from, to, 1));
+        let out = frontline(&["check", "--config", &path], &[]);
+        let err = stderr(&out);
+        assert!(!out.status.success() && err.contains(words), "{to}: {err}");
+        for serde_word in ["i64", "f64", "a string", "a boolean", "a sequence", "struct Raw", "a map"] {
+            assert!(!err.contains(serde_word), "{to}: {serde_word:?} in {err}");
+        }
+    }
+}
+
+#[test]
+fn localhost_is_accepted_as_a_listen_address() {
+    let out = frontline(&["check", "--listen", "localhost:8091"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("listen: 127.0.0.1:8091"), "{}", stdout(&out));
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(&dir, &MINIMAL.replace("127.0.0.1:7000", "localhost:8091"));
+    let out = frontline(&["check", "--config", &path], &[]);
+    assert!(out.status.success() && stdout(&out).contains("listen: 127.0.0.1:8091"), "{}", stderr(&out));
+}
+
+#[test]
+fn check_warns_about_risky_setups_on_stderr_and_still_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{MINIMAL}[[channels]]\nid = \"mail\"\nkind = \"email\"\nline = \"line1\"\nsecret = \"s\"\n\
+         [[channels]]\nid = \"shop\"\nkind = \"realtime\"\nline = \"line1\"\nsecret = \"s\"\n\
+         webhook_url = \"http://shop.example.com/hook\"\n"
+    )
+    .replace("127.0.0.1:7000", "0.0.0.0:7000");
+    let path = write_config(&dir, &text);
+    let out = frontline(&["check", "--config", &path], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("frontline: warning: ")).collect();
+    assert_eq!(warnings.len(), 3, "{err}");
+    assert!(
+        warnings[0].contains("channels[0].secret") && warnings[0].contains("conversation tokens"),
+        "{err}"
+    );
+    assert!(
+        warnings[1].contains("channels[1].webhook_url") && warnings[1].contains("replies go nowhere"),
+        "{err}"
+    );
+    assert!(warnings[2].contains("channels[2].webhook_url") && warnings[2].contains("https://"), "{err}");
+    assert!(stdout(&out).contains("configuration is valid, with 3 warnings"), "{}", stdout(&out));
+    // A safe setup: no warning, and nothing on stderr.
+    let out = frontline(&["check", "--config", &write_config(&dir, MINIMAL)], &[]);
+    assert!(out.status.success() && stderr(&out).is_empty(), "{}", stderr(&out));
+    assert!(stdout(&out).ends_with("configuration is valid\n"), "{}", stdout(&out));
+}
+
+#[test]
+fn serve_options_before_or_after_check_are_applied() {
+    for args in [
+        &["--listen", "127.0.0.1:7003", "--no-access-log", "check"][..],
+        &["check", "--listen", "127.0.0.1:7003", "--no-access-log"],
+    ] {
+        let out = frontline(args, &[]);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("listen: 127.0.0.1:7003") && text.contains("access log: off"),
+            "{args:?}: {text}"
+        );
+    }
+    let out = frontline(&["check"], &[("FRONTLINE_ACCESS_LOG", "0")]);
+    assert!(stdout(&out).contains("access log: off"), "{}", stdout(&out));
+    let out = frontline(&["check"], &[]);
+    assert!(stdout(&out).contains("access log: on"), "{}", stdout(&out));
 }

@@ -65,14 +65,23 @@ pub(super) fn name_id(key: &str, id: &str) -> Result<(), ConfigError> {
     }
 }
 
-/// `HOST:PORT` with a literal IP address (port 0 allowed).
-pub(super) fn listen(key: &str, addr: &str) -> Result<(), ConfigError> {
-    addr.parse::<SocketAddr>().map(|_| ()).map_err(|_| {
-        ConfigError::invalid(
-            key,
-            format!("{addr:?} is not a socket address (expected IP:PORT, e.g. 127.0.0.1:8080)"),
-        )
-    })
+/// `IP:PORT` (port 0 allowed) or `localhost:PORT`, which is taken as `127.0.0.1:PORT`; the
+/// address to bind, as a socket address's text.
+pub(super) fn listen(key: &str, addr: &str) -> Result<String, ConfigError> {
+    if let Ok(parsed) = addr.parse::<SocketAddr>() {
+        return Ok(parsed.to_string());
+    }
+    let local = addr.rsplit_once(':').filter(|(host, _)| host.eq_ignore_ascii_case("localhost"));
+    if let Some(port) = local.and_then(|(_, port)| port.parse::<u16>().ok()) {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)).to_string());
+    }
+    Err(ConfigError::invalid(
+        key,
+        format!(
+            "{addr:?} is not an address to listen on (expected IP:PORT or localhost:PORT, e.g. \
+             127.0.0.1:8080, 0.0.0.0:8080 or [::]:8080)"
+        ),
+    ))
 }
 
 /// True when `addr` (`HOST:PORT`) only accepts connections from this machine: 127.0.0.0/8,

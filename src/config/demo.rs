@@ -1,6 +1,10 @@
 //! The built-in demo configuration (PROTOCOL 1: `frontline` without a config file). It is TOML
 //! parsed and validated by the same code as any file, so it cannot drift out of the format.
 
+/// The demo's `auth.jwt_secret`, published here on purpose (a test keeps it the one in
+/// [`DEMO_TOML`]): a file using it is warned about.
+pub(super) const DEMO_JWT_SECRET: &str = "frontline-demo-secret-NOT-FOR-PRODUCTION";
+
 /// The demo configuration: lines `line1` (round_robin) and `line2` (broadcast), operators alice,
 /// bob, xena and sam, channel `web`, and PROTOCOL 2's example rule. Its JWT secret is public:
 /// never run a reachable server on it.
@@ -59,3 +63,12 @@ on = "changed"
 when = { author = "operator", responsible_line = "line2", status_before = ["open", "pending"] }
 then = [ { finish = "pending" }, { assign_line = "line1" }, { stop = true } ]
 "#;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_secret_constant_is_the_demo_file_one() {
+        let demo = super::super::Config::demo(&super::super::Overrides::default());
+        assert_eq!(demo.map(|c| c.auth.jwt_secret).ok().as_deref(), Some(super::DEMO_JWT_SECRET));
+    }
+}

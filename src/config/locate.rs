@@ -3,7 +3,9 @@
 //! toml reports where an error is (a byte span) and what it is (`unknown field `inactivty``,
 //! `invalid type: string "x", expected i64`), but not the key path. Re-reading the document as a
 //! tree of spanned keys and values maps the span back to `timeouts.inactivty` or
-//! `rules[0] ("name").then[1]`. Line and column stay in the message. Only runs on the error path.
+//! `rules[0] ("name").then[1]`. Line and column stay in the message, and serde's type names
+//! (`i64`, `a sequence`, `struct RawChannel`) become plain words (`a whole number`, `a list`,
+//! `a table`). Only runs on the error path.
 
 use std::ops::Range;
 
@@ -136,7 +138,83 @@ pub(super) fn parse_error(text: &str, err: &toml::de::Error) -> ConfigError {
     let located = err.span().and_then(|span| {
         let key = key_path(text, span.start)?;
         let (line, column) = line_column(text, span.start)?;
-        Some(format!("{key}: {} (line {line}, column {column})", err.message().trim_end()))
+        Some(format!("{key}: {} (line {line}, column {column})", plain_words(err.message().trim_end())))
     });
     ConfigError::Parse(located.unwrap_or_else(|| err.to_string().trim_end().to_owned()))
+}
+
+/// serde's `invalid type: <found>, expected <wanted>` in the words of the file's readers; other
+/// messages unchanged.
+fn plain_words(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("invalid type: ") else { return message.to_owned() };
+    let Some((found, wanted)) = rest.split_once(", expected ") else { return message.to_owned() };
+    format!("invalid type: {}, expected {}", found_words(found), wanted_words(wanted))
+}
+
+/// serde's description of a value found (`string "x"`, ``integer `5` ``).
+fn found_words(found: &str) -> String {
+    let literal = |prefix: &str| found.strip_prefix(prefix).map(|v| v.trim_matches('`').to_owned());
+    if let Some(text) = found.strip_prefix("string ") {
+        format!("text {text}")
+    } else if let Some(n) = literal("integer ") {
+        format!("whole number {n}")
+    } else if let Some(n) = literal("floating point ") {
+        format!("number {n}")
+    } else if let Some(b) = literal("boolean ") {
+        b
+    } else {
+        match found {
+            "sequence" => "a list".to_owned(),
+            "map" => "a table".to_owned(),
+            other => other.to_owned(),
+        }
+    }
+}
+
+/// serde's name of what was expected (`i64`, `a string`, `struct RawLine`).
+fn wanted_words(wanted: &str) -> String {
+    let word = match wanted {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
+            "a whole number"
+        }
+        "f32" | "f64" => "a number",
+        "a string" | "a borrowed string" | "path string" | "a character" => "text",
+        "a boolean" => "true or false",
+        "a sequence" => "a list",
+        "a map" => "a table",
+        other if other.starts_with("struct ") => "a table",
+        other => return other.to_owned(),
+    };
+    word.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_type_names_become_plain_words() {
+        for (serde, plain) in [
+            (
+                "invalid type: string \"five\", expected i64",
+                "invalid type: text \"five\", expected a whole number",
+            ),
+            ("invalid type: string \"10m\", expected f64", "invalid type: text \"10m\", expected a number"),
+            ("invalid type: integer `5`, expected a string", "invalid type: whole number 5, expected text"),
+            (
+                "invalid type: floating point `1.5`, expected u32",
+                "invalid type: number 1.5, expected a whole number",
+            ),
+            ("invalid type: boolean `true`, expected a sequence", "invalid type: true, expected a list"),
+            ("invalid type: sequence, expected a boolean", "invalid type: a list, expected true or false"),
+            (
+                "invalid type: integer `5`, expected struct RawTimeouts",
+                "invalid type: whole number 5, expected a table",
+            ),
+            ("invalid type: map, expected path string", "invalid type: a table, expected text"),
+            ("unknown field `x`, expected one of `a`, `b`", "unknown field `x`, expected one of `a`, `b`"),
+        ] {
+            assert_eq!(plain_words(serde), plain, "{serde}");
+        }
+    }
 }

@@ -19,7 +19,8 @@ use crate::domain::{Settings, Span};
 /// A validated configuration: every id known, every value in range.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Address to bind, checked to parse as a [`std::net::SocketAddr`] (port 0 allowed).
+    /// Address to bind: a [`std::net::SocketAddr`]'s text (port 0 allowed; `localhost:PORT` in
+    /// the file or an override becomes `127.0.0.1:PORT`).
     pub listen: String,
     /// Directory of the embedded store.
     pub data_dir: PathBuf,
@@ -37,6 +38,9 @@ pub struct Config {
     pub settings: Arc<Settings>,
     /// Built from the built-in demo configuration.
     pub demo: bool,
+    /// One log line per HTTP request and per WebSocket open and close (target
+    /// `frontline::access`); off with `--no-access-log` / `FRONTLINE_ACCESS_LOG=0`.
+    pub access_log: bool,
 }
 
 /// `[auth]`. Its `Debug` hides the secrets so configurations can be logged.
@@ -138,6 +142,8 @@ pub struct Overrides {
     /// `--allow-public-demo` / `FRONTLINE_ALLOW_PUBLIC_DEMO`: the built-in demo (whose JWT secret
     /// is public) may listen on a non-loopback address.
     pub allow_public_demo: bool,
+    /// `--no-access-log` / `FRONTLINE_ACCESS_LOG=0`: no access log lines.
+    pub no_access_log: bool,
 }
 
 impl Config {
@@ -149,8 +155,7 @@ impl Config {
     /// Loads the file at `path`, or the built-in demo when `path` is `None`.
     pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
         let Some(path) = path else { return Config::demo(overrides) };
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::read(path, &e))?;
         Config::from_toml_str(&text, overrides)
     }
 

@@ -1,11 +1,12 @@
 //! `[[rules]]` -> domain [`Rule`]s (SPEC 4.1): trigger words, `when` conditions (one value or a
 //! list), and `then` action tables of exactly one action key each. Ids are checked against the
 //! already built channels, lines and operators. Errors are keyed
-//! `rules[i] ("name").then[j].assign_operator`.
+//! `rules[i] ("name").then[j].assign_operator`; every rule, condition and action is checked, so
+//! all their problems are recorded, not only the first.
 
 use super::build::known_line;
 use super::check;
-use super::error::ConfigError;
+use super::error::{ConfigError, Problems};
 use super::raw::{OneOrMany, RawAction, RawRule, RawWhen};
 use crate::domain::{
     Action, ChannelId, Conditions, OperatorId, Phase, Rule, RuleAuthor, Settings, Status, Trigger,
@@ -24,32 +25,33 @@ const FINISH_STATUSES: [Status; 3] = [Status::Open, Status::Pending, Status::Clo
 const ACTION_KEYS: [&str; 8] =
     ["assign_operator", "assign_line", "set_status", "finish", "pin", "unpin", "auto_reply", "stop"];
 
-/// All rules, in file order.
-pub(super) fn build(raw: &[RawRule], known: &Settings) -> Result<Vec<Rule>, ConfigError> {
-    raw.iter().enumerate().map(|(i, r)| rule(i, r, known)).collect()
+/// All rules, in file order (the ones without problems; any problem is recorded).
+pub(super) fn build(raw: &[RawRule], known: &Settings, problems: &mut Problems) -> Vec<Rule> {
+    raw.iter().enumerate().filter_map(|(i, r)| rule(i, r, known, problems)).collect()
 }
 
-fn rule(i: usize, raw: &RawRule, known: &Settings) -> Result<Rule, ConfigError> {
+fn rule(i: usize, raw: &RawRule, known: &Settings, problems: &mut Problems) -> Option<Rule> {
     let key = match &raw.name {
         Some(name) => {
-            check::non_empty(&format!("rules[{i}].name"), name)?;
+            problems.ok(check::non_empty(&format!("rules[{i}].name"), name));
             format!("rules[{i}] ({name:?})")
         }
         None => format!("rules[{i}]"),
     };
-    let on = check::one_of(&format!("{key}.on"), &raw.on, &TRIGGERS, Trigger::as_str)?;
-    let when = conditions(&format!("{key}.when"), &raw.when, known)?;
+    let on = problems.ok(check::one_of(&format!("{key}.on"), &raw.on, &TRIGGERS, Trigger::as_str));
+    let when = conditions(&format!("{key}.when"), &raw.when, known, problems);
     if raw.then.is_empty() {
-        return Err(ConfigError::invalid(format!("{key}.then"), "must list at least one action"));
+        problems.push(ConfigError::invalid(format!("{key}.then"), "must list at least one action"));
     }
-    let then = raw
+    let then: Vec<Option<Action>> = raw
         .then
         .iter()
         .enumerate()
-        .map(|(j, a)| action(&format!("{key}.then[{j}]"), a, known))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(j, a)| problems.ok(action(&format!("{key}.then[{j}]"), a, known)))
+        .collect();
+    let then = then.into_iter().collect::<Option<Vec<_>>>()?;
     let name = raw.name.clone().unwrap_or_else(|| format!("rule #{}", i + 1));
-    Ok(Rule { name, on, when, then })
+    Some(Rule { name, on: on?, when: when?, then })
 }
 
 /// One condition: each listed value parsed by `parse` under `key`; an empty list is an error.
@@ -66,29 +68,37 @@ fn any_of<T>(
     values.iter().map(|v| parse(&key, v)).collect::<Result<Vec<_>, _>>().map(Some)
 }
 
-fn conditions(key: &str, raw: &RawWhen, known: &Settings) -> Result<Conditions, ConfigError> {
+fn conditions(key: &str, raw: &RawWhen, known: &Settings, problems: &mut Problems) -> Option<Conditions> {
     let line = |k: &str, v: &str| known_line(k, v, &known.lines);
-    Ok(Conditions {
-        channel: any_of(format!("{key}.channel"), &raw.channel, |k, v| {
-            let id = ChannelId::from(v);
-            if known.channels.contains_key(&id) {
-                Ok(id)
-            } else {
-                Err(ConfigError::invalid(k, format!("unknown channel {v:?}")))
-            }
-        })?,
-        line: any_of(format!("{key}.line"), &raw.line, line)?,
-        responsible_line: any_of(format!("{key}.responsible_line"), &raw.responsible_line, line)?,
-        status_before: any_of(format!("{key}.status_before"), &raw.status_before, |k, v| {
-            check::one_of(k, v, &STATUSES, Status::as_str)
-        })?,
-        phase_before: any_of(format!("{key}.phase_before"), &raw.phase_before, |k, v| {
-            check::one_of(k, v, &PHASES, Phase::as_str)
-        })?,
-        author: any_of(format!("{key}.author"), &raw.author, |k, v| {
-            check::one_of(k, v, &AUTHORS, RuleAuthor::as_str)
-        })?,
-        author_line: any_of(format!("{key}.author_line"), &raw.author_line, line)?,
+    let channel = problems.ok(any_of(format!("{key}.channel"), &raw.channel, |k, v| {
+        let id = ChannelId::from(v);
+        if known.channels.contains_key(&id) {
+            Ok(id)
+        } else {
+            Err(ConfigError::invalid(k, format!("unknown channel {v:?}")))
+        }
+    }));
+    let line_is = problems.ok(any_of(format!("{key}.line"), &raw.line, line));
+    let responsible_line =
+        problems.ok(any_of(format!("{key}.responsible_line"), &raw.responsible_line, line));
+    let status_before = problems.ok(any_of(format!("{key}.status_before"), &raw.status_before, |k, v| {
+        check::one_of(k, v, &STATUSES, Status::as_str)
+    }));
+    let phase_before = problems.ok(any_of(format!("{key}.phase_before"), &raw.phase_before, |k, v| {
+        check::one_of(k, v, &PHASES, Phase::as_str)
+    }));
+    let author = problems.ok(any_of(format!("{key}.author"), &raw.author, |k, v| {
+        check::one_of(k, v, &AUTHORS, RuleAuthor::as_str)
+    }));
+    let author_line = problems.ok(any_of(format!("{key}.author_line"), &raw.author_line, line));
+    Some(Conditions {
+        channel: channel?,
+        line: line_is?,
+        responsible_line: responsible_line?,
+        status_before: status_before?,
+        phase_before: phase_before?,
+        author: author?,
+        author_line: author_line?,
         first_chat: raw.first_chat,
         reactivated: raw.reactivated,
     })

@@ -9,7 +9,7 @@ use crate::domain::Span;
 
 impl Config {
     /// One line per aspect: source, listen address, data dir, store, channels, lines, operators,
-    /// rules, timeouts and webhook retries (in seconds).
+    /// rules, timeouts and webhook retries (in seconds), the access log.
     pub fn summary(&self) -> String {
         let s = &self.settings;
         let mut out = String::new();
@@ -66,13 +66,14 @@ impl Config {
             auto_close
         );
         let w = &self.webhooks;
-        let _ = write!(
+        let _ = writeln!(
             out,
             "webhooks: retry after {} doubling, parked after {} failed attempts or {}",
             secs(w.retry_backoff),
             w.max_attempts,
             secs(w.max_age)
         );
+        let _ = write!(out, "access log: {}", if self.access_log { "on" } else { "off" });
         out
     }
 }

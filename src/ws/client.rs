@@ -20,7 +20,7 @@ use super::admission::Slot;
 use super::frames::{ClientRequest, CLIENT_TYPES};
 use super::render;
 use super::requests::{self, ClientRequester};
-use super::session::{self, Session, Socket};
+use super::session::{self, Peer, Session, Socket};
 use crate::actors::ToClient;
 use crate::api::ApiError;
 use crate::domain::{ClientNotice, ConversationId};
@@ -37,6 +37,8 @@ pub struct Joining {
     pub token: Option<String>,
     /// Its places among the sockets per address and per conversation, held while it is open.
     pub slots: Vec<Slot>,
+    /// The address it connected from.
+    pub remote: Option<std::net::SocketAddr>,
 }
 
 /// One client's socket.
@@ -57,9 +59,10 @@ pub struct ClientSession {
 impl ClientSession {
     /// A session of the client of `conversation`.
     pub fn new(app: web::Data<AppState>, conversation: ConversationId, joining: Joining) -> Self {
-        let Joining { name, page_url, token, slots } = joining;
+        let Joining { name, page_url, token, slots, remote } = joining;
+        let peer = Peer::new(remote, conversation.to_string());
         Self {
-            socket: Socket::new(app, "client"),
+            socket: Socket::new(app, "client", peer),
             conversation,
             name,
             page_url,
@@ -74,7 +77,7 @@ impl ClientSession {
     fn deliver(&mut self, notice: &ClientNotice, ctx: &mut ws::WebsocketContext<Self>) {
         match render::client_frame(notice) {
             Some(frame) => session::send(self, &frame, ctx),
-            None => session::going_away(ctx),
+            None => session::going_away(self, ctx),
         }
     }
 

@@ -50,7 +50,7 @@ async fn agent_socket(
     let me = auth::verify(&app.config.auth, &app.config.settings, &token, auth::now_secs())?;
     let slot = admit_address(&req, &app)?;
     let codec = codec(&app);
-    let session = operator::OperatorSession::new(app, me, slot);
+    let session = operator::OperatorSession::new(app, me, req.peer_addr(), slot);
     ws::WsResponseBuilder::new(session, &req, stream)
         .codec(codec)
         .start()
@@ -143,8 +143,11 @@ async fn client_socket(
         .ok_or_else(|| too_many("on this conversation"))?;
     let codec = codec(&app);
     let slots = [address_slot, Some(conversation_slot)].into_iter().flatten().collect();
-    let session =
-        client::ClientSession::new(app, conversation, client::Joining { name, page_url, token, slots });
+    let session = client::ClientSession::new(
+        app,
+        conversation,
+        client::Joining { name, page_url, token, slots, remote: req.peer_addr() },
+    );
     ws::WsResponseBuilder::new(session, &req, stream)
         .codec(codec)
         .start()

@@ -15,7 +15,7 @@ use super::admission::Slot;
 use super::frames::{OperatorRequest, OPERATOR_TYPES};
 use super::render;
 use super::requests::{self, Requester};
-use super::session::{self, Session, Socket};
+use super::session::{self, Peer, Session, Socket};
 use crate::actors::messages::{GetNewTab, OperatorConnected, OperatorDisconnected};
 use crate::actors::ToOperator;
 use crate::api::ApiError;
@@ -39,15 +39,27 @@ pub struct OperatorSession {
 }
 
 impl OperatorSession {
-    /// A session for `me`, holding `slot` while it is open.
-    pub fn new(app: web::Data<AppState>, me: Identity, slot: Option<Slot>) -> Self {
-        Self { socket: Socket::new(app, "operator"), me, _slot: slot, welcomed: false, held: Vec::new() }
+    /// A session for `me` connected from `remote`, holding `slot` while it is open.
+    pub fn new(
+        app: web::Data<AppState>,
+        me: Identity,
+        remote: Option<std::net::SocketAddr>,
+        slot: Option<Slot>,
+    ) -> Self {
+        let peer = Peer::new(remote, me.operator.as_str());
+        Self {
+            socket: Socket::new(app, "operator", peer),
+            me,
+            _slot: slot,
+            welcomed: false,
+            held: Vec::new(),
+        }
     }
 
     fn deliver(&mut self, notice: &OperatorNotice, ctx: &mut ws::WebsocketContext<Self>) {
         match render::operator_frame(notice) {
             Some(frame) => session::send(self, &frame, ctx),
-            None => session::going_away(ctx),
+            None => session::going_away(self, ctx),
         }
     }
 

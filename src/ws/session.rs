@@ -1,8 +1,11 @@
 //! What both socket kinds share: the plumbing of a session actor (frames in, limits, errors and
 //! acks out, heartbeat, slow-consumer cut-off, close codes). A session supplies the request type
-//! it reads and how to answer a request ([`Session`]); everything else is here.
+//! it reads and how to answer a request ([`Session`]); everything else is here, the access log's
+//! open and close lines included.
 
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use actix::prelude::*;
 use actix_web::web;
@@ -15,6 +18,7 @@ use super::frames::{parse, reference_of};
 use super::guard::{Guard, GOING_AWAY, POLICY};
 use super::render;
 use super::Refused;
+use crate::access_log::{self, Closing};
 use crate::actors::hub::CutOff;
 use crate::actors::SubscriptionId;
 use crate::api::ApiError;
@@ -32,15 +36,37 @@ pub struct Socket {
     pub sub: Option<SubscriptionId>,
     /// The bytes of a fragmented message being reassembled.
     partial: Option<Vec<u8>>,
-    /// `operator` or `client`, for metrics.
+    /// `operator` or `client`, for metrics and the access log.
     kind: &'static str,
+    /// Who it is from, for the access log.
+    peer: Peer,
+    /// How it is ending, once known.
+    closing: Option<Closing>,
+}
+
+/// Who a socket is from, for the access log.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// The remote address.
+    pub remote: Option<SocketAddr>,
+    /// The operator id or the conversation id.
+    pub who: String,
+    /// When the socket was accepted.
+    pub since: Instant,
+}
+
+impl Peer {
+    /// A peer at `remote`, known as `who`, accepted now.
+    pub fn new(remote: Option<SocketAddr>, who: impl Into<String>) -> Self {
+        Self { remote, who: who.into(), since: Instant::now() }
+    }
 }
 
 impl Socket {
-    /// A socket of `kind` (`operator` or `client`).
-    pub fn new(app: web::Data<AppState>, kind: &'static str) -> Self {
+    /// A socket of `kind` (`operator` or `client`) from `peer`.
+    pub fn new(app: web::Data<AppState>, kind: &'static str, peer: Peer) -> Self {
         let guard = Guard::new(app.config.limits);
-        Self { app, guard, cut: CutOff::default(), sub: None, partial: None, kind }
+        Self { app, guard, cut: CutOff::default(), sub: None, partial: None, kind, peer, closing: None }
     }
 }
 
@@ -71,21 +97,22 @@ pub fn send<A: Session>(act: &mut A, frame: &Value, ctx: &mut ws::WebsocketConte
 }
 
 /// Closes the socket with `code` and `reason`.
-pub fn close<A: Session>(ctx: &mut ws::WebsocketContext<A>, code: u16, reason: &str) {
+pub fn close<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>, code: u16, reason: &str) {
+    act.socket().closing.get_or_insert(Closing { by: "server", code: Some(code), reason: reason.into() });
     ctx.close(Some(ws::CloseReason { code: ws::CloseCode::from(code), description: Some(reason.into()) }));
     ctx.stop();
 }
 
 /// Closes the socket because the server shuts down.
-pub fn going_away<A: Session>(ctx: &mut ws::WebsocketContext<A>) {
-    close(ctx, GOING_AWAY, "server shutting down");
+pub fn going_away<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
+    close(act, ctx, GOING_AWAY, "server shutting down");
 }
 
 /// The hub cut this socket off; closes it if so.
 pub fn cut_off<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) -> bool {
     let cut = act.socket().cut.load(Ordering::Acquire);
     if cut {
-        close(ctx, POLICY, "slow consumer");
+        close(act, ctx, POLICY, "slow consumer");
     }
     cut
 }
@@ -93,6 +120,9 @@ pub fn cut_off<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) -> bo
 /// Start-up common to every session: bounded mailbox, connection gauge, heartbeat.
 pub fn started<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
     let socket = act.socket();
+    if socket.app.config.access_log {
+        access_log::socket_opened(socket.kind, socket.peer.remote, &socket.peer.who);
+    }
     // Notices wait here while the connection is slow; the hub cuts the socket off when full.
     ctx.set_mailbox_capacity(socket.app.config.limits.max_outbound_frames);
     socket.app.node.shared.metrics.connections.with_label_values(&[socket.kind]).inc();
@@ -103,7 +133,7 @@ pub fn started<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
         let socket = act.socket();
         if socket.guard.silent() {
             socket.app.node.shared.metrics.disconnects_total.with_label_values(&["heartbeat"]).inc();
-            close(ctx, POLICY, "heartbeat timeout");
+            close(act, ctx, POLICY, "heartbeat timeout");
         } else {
             ctx.ping(b"");
         }
@@ -114,6 +144,11 @@ pub fn started<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
 pub fn stopped<A: Session>(act: &mut A) {
     let socket = act.socket();
     socket.app.node.shared.metrics.connections.with_label_values(&[socket.kind]).dec();
+    if socket.app.config.access_log {
+        let closing = socket.closing.take().unwrap_or_else(Closing::lost);
+        let peer = &socket.peer;
+        access_log::socket_closed(socket.kind, peer.remote, &peer.who, &closing, peer.since.elapsed());
+    }
 }
 
 /// Handles one WebSocket message from the peer.
@@ -144,6 +179,11 @@ pub fn on_message<A: Session>(
         Ok(ws::Message::Ping(payload)) => ctx.pong(&payload),
         Ok(ws::Message::Pong(_)) | Ok(ws::Message::Nop) => {}
         Ok(ws::Message::Close(reason)) => {
+            act.socket().closing.get_or_insert_with(|| Closing {
+                by: "peer",
+                code: reason.as_ref().map(|r| u16::from(r.code)),
+                reason: reason.as_ref().and_then(|r| r.description.clone()).unwrap_or_default(),
+            });
             ctx.close(reason);
             ctx.stop();
         }
@@ -157,7 +197,12 @@ pub fn on_message<A: Session>(
         Err(e) => {
             // The library's words stay in the log; the peer gets the close code and safe words.
             tracing::debug!(error = ?e, "websocket protocol error");
-            close(ctx, u16::from(ws::CloseCode::Protocol), "protocol error");
+            // A connection that ended under the decoder (the peer went away, with or without
+            // its close frame) is logged as lost, not as the peer's protocol error.
+            if matches!(&e, ws::ProtocolError::Io(io) if io.to_string().contains("EOF")) {
+                act.socket().closing.get_or_insert_with(Closing::lost);
+            }
+            close(act, ctx, u16::from(ws::CloseCode::Protocol), "protocol error");
         }
     }
 }
@@ -166,7 +211,7 @@ pub fn on_message<A: Session>(
 /// 1007 (RFC 6455: inconsistent data).
 fn not_utf8<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
     act.socket().app.node.shared.metrics.disconnects_total.with_label_values(&["invalid_utf8"]).inc();
-    close(ctx, u16::from(ws::CloseCode::Invalid), "text is not valid UTF-8");
+    close(act, ctx, u16::from(ws::CloseCode::Invalid), "text is not valid UTF-8");
 }
 
 /// Reads one text frame: rate, size, parse; answers it with an ack or an error.

@@ -1,6 +1,6 @@
 //! `TestServer`: the real `frontline serve` on port 0 in its own temp dir (config, data, stderr
 //! log), with kill (SIGKILL), terminate (SIGTERM) and restart on the same data (with the same or
-//! a changed configuration).
+//! a changed configuration); [`TestServer::start_with`] adds arguments and environment.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -31,6 +31,9 @@ pub struct TestServer {
     pub client_tokens: Mutex<HashMap<String, String>>,
     config_path: PathBuf,
     log_path: PathBuf,
+    /// More arguments and environment variables of every start.
+    extra_args: Vec<String>,
+    extra_env: Vec<(String, String)>,
     child: Option<Child>,
     _dir: tempfile::TempDir,
 }
@@ -38,6 +41,12 @@ pub struct TestServer {
 impl TestServer {
     /// Writes `config_toml`, starts the binary and waits for its `listening on` line.
     pub fn start(config_toml: &str) -> Self {
+        Self::start_with(config_toml, &[], &[])
+    }
+
+    /// [`TestServer::start`] with more arguments after `serve --config FILE --data-dir DIR` and
+    /// environment variables (`FRONTLINE_*` ones included).
+    pub fn start_with(config_toml: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let dir = tempfile::Builder::new().prefix("frontline-test-").tempdir().unwrap();
         let config_path = dir.path().join("frontline.toml");
         std::fs::write(&config_path, config_toml).unwrap();
@@ -49,6 +58,8 @@ impl TestServer {
             client_tokens: Mutex::new(HashMap::new()),
             config_path,
             log_path: dir.path().join("server.log"),
+            extra_args: args.iter().map(|a| a.to_string()).collect(),
+            extra_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             child: None,
             _dir: dir,
         };
@@ -63,6 +74,7 @@ impl TestServer {
         for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("FRONTLINE_")) {
             cmd.env_remove(key);
         }
+        cmd.args(&self.extra_args).envs(self.extra_env.iter().map(|(k, v)| (k, v)));
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::from(log)).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();

@@ -254,8 +254,19 @@ fn loopback_addresses_are_recognised() {
 
 #[test]
 fn bad_listen_address_is_rejected() {
-    for bad in ["localhost:8080", "127.0.0.1", "127.0.0.1:99999", ""] {
-        assert_rejected(&base_with("\"127.0.0.1:0\"", &format!("{bad:?}")), &["listen: "]);
+    for bad in ["example.com:8080", "localhost", "localhost:99999", "127.0.0.1", "127.0.0.1:99999", ""] {
+        assert_rejected(
+            &base_with("\"127.0.0.1:0\"", &format!("{bad:?}")),
+            &["listen: ", "expected IP:PORT or localhost:PORT"],
+        );
+    }
+}
+
+#[test]
+fn localhost_listens_on_the_ipv4_loopback() {
+    for (given, bound) in [("localhost:8091", "127.0.0.1:8091"), ("LocalHost:0", "127.0.0.1:0")] {
+        let cfg = super::support::parse(&base_with("\"127.0.0.1:0\"", &format!("{given:?}"))).unwrap();
+        assert_eq!(cfg.listen, bound);
     }
 }
 
@@ -343,5 +354,45 @@ fn webhook_retry_values_must_be_positive_and_are_named_by_key() {
     assert_rejected(
         &format!("{BASE}\n[webhooks]\nmax_retries = 3\n"),
         &["webhooks.max_retries", "unknown field"],
+    );
+}
+
+#[test]
+fn every_value_problem_is_reported_at_once() {
+    let text = base_with("inactivity = 600", "inactivity = 0\nvoting = -1")
+        .replace("capacity = 5\nrole", "capacity = 0\nrole")
+        .replace("{ assign_operator = \"alice\" }", "{ assign_operator = \"zed\" }");
+    let err = super::support::parse(&text).unwrap_err();
+    let problems: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            "timeouts.inactivity: must be a positive number of seconds (got 0)",
+            "timeouts.voting: must be a positive number of seconds (got -1)",
+            "operators[1].capacity: must be a positive integer (got 0)",
+            r#"rules[0] ("greet").then[1].assign_operator: unknown operator "zed""#,
+        ]
+    );
+    assert!(err.to_string().starts_with("4 problems:\n  timeouts.inactivity: "), "{err}");
+}
+
+#[test]
+fn an_entry_with_a_bad_field_still_counts_as_declared() {
+    // line1's strategy is wrong: the channel, operator and rule naming line1 add nothing.
+    let text = base_with("\"round_robin\"", "\"roundrobin\"")
+        .replace("when = { channel = \"web\" }", "when = { channel = \"web\", line = \"line1\" }");
+    assert_eq!(
+        rejection(&text),
+        r#"lines[0].strategy: invalid value "roundrobin" (expected one of broadcast, round_robin, least_loaded, longest_idle)"#
+    );
+    // A channel with a bad kind is still the rule's `channel = "web"`; each problem is listed.
+    let text = base_with("capacity = 5\nrole", "capacity = -1\nrole")
+        .replace("kind = \"realtime\"", "kind = \"chat\"");
+    let err = super::support::parse(&text).unwrap_err();
+    let keys: Vec<String> = err.problems().iter().map(|p| p.to_string()).collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(
+        keys[0].starts_with("operators[1].capacity") && keys[1].starts_with("channels[0].kind"),
+        "{keys:?}"
     );
 }
