@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::cause::Cause;
 use crate::domain::ids::{ChatId, ConversationId, LineId, OperatorId, Span, Timestamp};
 use crate::domain::status::AssignVia;
 
@@ -56,6 +57,8 @@ pub struct ChatRouting {
     pub open: bool,
     /// How the responsible got it.
     pub via: Option<AssignVia>,
+    /// Who or what made this change (named by the withdrawals and New-tab removals it causes).
+    pub by: Cause,
 }
 
 /// Why an open offer was withdrawn (PROTOCOL 3.2 `offer_withdrawn`).
@@ -130,6 +133,9 @@ pub enum Effect {
         chat: ChatId,
         /// Why.
         reason: Withdrawal,
+        /// Who or what withdrew it: the taker, the offer timer, the operator declining or going
+        /// away, the presence grace, or whatever made the chat stop waiting.
+        by: Cause,
     },
     /// The chat entered these operators' New tab (PROTOCOL `chat_new`).
     ChatNew {
@@ -146,6 +152,8 @@ pub enum Effect {
         chat: ChatId,
         /// Why.
         reason: Removal,
+        /// Who or what made it leave.
+        by: Cause,
     },
     /// The full set of operators who see this queued chat now (empty: nobody, or it left the
     /// queue). Lets the supervisor fan `chat_updated` and `message` out to the New tab.
