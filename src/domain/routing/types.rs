@@ -38,7 +38,8 @@ impl Presence {
 }
 
 /// What the supervisor is told after every durable change of a chat (and at start-up for every
-/// open chat): everything routing needs to know of it, and nothing else.
+/// open chat): everything routing needs to know of it, and the change's cause, which the
+/// withdrawals and New-tab removals it leads to name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatRouting {
     /// The chat.
