@@ -65,29 +65,27 @@ pub fn by_words(by: &By, me: &str) -> Option<String> {
     })
 }
 
+/// [`by_words`] of an optional `by`.
 pub(super) fn by_of(by: &Option<By>, me: &str) -> Option<String> {
     by.as_ref().and_then(|b| by_words(b, me))
 }
 
 /// Why an offer was withdrawn, in words: `taken by bob`, `expired`, `declined by you`, ...
 pub(super) fn withdrawn_words(reason: &str, by: &Option<By>, me: &str) -> Option<String> {
-    let by = by_of(by, me);
-    let timer = |name: &str| by.as_deref() == Some(name);
-    let words = match reason {
+    let grace_ended = by.as_ref().is_some_and(|b| b.timer.as_deref() == Some("presence_grace"));
+    let (words, joint) = match reason {
         "timeout" => return Some("expired".to_string()),
-        "unavailable" if timer("by the end of the presence grace") => {
-            return Some("you went offline".to_string())
-        }
+        "unavailable" if grace_ended => return Some("you went offline".to_string()),
         "unavailable" => return Some("you are away or offline".to_string()),
-        "taken" => "taken",
-        "declined" => "declined",
-        "gone" => "no longer waiting,",
-        "" => return by,
+        "taken" => ("taken", " "),
+        "declined" => ("declined", " "),
+        "gone" => ("no longer waiting", ", "),
+        "" => return by_of(by, me),
         other => return Some(clean(other)),
     };
-    Some(match by {
-        Some(by) => format!("{words} {by}"),
-        None => words.trim_end_matches(',').to_string(),
+    Some(match by_of(by, me) {
+        Some(by) => format!("{words}{joint}{by}"),
+        None => words.to_string(),
     })
 }
 
