@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use criterion::{black_box, criterion_group, Criterion, Throughput};
 
 use frontline::domain::{
-    AssignVia, ChatId, ChatRouting, ConversationId, Dispatcher, Effect, Line, LineId, Operator, OperatorId,
-    Role, Settings, Span, Strategy, Timestamp,
+    AssignVia, Cause, ChatId, ChatRouting, ConversationId, Dispatcher, Effect, Line, LineId, Operator,
+    OperatorId, Role, Settings, Span, Strategy, Timestamp,
 };
 
 const STRATEGIES: [Strategy; 4] =
@@ -100,6 +100,7 @@ impl Floor {
                     AssignVia::Accept
                 }
             }),
+            by: responsible.map_or(Cause::System, Cause::operator),
         }
     }
 

@@ -159,8 +159,11 @@ async fn an_operator_works_a_chat_from_the_console() {
     agent.expect(&format!("ok accept {id}")).await;
     agent.send(&format!("/reply {id} hello"));
     agent.line("ok reply", |l| l.starts_with(&format!("ok reply {id}: seq "))).await;
+    // The server does not echo a socket's own message: the console does, on the ack.
+    agent.expect(&format!("[chat {id}] you: hello")).await;
     let hello = c.wait(|f| f["type"] == "message" && f["message"]["text"] == "hello").await;
     assert_eq!(hello["message"]["author"], json!({"kind": "operator", "id": "alice"}));
+    assert!(hello["message"].get("client_msg_id").is_none(), "the console's key stays with it: {hello}");
 
     // A line without a leading slash goes to the current chat.
     agent.send("one moment please");
@@ -178,7 +181,7 @@ async fn an_operator_works_a_chat_from_the_console() {
     agent.line("the split error", |l| l.starts_with("error invalid_transition: ")).await;
 
     agent.send(&format!("/finish {id} pending"));
-    agent.expect_all(&[format!("ok finish {id}"), format!("removed #{id} c1 (finished)")]).await;
+    agent.expect_all(&[format!("ok finish {id}"), format!("removed #{id} c1 (finished by you)")]).await;
     agent.send("/my");
     agent.expect("My (0):").await;
     let (status, body) = get(&server, &format!("/api/v1/chats/{id}"), &server.token_for("sam")).await;
@@ -214,13 +217,18 @@ async fn an_operator_takes_from_new_sets_a_status_reads_history_and_forwards() {
     agent.send(&format!("/take {id}"));
     agent.expect(&format!("ok take {id}")).await;
     agent.send(&format!("/status {id} on_hold"));
-    agent.expect(&format!("ok status {id}")).await;
+    agent
+        .expect_all(&[
+            format!("ok status {id}"),
+            format!("updated #{id} Bea by you: status new -> on_hold (waiting on someone else)"),
+        ])
+        .await;
     let (_, chat) = get(&server, &format!("/api/v1/chats/{id}"), &sam).await;
     assert_eq!((&chat["responsible"], &chat["status"]), (&json!("xena"), &json!("on_hold")), "{chat}");
     agent.send("/my");
     agent
         .line("the My tab showing the status", |l| {
-            l.starts_with(&format!("  #{id}  Bea")) && l.contains("on_hold/")
+            l.starts_with(&format!("  #{id}  Bea")) && l.contains("on_hold (waiting on someone else), ")
         })
         .await;
 
@@ -240,7 +248,7 @@ async fn an_operator_takes_from_new_sets_a_status_reads_history_and_forwards() {
 
     // Forwarded to an operator: sam becomes responsible and the chat leaves xena's tabs.
     agent.send(&format!("/forward {id} @sam"));
-    agent.expect_all(&[format!("ok forward {id}"), format!("removed #{id} Bea (reassigned)")]).await;
+    agent.expect_all(&[format!("ok forward {id}"), format!("removed #{id} Bea (reassigned by you)")]).await;
     let (_, chat) = get(&server, &format!("/api/v1/chats/{id}"), &sam).await;
     assert_eq!(chat["responsible"], json!("sam"), "{chat}");
     // A forwarded chat is no longer where a plain line goes.
@@ -255,7 +263,9 @@ async fn an_operator_takes_from_new_sets_a_status_reads_history_and_forwards() {
     agent.send(&format!("/take {second}"));
     agent.expect(&format!("ok take {second}")).await;
     agent.send(&format!("/forward {second} #line1"));
-    agent.expect_all(&[format!("ok forward {second}"), format!("removed #{second} Cid (moved)")]).await;
+    agent
+        .expect_all(&[format!("ok forward {second}"), format!("removed #{second} Cid (moved by you)")])
+        .await;
     let (_, chat) = get(&server, &format!("/api/v1/chats/{second}"), &sam).await;
     assert_eq!((&chat["line"], &chat["responsible"]), (&json!("line1"), &Value::Null), "{chat}");
     agent.send("/my");
@@ -391,4 +401,118 @@ async fn a_server_shutdown_exits_non_zero_with_the_close_code() {
     let (status, stderr) = agent.exit().await;
     assert!(!status.success());
     assert!(stderr.contains("1001") && stderr.contains("server shutting down"), "{stderr}");
+}
+
+/// The PROTOCOL example rule: an operator of line 2 answering an open or pending chat hands it
+/// back to line 1.
+const HANDBACK: &str = "name = \"line 2 hands back to line 1\"\non = \"changed\"\n\
+    when = { author = \"operator\", responsible_line = \"line2\", status_before = [\"open\", \"pending\"] }\n\
+    then = [ { finish = \"pending\" }, { assign_line = \"line1\" }, { stop = true } ]";
+
+#[actix_web::test]
+async fn a_chat_a_rule_finishes_is_removed_naming_the_rule() {
+    let server = TestServer::start(&config_with(|t| push(t, "rules", HANDBACK)));
+    // sam (supervisor, lines 1 and 2) is the only operator online: the chat is offered to him.
+    let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", &server.token_for("sam")], &[]);
+    agent.expect("New (0):").await;
+    let mut c = client_query(&server, "channel=web&client_id=c3&name=Carla").await;
+    acked(&c.request(json!({"type": "send", "text": "where is my parcel?"})).await);
+    let id = chat_number(&agent.line("offer", |l| l.starts_with("offer #")).await);
+    agent.send(&format!("/accept {id}"));
+    agent.expect(&format!("ok accept {id}")).await;
+    agent.send("it left the warehouse");
+    agent.expect(&format!("[chat {id}] you: it left the warehouse")).await;
+    agent.send("anything else?");
+    agent.expect(&format!("removed #{id} Carla (finished by rule \"line 2 hands back to line 1\")")).await;
+    // The chat is no longer current: the next plain line asks where to go.
+    agent.send("hello?");
+    agent.line("no current chat", |l| l.starts_with("no current chat")).await;
+    agent.send("/quit");
+    let (status, stderr) = agent.exit().await;
+    assert!(status.success(), "{status}; stderr: {stderr}");
+}
+
+#[actix_web::test]
+async fn a_withdrawn_offer_says_who_took_it_or_that_it_expired() {
+    let server = TestServer::start(&config_with(|t| set(t, "timeouts.offer", 1.into())));
+    let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", &server.token_for("alice")], &[]);
+    agent.expect("New (0):").await;
+    let mut c = client(&server, "c1").await;
+    acked(&c.request(json!({"type": "send", "text": "hello"})).await);
+    let first = chat_number(&agent.line("an offer", |l| l.starts_with("offer #")).await);
+    // bob comes online after the offer went out: he sees the chat in New and takes it.
+    let mut bob = common::agent(&server, "bob").await;
+    acked(&bob.request(json!({"type": "take", "chat": first})).await);
+    agent.expect(&format!("offer #{first} c1 withdrawn (taken by bob)")).await;
+    bob.close().await;
+
+    let mut d = client(&server, "c2").await;
+    acked(&d.request(json!({"type": "send", "text": "anyone?"})).await);
+    let second = chat_number(&agent.line("a second offer", |l| l.starts_with("offer #")).await);
+    agent.expect(&format!("offer #{second} c2 withdrawn (expired)")).await;
+    agent.send("/quit");
+    let (status, stderr) = agent.exit().await;
+    assert!(status.success(), "{status}; stderr: {stderr}");
+}
+
+#[actix_web::test]
+async fn the_console_shows_the_clients_vote_and_the_inactivity_timer() {
+    let server = TestServer::start(&config_with(|t| set(t, "timeouts.inactivity", 1.into())));
+    let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", &server.token_for("alice")], &[]);
+    agent.expect("New (0):").await;
+    let mut c = client(&server, "c1").await;
+    acked(&c.request(json!({"type": "send", "text": "hello"})).await);
+    let id = chat_number(&agent.line("an offer", |l| l.starts_with("offer #")).await);
+    agent.send(&format!("/accept {id}"));
+    agent.expect(&format!("ok accept {id}")).await;
+    agent.send(&format!("/finish {id} closed"));
+    agent.expect(&format!("ok finish {id}")).await;
+    c.wait_type("vote_request").await;
+    acked(&c.request(json!({"type": "vote", "chat": id, "score": 3})).await);
+    agent.expect(&format!("client voted 3 (Excellent) on #{id} c1")).await;
+    agent.expect(&format!("removed #{id} c1 (finished by the client)")).await;
+
+    // The client writes again: a new chat, left alone until the inactivity timer finishes it.
+    acked(&c.request(json!({"type": "send", "text": "one more thing"})).await);
+    let next = chat_number(&agent.line("a new offer", |l| l.starts_with("offer #")).await);
+    agent.send(&format!("/accept {next}"));
+    agent.expect(&format!("ok accept {next}")).await;
+    agent.expect(&format!("removed #{next} c1 (finished by the inactivity timer)")).await;
+    agent.send("/quit");
+    let (status, stderr) = agent.exit().await;
+    assert!(status.success(), "{status}; stderr: {stderr}");
+}
+
+#[actix_web::test]
+async fn who_and_queues_show_the_team_and_the_lines() {
+    let server = TestServer::start(&base_config());
+    let _alice = common::agent(&server, "alice").await;
+    let mut c = client_query(&server, "channel=web&client_id=c9&name=Dan").await;
+    let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", &server.token_for("sam")], &[]);
+    agent.expect("New (0):").await;
+    // alice (round robin, first in line 1) gets the offer; the chat waits in line 1 meanwhile.
+    acked(&c.request(json!({"type": "send", "text": "hi"})).await);
+    agent.line("the chat in New", |l| l.starts_with("new chat #")).await;
+
+    agent.send("/who");
+    agent.expect("who: 2 of 4 operators online").await;
+    agent
+        .expect_all(&[
+            "  alice (Alice)  online  0 of 5 chats  lines line1  operator".to_string(),
+            "  bob (Bob)  offline  0 of 5 chats  lines line1  operator".to_string(),
+            "  xena (Xena)  offline  0 of 5 chats  lines line2  operator".to_string(),
+            "  sam (Sam)  online  0 of 50 chats  lines line1, line2  supervisor, you".to_string(),
+        ])
+        .await;
+    agent.send("/queues");
+    agent.expect("queues: 1 waiting in 2 lines").await;
+    agent
+        .line("line 1's queue", |l| {
+            l.starts_with("  line1 (round_robin)  1 waiting, oldest ") && l.ends_with(" s, 2 online")
+        })
+        .await;
+    agent.expect("  line2 (broadcast)  nobody waiting, 1 online").await;
+    agent.send("/quit");
+    let (status, stderr) = agent.exit().await;
+    assert!(status.success(), "{status}; stderr: {stderr}");
 }

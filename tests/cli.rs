@@ -51,6 +51,26 @@ fn the_reference_configuration_in_deploy_is_valid() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("configuration is valid"));
     assert!(stdout(&out).contains("rules: 5"));
+    // Each rule in words, in order, under the count.
+    let text = stdout(&out);
+    let rules: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("rules: ")).skip(1).take(5).collect();
+    assert_eq!(
+        rules,
+        vec![
+            "  rule \"incoming chat written by line 2 goes to line 1\": when a new chat, author operator, \
+             author line line2 → assign line line1, stop",
+            "  rule \"line 2 wrote into a finished chat\": when a changed chat, author operator, author line \
+             line2, status before open or pending, phase before finished → finish pending, assign line line1, \
+             stop",
+            "  rule \"line 2 became responsible of an active chat\": when a changed chat, author operator, \
+             responsible line line2, phase before active → finish pending, assign line line1, stop",
+            "  rule \"reactivated chats stay with their line 1 responsible\": when a changed chat, author \
+             client, responsible line line1, reactivated → pin",
+            "  rule \"ask new clients for their email\": when a new chat, channel web, author client → \
+             auto-reply \"Hi! Leave your email in case we get disconnected.\" (on the client's first chat only)",
+        ],
+        "{text}"
+    );
 }
 
 #[test]

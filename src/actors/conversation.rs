@@ -13,6 +13,7 @@ use actix::prelude::*;
 use tracing::{debug, error, warn};
 
 use crate::domain::access;
+use crate::domain::cause::{cause_of, Cause, Explaining};
 use crate::domain::routing::ChatRouting;
 use crate::domain::{
     fanout, Author, AuthorView, Chat, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx,
@@ -158,7 +159,7 @@ impl ConversationActor {
                     act.snapshot_at = at;
                 }
                 let reply = outcome.reply;
-                act.adopt(outcome.state, outcome.events, origin, ctx);
+                act.adopt(outcome.state, outcome.events, outcome.causes, origin, ctx);
                 Ok(Ack { reply })
             }
             // Refused before anything was written: the state stands.
@@ -178,6 +179,7 @@ impl ConversationActor {
         &mut self,
         state: Conversation,
         events: Vec<Event>,
+        causes: Vec<Cause>,
         origin: Option<SubscriptionId>,
         ctx: &mut Context<Self>,
     ) {
@@ -202,13 +204,14 @@ impl ConversationActor {
             if changed {
                 if let Some(supervisor) = self.shared.supervisor() {
                     let view = Arc::new(ChatView::of(&self.state, chat));
-                    supervisor
-                        .do_send(ChatChanged { routing: routing.into_routing(&self.state.id, chat), view });
+                    let by = cause_of(chat.id, &events, &causes, Explaining::Membership);
+                    let routing = routing.into_routing(&self.state.id, chat, by);
+                    supervisor.do_send(ChatChanged { routing, view });
                 }
             }
         }
-        let deliveries =
-            fanout(&before, &self.state, &events, &self.shared.settings.rating, &|chat| board.watchers(chat));
+        let rating = &self.shared.settings.rating;
+        let deliveries = fanout(&before, &self.state, &events, &causes, rating, &|chat| board.watchers(chat));
         // The socket a command came from gets its ack instead of an echo of its own message;
         // everything else (vote thanks, chat updates, ...) reaches it like any other socket.
         for delivery in deliveries {
@@ -355,7 +358,7 @@ impl ChatRoutingOf {
         }
     }
 
-    fn into_routing(self, conversation: &ConversationId, chat: &Chat) -> ChatRouting {
+    fn into_routing(self, conversation: &ConversationId, chat: &Chat, by: Cause) -> ChatRouting {
         ChatRouting {
             chat: chat.id,
             conversation: conversation.clone(),
@@ -365,6 +368,7 @@ impl ChatRoutingOf {
             responsible: self.responsible,
             open: self.open,
             via: self.via,
+            by,
         }
     }
 }

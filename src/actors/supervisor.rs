@@ -68,21 +68,21 @@ impl SupervisorActor {
                         hub.to_operators(&[operator], &notice, None);
                     }
                 }
-                Effect::OfferWithdrawn { operator, chat, .. } => {
-                    hub.to_operators(&[operator], &OperatorNotice::OfferWithdrawn(chat), None);
+                Effect::OfferWithdrawn { operator, chat, reason, by } => {
+                    hub.to_operators(&[operator], &OperatorNotice::OfferWithdrawn { chat, reason, by }, None);
                 }
                 Effect::ChatNew { operators, chat } => {
                     if let Some(view) = self.views.get(&chat) {
                         hub.to_operators(&operators, &OperatorNotice::ChatNew(view.clone()), None);
                     }
                 }
-                Effect::ChatRemoved { operators, chat, reason } => {
+                Effect::ChatRemoved { operators, chat, reason, by } => {
                     let reason = match reason {
                         Removal::Taken => RemovedReason::Taken,
                         Removal::Finished => RemovedReason::Finished,
                         Removal::Moved => RemovedReason::Moved,
                     };
-                    hub.to_operators(&operators, &OperatorNotice::ChatRemoved { chat, reason }, None);
+                    hub.to_operators(&operators, &OperatorNotice::ChatRemoved { chat, reason, by }, None);
                 }
                 Effect::Watchers { chat, operators } => self.shared.board.set_watchers(chat, operators),
                 Effect::QueuePosition { conversation, position, .. } => {
@@ -141,6 +141,7 @@ pub fn routing_of(view: &ChatView) -> ChatRouting {
         responsible: view.responsible.clone(),
         open,
         via: None,
+        by: crate::domain::Cause::System,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Console commands: one typed line → a [`Command`] (or the usage line of what was meant), and a
-//! command → the request frame it sends (PROTOCOL 3.2). Pure: no IO, no state but the current
-//! chat passed in.
+//! command → the request frame it sends (PROTOCOL 3.2) or the HTTP read it needs (`/who`,
+//! `/queues`: [`Fetch`]). Pure: no IO, no state but the current chat passed in.
 
 use std::fmt;
 
@@ -16,7 +16,27 @@ commands (N = chat number, #N works too):
   /status N open|pending|on_hold       /finish N open|pending|closed [novote] [rate 1-3]
   /spam N  /reopen N  /split N  /merge N
   /forward N @operator|#line           /invite N operator
-  /history N [before_seq]              /away  /online  /help  /quit";
+  /history N [before_seq]              /who (operators)  /queues (lines)
+  /away  /online  /help  /quit";
+
+/// An HTTP read a command needs instead of a socket request (the API of PROTOCOL 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetch {
+    /// `GET /api/v1/operators` (`/who`).
+    Operators,
+    /// `GET /api/v1/lines` (`/queues`).
+    Lines,
+}
+
+impl Fetch {
+    /// The path to GET.
+    pub fn path(self) -> &'static str {
+        match self {
+            Fetch::Operators => "/api/v1/operators",
+            Fetch::Lines => "/api/v1/lines",
+        }
+    }
+}
 
 /// A status argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +152,10 @@ pub enum Command {
     Merge(u64),
     /// `/away` or `/online`.
     Presence(&'static str),
+    /// `/who`: operators, their presence and load.
+    Who,
+    /// `/queues`: each line's waiting chats, oldest wait and members online.
+    Queues,
 }
 
 /// What a line should have looked like; printed instead of sending anything.
@@ -223,6 +247,8 @@ fn parse_command(verb: &str, args: &str) -> Result<Command, Usage> {
         "quit" => none(Command::Quit),
         "away" => none(Command::Presence("away")),
         "online" => none(Command::Presence("online")),
+        "who" => none(Command::Who),
+        "queues" => none(Command::Queues),
         "take" => one(Command::Take),
         "accept" => one(Command::Accept),
         "decline" => one(Command::Decline),
@@ -321,7 +347,22 @@ impl Command {
             | Command::Forward { chat, .. }
             | Command::Invite { chat, .. }
             | Command::History { chat, .. } => Some(*chat),
-            Command::Help | Command::My | Command::New | Command::Quit | Command::Presence(_) => None,
+            Command::Help
+            | Command::My
+            | Command::New
+            | Command::Quit
+            | Command::Presence(_)
+            | Command::Who
+            | Command::Queues => None,
+        }
+    }
+
+    /// The HTTP read the command needs, if it is one (`/who`, `/queues`).
+    pub fn fetch(&self) -> Option<Fetch> {
+        match self {
+            Command::Who => Some(Fetch::Operators),
+            Command::Queues => Some(Fetch::Lines),
+            _ => None,
         }
     }
 
@@ -347,14 +388,18 @@ impl Command {
             Command::Split(_) => "split",
             Command::Merge(_) => "merge",
             Command::Presence(status) => status,
+            Command::Who => "who",
+            Command::Queues => "queues",
         }
     }
 
     /// The request frame, with `ref` = `reference`; `None` for commands the console answers
-    /// itself (`/help`, `/my`, `/new`, `/quit`).
+    /// itself (`/help`, `/my`, `/new`, `/quit`) and for HTTP reads (`/who`, `/queues`).
     pub fn frame(&self, reference: u64) -> Option<Value> {
         let mut frame = match self {
-            Command::Help | Command::My | Command::New | Command::Quit => return None,
+            Command::Help | Command::My | Command::New | Command::Quit | Command::Who | Command::Queues => {
+                return None
+            }
             Command::Take(chat) => json!({"type": "take", "chat": chat}),
             Command::Accept(chat) => json!({"type": "accept", "chat": chat}),
             Command::Decline(chat) => json!({"type": "decline", "chat": chat}),

@@ -4,19 +4,22 @@
 //! The current chat (where a plain line goes) is the last chat a request successfully acted on
 //! (`/take`, `/accept`, `/reply`, ...). A chat assigned by the server becomes current only when
 //! there is none, so a chat routed in while the operator is typing never redirects their next
-//! line; a chat that leaves the My tab (finished, forwarded, merged) stops being current.
+//! line; a chat that leaves the My tab (finished, forwarded, merged) stops being current, also
+//! when it leaves while a request on it is in flight (a rule acting on the operator's reply
+//! removes the chat before the reply's ack arrives: the ack must not make it current again).
 //!
 //! One request at a time: the server answers a socket's requests concurrently, so `/accept 5`
 //! followed at once by `/reply 5 hi` could reach the chat in either order. The IO loop feeds the
 //! next typed line only once the previous request is answered (or given up), which also makes
-//! a piped script behave like the same lines typed by hand.
+//! a piped script behave like the same lines typed by hand. `/who` and `/queues` are HTTP reads
+//! of the API (the session makes them); they are in flight the same way.
 
 use serde_json::{json, Value};
 
-use super::command::{parse, Command, HELP};
+use super::command::{parse, Command, Fetch, HELP};
 use super::render;
 use super::view::Tabs;
-use super::wire::{self, ServerFrame};
+use super::wire::{self, HttpError, Lines, Operators, ServerFrame};
 
 /// What to do with a typed line.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +28,9 @@ pub enum Step {
     Print(Vec<String>),
     /// Send this request frame; its answer is awaited before the next line.
     Send(Value),
+    /// GET this from the HTTP API and hand the answer to [`Console::on_fetched`]; awaited like a
+    /// request.
+    Fetch(Fetch),
     /// Leave.
     Quit,
 }
@@ -38,13 +44,24 @@ pub struct Printed {
     pub err: Vec<String>,
 }
 
+/// What the console waits for.
+#[derive(Debug, Clone, PartialEq)]
+enum InFlight {
+    /// The answer to the socket request with this `ref`.
+    Request(u64, Command),
+    /// The answer to an HTTP read.
+    Fetch(Fetch, Command),
+}
+
 /// The console: local tabs, the current chat, the request in flight.
 #[derive(Debug)]
 pub struct Console {
     tabs: Tabs,
     current: Option<u64>,
     next_ref: u64,
-    in_flight: Option<(u64, Command)>,
+    in_flight: Option<InFlight>,
+    /// The chat of the request in flight left the tabs before its answer came.
+    gone: Option<u64>,
     /// Prefix of the `client_msg_id` of each `send`. The server keeps an operator's idempotency
     /// keys across sockets and restarts (a repeated key stores nothing), so it must be unique
     /// per console run, not just per request.
@@ -60,6 +77,7 @@ impl Console {
             current: None,
             next_ref: 0,
             in_flight: None,
+            gone: None,
             key_prefix: key_prefix.into(),
         }
     }
@@ -107,20 +125,64 @@ impl Console {
             Command::Quit => return Step::Quit,
             _ => {}
         }
+        if let Some(fetch) = command.fetch() {
+            self.in_flight = Some(InFlight::Fetch(fetch, command));
+            return Step::Fetch(fetch);
+        }
         self.next_ref += 1;
         let reference = self.next_ref;
         let Some(mut frame) = command.frame(reference) else { return Step::Print(Vec::new()) };
         if let Command::Reply { .. } = command {
             frame["client_msg_id"] = json!(format!("{}-{reference}", self.key_prefix));
         }
-        self.in_flight = Some((reference, command));
+        self.in_flight = Some(InFlight::Request(reference, command));
+        self.gone = None;
         Step::Send(frame)
     }
 
     /// Gives up on the request in flight (no answer in time); the diagnostic to print.
     pub fn expire(&mut self) -> Option<String> {
-        let (reference, command) = self.in_flight.take()?;
-        Some(format!("no answer to /{} (ref {reference}) in time; going on", command.verb()))
+        Some(match self.in_flight.take()? {
+            InFlight::Request(reference, command) => {
+                format!("no answer to /{} (ref {reference}) in time; going on", command.verb())
+            }
+            InFlight::Fetch(fetch, command) => {
+                format!("no answer to /{} (GET {}) in time; going on", command.verb(), fetch.path())
+            }
+        })
+    }
+
+    /// The HTTP answer to `fetch` (`status` and body), or why there is none (`Err`): its lines.
+    /// An answer to a read no longer awaited (given up) is dropped.
+    pub fn on_fetched(&mut self, fetch: Fetch, answer: Result<(u16, String), String>) -> Vec<String> {
+        match &self.in_flight {
+            Some(InFlight::Fetch(waiting, _)) if *waiting == fetch => self.in_flight = None,
+            _ => return Vec::new(),
+        }
+        let (status, body) = match answer {
+            Ok(answer) => answer,
+            Err(reason) => {
+                return vec![format!("error: GET {} failed: {}", fetch.path(), render::clean(&reason))]
+            }
+        };
+        if !(200..300).contains(&status) {
+            let error: HttpError = serde_json::from_str(&body).unwrap_or_default();
+            let code = if error.error.code.is_empty() { format!("HTTP {status}") } else { error.error.code };
+            return vec![render::error_line(&code, &error.error.message)];
+        }
+        let me = self.tabs.me.id.as_str();
+        let unreadable =
+            |e: serde_json::Error| vec![format!("error: unreadable answer to GET {}: {e}", fetch.path())];
+        match fetch {
+            Fetch::Operators => match serde_json::from_str::<Operators>(&body) {
+                Ok(operators) => render::who_lines(&operators, me),
+                Err(e) => unreadable(e),
+            },
+            Fetch::Lines => match serde_json::from_str::<Lines>(&body) {
+                Ok(lines) => render::queue_lines(&lines),
+                Err(e) => unreadable(e),
+            },
+        }
     }
 
     /// A frame from the server.
@@ -153,11 +215,17 @@ impl Console {
                 let lines = render::event_lines(event, &self.tabs);
                 self.tabs.apply(event);
                 match event {
-                    ServerFrame::ChatAssigned { chat } if self.current.is_none() => {
+                    ServerFrame::ChatAssigned { chat, .. } if self.current.is_none() => {
                         self.current = Some(chat.id)
                     }
-                    ServerFrame::ChatRemoved { chat, .. } if self.current == Some(*chat) => {
-                        self.current = None
+                    ServerFrame::ChatRemoved { chat, .. } => {
+                        if self.current == Some(*chat) {
+                            self.current = None;
+                        }
+                        if matches!(&self.in_flight, Some(InFlight::Request(_, c)) if c.chat() == Some(*chat))
+                        {
+                            self.gone = Some(*chat);
+                        }
                     }
                     _ => {}
                 }
@@ -168,15 +236,18 @@ impl Console {
     }
 
     /// A request succeeded: its chat becomes current, unless the command gave the chat away
-    /// (declined, finished, spam, forwarded), which ends it being current.
+    /// (declined, finished, spam, forwarded) or the chat left the tabs meanwhile, which ends it
+    /// being current.
     fn acted_on(&mut self, command: &Command) {
         let Some(chat) = command.chat() else { return };
+        let gone = self.gone.take() == Some(chat);
         match command {
             Command::Decline(_) | Command::Finish { .. } | Command::Spam(_) | Command::Forward { .. } => {
                 if self.current == Some(chat) {
                     self.current = None;
                 }
             }
+            _ if gone => {}
             _ => self.current = Some(chat),
         }
     }
@@ -184,9 +255,12 @@ impl Console {
     /// The command in flight if `reference` answers it.
     fn answered(&mut self, reference: Option<&Value>) -> Option<Command> {
         let number = wire::reference_number(reference)?;
-        match &self.in_flight {
-            Some((r, _)) if *r == number => self.in_flight.take().map(|(_, command)| command),
-            _ => None,
+        match self.in_flight.take() {
+            Some(InFlight::Request(r, command)) if r == number => Some(command),
+            other => {
+                self.in_flight = other;
+                None
+            }
         }
     }
 }

@@ -4,8 +4,9 @@
 //! It is a client of the wire contract (PROTOCOL 3.2), not of the server's internals.
 //!
 //! Reading order: [`wire`] (the frames as the console reads them), [`command`] (typed lines),
-//! [`view`] (the local tabs), [`render`] (frames as lines), [`console`] (the state machine
-//! tying them together, no IO), [`session`] (the IO loop), [`error`] (why it stops).
+//! [`view`] (the local tabs), [`render`] and [`words`] (frames as lines, codes as plain words),
+//! [`console`] (the state machine tying them together, no IO), [`session`] (the IO loop, and the
+//! HTTP reads of `/who` and `/queues`), [`error`] (why it stops).
 
 pub mod command;
 pub mod console;
@@ -14,6 +15,7 @@ pub mod render;
 pub mod session;
 pub mod view;
 pub mod wire;
+pub mod words;
 
 #[cfg(test)]
 mod tests;

@@ -1,12 +1,15 @@
 //! Server frames and answers as console lines. Pure: a frame and the tabs as they were before
 //! it in, display lines out. Text from the wire is untrusted (a client chooses its name and
-//! message text), so control characters are escaped before they reach the terminal.
+//! message text), so control characters are escaped before they reach the terminal. Status
+//! codes get plain words beside them, and every change says who or what made it (`by`); the
+//! words themselves are [`words`](super::words).
 
 use serde_json::{Map, Value};
 
 use super::command::Command;
 use super::view::Tabs;
-use super::wire::{ChatSummary, MessageLine, ServerFrame};
+use super::wire::{ChatSummary, Lines, MessageLine, Operators, ServerFrame};
+use super::words::{by_of, detailed_words, span, status_words, withdrawn_words, worded};
 
 /// Escapes control characters (terminal escape sequences, carriage returns); a newline becomes
 /// a newline plus indentation, so a multi-line message stays visibly one message.
@@ -30,17 +33,22 @@ pub fn when(rfc3339: &str) -> String {
     }
 }
 
-/// One chat: `#17  Ann (web:c-42)  line1  open/client_waiting  last message 2025-01-02 12:03:10`,
-/// plus the phase when not active, the responsible when not `me`, and `splittable`.
+/// One chat: `#17  Ann (web:c-42)  line1  open (being worked on), operator_answered (an operator
+/// answered last)  last message 2025-01-02 12:03:10`, plus the phase when not active, the
+/// responsible when not `me`, and `splittable`.
 pub fn chat_line(chat: &ChatSummary, me: &str) -> String {
+    let detailed = worded(&chat.detailed_status, detailed_words(&chat.detailed_status));
+    let statuses = if chat.status == chat.detailed_status {
+        detailed // `new`, `spam`: once
+    } else {
+        format!("{}, {detailed}", worded(&chat.status, status_words(&chat.status)))
+    };
     let mut line = format!(
-        "#{}  {} ({})  {}  {}/{}",
+        "#{}  {} ({})  {}  {statuses}",
         chat.id,
         clean(chat.client_name()),
         clean(&chat.conversation),
         clean(&chat.line),
-        chat.status,
-        chat.detailed_status
     );
     if !chat.phase.is_empty() && chat.phase != "active" {
         line.push_str(&format!(", {}", chat.phase));
@@ -132,20 +140,39 @@ pub fn event_lines(frame: &ServerFrame, before: &Tabs) -> Vec<String> {
                 id = chat.id
             )
         }
-        ServerFrame::OfferWithdrawn { chat } => format!("offer #{chat}{} withdrawn", name(*chat)),
-        ServerFrame::ChatAssigned { chat } => format!("assigned {}", chat_line(chat, me)),
-        ServerFrame::ChatUpdated { chat } => match before.chat(chat.id) {
-            None => format!("updated {}", chat_line(chat, me)),
-            Some(old) => {
-                let changes = changes(old, chat);
-                if changes.is_empty() {
-                    return Vec::new();
-                }
-                format!("updated #{}{}: {}", chat.id, name(chat.id), changes.join(", "))
-            }
+        ServerFrame::OfferWithdrawn { chat, reason, by } => match withdrawn_words(reason, by, me) {
+            Some(why) => format!("offer #{chat}{} withdrawn ({why})", name(*chat)),
+            None => format!("offer #{chat}{} withdrawn", name(*chat)),
         },
-        ServerFrame::ChatRemoved { chat, reason } => {
-            format!("removed #{chat}{} ({})", name(*chat), clean(reason))
+        ServerFrame::ChatAssigned { chat, by } => match by_of(by, me) {
+            Some(by) => format!("assigned {by}: {}", chat_line(chat, me)),
+            None => format!("assigned {}", chat_line(chat, me)),
+        },
+        ServerFrame::ChatUpdated { chat, by } => {
+            let by = by_of(by, me).map(|by| format!(" {by}")).unwrap_or_default();
+            match before.chat(chat.id) {
+                None if by.is_empty() => format!("updated {}", chat_line(chat, me)),
+                None => format!("updated{by}: {}", chat_line(chat, me)),
+                Some(old) => {
+                    let changes = changes(old, chat);
+                    if changes.is_empty() {
+                        return Vec::new();
+                    }
+                    format!("updated #{}{}{by}: {}", chat.id, name(chat.id), changes.join(", "))
+                }
+            }
+        }
+        ServerFrame::ChatRemoved { chat, reason, by } => {
+            let why = [Some(clean(reason)).filter(|r| !r.is_empty()), by_of(by, me)];
+            let why: Vec<String> = why.into_iter().flatten().collect();
+            match why.is_empty() {
+                true => format!("removed #{chat}{}", name(*chat)),
+                false => format!("removed #{chat}{} ({})", name(*chat), why.join(" ")),
+            }
+        }
+        ServerFrame::ClientVoted { chat, score, label } => {
+            let label = if label.is_empty() { String::new() } else { format!(" ({})", clean(label)) };
+            format!("client voted {score}{label} on #{chat}{}", name(*chat))
         }
         ServerFrame::Message { message } => message_line(message, before),
         ServerFrame::Typing { chat, author } => {
@@ -166,27 +193,35 @@ pub fn event_lines(frame: &ServerFrame, before: &Tabs) -> Vec<String> {
 /// `field old -> new` for each shown field that changed.
 fn changes(old: &ChatSummary, new: &ChatSummary) -> Vec<String> {
     let optional = |v: &Option<String>| v.as_deref().map_or_else(|| "none".to_string(), clean);
+    // (field, before, after, words for the new value)
     let fields = [
-        ("status", old.status.clone(), new.status.clone()),
-        ("detailed", old.detailed_status.clone(), new.detailed_status.clone()),
-        ("phase", old.phase.clone(), new.phase.clone()),
-        ("responsible", optional(&old.responsible), optional(&new.responsible)),
-        ("participants", clean(&old.participants.join(",")), clean(&new.participants.join(","))),
-        ("line", clean(&old.line), clean(&new.line)),
-        ("splittable", old.splittable.to_string(), new.splittable.to_string()),
+        ("status", clean(&old.status), clean(&new.status), status_words(&new.status)),
+        (
+            "detailed",
+            clean(&old.detailed_status),
+            clean(&new.detailed_status),
+            detailed_words(&new.detailed_status),
+        ),
+        ("phase", clean(&old.phase), clean(&new.phase), None),
+        ("responsible", optional(&old.responsible), optional(&new.responsible), None),
+        ("participants", clean(&old.participants.join(",")), clean(&new.participants.join(",")), None),
+        ("line", clean(&old.line), clean(&new.line), None),
+        ("splittable", old.splittable.to_string(), new.splittable.to_string(), None),
     ];
     fields
         .into_iter()
-        .filter(|(_, before, after)| before != after)
-        .map(|(field, before, after)| {
+        .filter(|(_, before, after, _)| before != after)
+        .map(|(field, before, after, words)| {
             let shown = |v: String| if v.is_empty() { "none".to_string() } else { v };
-            format!("{field} {} -> {}", shown(before), shown(after))
+            let words = words.map(|w| format!(" ({w})")).unwrap_or_default();
+            format!("{field} {} -> {}{words}", shown(before), shown(after))
         })
         .collect()
 }
 
 /// The lines of an `ack` answering `command`: `ok <verb> N` plus its result fields
-/// (`ok split 17: new chat 18`); `/history` prints the messages after it.
+/// (`ok split 17: new chat 18`); a reply or note is echoed after it (`[chat 17] you: text`),
+/// `/history` prints the messages after it.
 pub fn ack_lines(command: &Command, fields: &Map<String, Value>, tabs: &Tabs) -> Vec<String> {
     let mut head = format!("ok {}", command.verb());
     if let Some(chat) = command.chat() {
@@ -194,10 +229,14 @@ pub fn ack_lines(command: &Command, fields: &Map<String, Value>, tabs: &Tabs) ->
     }
     let number = |key: &str| fields.get(key).and_then(Value::as_u64);
     match command {
-        Command::Reply { .. } | Command::Note { .. } => {
+        Command::Reply { chat, text } | Command::Note { chat, text } => {
             if let Some(seq) = number("seq") {
                 head.push_str(&format!(": seq {seq}"));
             }
+            // The server does not echo a socket's own message back to it: the ack is the echo.
+            let chat = number("chat").unwrap_or(*chat);
+            let who = if matches!(command, Command::Note { .. }) { "you (note)" } else { "you" };
+            return vec![head, format!("[chat {chat}] {who}: {}", clean(text))];
         }
         Command::Split(_) => {
             if let Some(new_chat) = number("new_chat") {
@@ -241,4 +280,41 @@ fn history_lines(mut head: String, fields: &Map<String, Value>, tabs: &Tabs) -> 
 /// The line of an `error`: `error <code>: <message>`.
 pub fn error_line(code: &str, message: &str) -> String {
     format!("error {}: {}", clean(code), clean(message))
+}
+
+/// `/who`: `who: 2 of 4 operators online`, then one line per operator:
+/// `  alice (Alice)  online  2 of 5 chats  lines line1  operator`, `(you)` after me.
+pub fn who_lines(operators: &Operators, me: &str) -> Vec<String> {
+    let online = operators.items.iter().filter(|o| o.presence == "online").count();
+    let mut lines = vec![format!("who: {online} of {} operators online", operators.items.len())];
+    lines.extend(operators.items.iter().map(|o| {
+        let name = o.name.as_deref().filter(|n| !n.is_empty() && *n != o.id);
+        let name = name.map(|n| format!(" ({})", clean(n))).unwrap_or_default();
+        let you = if o.id == me { ", you" } else { "" };
+        format!(
+            "  {}{name}  {}  {} of {} chats  lines {}  {}{you}",
+            clean(&o.id),
+            clean(&o.presence),
+            o.active_chats,
+            o.capacity,
+            clean(&o.lines.join(", ")),
+            clean(&o.role)
+        )
+    }));
+    lines
+}
+
+/// `/queues`: one line per line: `  line1 (round_robin)  3 waiting, oldest 1 min 12 s, 2 online`.
+pub fn queue_lines(lines: &Lines) -> Vec<String> {
+    let waiting: u64 = lines.items.iter().map(|l| l.waiting).sum();
+    let mut out = vec![format!("queues: {waiting} waiting in {} lines", lines.items.len())];
+    out.extend(lines.items.iter().map(|l| {
+        let queue = match (l.waiting, l.oldest_wait_s) {
+            (0, _) => "nobody waiting".to_string(),
+            (n, Some(secs)) => format!("{n} waiting, oldest {}", span(secs)),
+            (n, None) => format!("{n} waiting"),
+        };
+        format!("  {} ({})  {queue}, {} online", clean(&l.id), clean(&l.strategy), l.online)
+    }));
+    out
 }

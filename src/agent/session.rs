@@ -1,7 +1,8 @@
 //! The console's IO: connect to `/ws/agent`, read stdin lines on a blocking thread, and loop over
-//! socket frames, typed lines and the answer timeout, handing each to the [`Console`]. Lines go
-//! to stdout, diagnostics to stderr. Everything worth testing without a socket lives in the
-//! console; this file only moves bytes.
+//! socket frames, typed lines, HTTP answers (`/who`, `/queues` read the API with the same token)
+//! and the answer timeout, handing each to the [`Console`]. Lines go to stdout, diagnostics to
+//! stderr. Everything worth testing without a socket lives in the console; this file only moves
+//! bytes.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, Write};
@@ -14,6 +15,7 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::time::{sleep_until, timeout, Instant};
 
+use super::command::Fetch;
 use super::console::{Console, Step};
 use super::error::AgentError;
 
@@ -60,10 +62,28 @@ pub fn agent_url(base: &str) -> String {
     }
 }
 
+/// The HTTP API URL of `path` on the server of an operator socket URL (as [`agent_url`] makes
+/// it): `ws://host:port/ws/agent` → `http://host:port/api/v1/lines`.
+pub fn api_url(agent_url: &str, path: &str) -> String {
+    let base = agent_url.strip_suffix("/ws/agent").unwrap_or(agent_url);
+    let base = if let Some(rest) = base.strip_prefix("ws://") {
+        format!("http://{rest}")
+    } else if let Some(rest) = base.strip_prefix("wss://") {
+        format!("https://{rest}")
+    } else {
+        base.to_string()
+    };
+    format!("{base}{path}")
+}
+
+/// An HTTP answer: status and body, or why there is none.
+type Fetched = (Fetch, Result<(u16, String), String>);
+
 /// Runs the console against the server at `url` with `token` until `/quit`, end of input, or
 /// the connection ends. Must run inside an actix system (awc).
 pub async fn run(url: &str, token: &str) -> Result<(), AgentError> {
     let url = agent_url(url);
+    let (fetched_tx, mut fetched) = unbounded_channel::<Fetched>();
     let mut socket = connect(&url, token).await?;
     let mut console = Console::new(format!("agent-{}", uuid::Uuid::new_v4().simple()));
     let first = timeout(CONNECT_WAIT, next_text(&mut socket))
@@ -84,6 +104,15 @@ pub async fn run(url: &str, token: &str) -> Result<(), AgentError> {
                     send(&mut socket, Message::Text(frame.to_string().into())).await?;
                     answer_by = Instant::now() + ANSWER_WAIT;
                 }
+                Step::Fetch(fetch) => {
+                    let (url, token, done) =
+                        (api_url(&url, fetch.path()), token.to_string(), fetched_tx.clone());
+                    // The socket keeps being read (pings, events) while the read is under way.
+                    actix_web::rt::spawn(async move {
+                        let _ = done.send((fetch, http_get(&url, &token).await));
+                    });
+                    answer_by = Instant::now() + ANSWER_WAIT;
+                }
                 Step::Quit => return leave(socket).await,
             }
         }
@@ -99,6 +128,7 @@ pub async fn run(url: &str, token: &str) -> Result<(), AgentError> {
                     printed.err.iter().for_each(|e| eprintln!("frontline agent: {e}"));
                 }
             }
+            Some((fetch, answer)) = fetched.recv() => print(&console.on_fetched(fetch, answer))?,
             line = lines.recv(), if input_open => match line {
                 Some(line) => queue.push_back(line),
                 None => input_open = false,
@@ -132,6 +162,15 @@ async fn connect(url: &str, token: &str) -> Result<Socket, AgentError> {
         }
         Err(e) => Err(AgentError::Connect { url: url.to_string(), reason: e.to_string() }),
     }
+}
+
+/// `GET url` with the operator's token: the status and the body.
+async fn http_get(url: &str, token: &str) -> Result<(u16, String), String> {
+    let client =
+        awc::Client::builder().max_http_version(awc::http::Version::HTTP_11).timeout(ANSWER_WAIT).finish();
+    let mut response = client.get(url).bearer_auth(token).send().await.map_err(|e| e.to_string())?;
+    let body = response.body().limit(MAX_FRAME).await.map_err(|e| e.to_string())?;
+    Ok((response.status().as_u16(), String::from_utf8_lossy(&body).into_owned()))
 }
 
 /// The next complete text message, answering pings on the way (used before the loop).
@@ -221,7 +260,7 @@ fn read_stdin() -> UnboundedReceiver<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::agent_url;
+    use super::{agent_url, api_url};
 
     #[test]
     fn the_url_is_completed_to_the_operator_socket() {
@@ -235,6 +274,18 @@ mod tests {
         ];
         for (given, expected) in rows {
             assert_eq!(agent_url(given), expected, "{given}");
+        }
+    }
+
+    #[test]
+    fn the_api_lives_beside_the_operator_socket() {
+        let rows = [
+            ("ws://127.0.0.1:8080/ws/agent", "http://127.0.0.1:8080/api/v1/lines"),
+            ("wss://chat.example.com/ws/agent", "https://chat.example.com/api/v1/lines"),
+            ("wss://chat.example.com/base/ws/agent", "https://chat.example.com/base/api/v1/lines"),
+        ];
+        for (given, expected) in rows {
+            assert_eq!(api_url(given, "/api/v1/lines"), expected, "{given}");
         }
     }
 }

@@ -54,15 +54,15 @@ impl Tabs {
             ServerFrame::Offer { chat, expires_in_ms } => {
                 self.offers.insert(chat.id, Offer { chat: chat.clone(), expires_in_ms: *expires_in_ms });
             }
-            ServerFrame::OfferWithdrawn { chat } => {
+            ServerFrame::OfferWithdrawn { chat, .. } => {
                 self.offers.shift_remove(chat);
             }
-            ServerFrame::ChatAssigned { chat } => {
+            ServerFrame::ChatAssigned { chat, .. } => {
                 self.new.shift_remove(&chat.id);
                 self.offers.shift_remove(&chat.id);
                 self.my.insert(chat.id, chat.clone());
             }
-            ServerFrame::ChatUpdated { chat } => self.update(chat),
+            ServerFrame::ChatUpdated { chat, .. } => self.update(chat),
             ServerFrame::ChatRemoved { chat, .. } => {
                 self.my.shift_remove(chat);
                 self.new.shift_remove(chat);

@@ -1,7 +1,8 @@
 //! The frames the server sends to an operator's socket (PROTOCOL 3.2 and 5), read leniently:
 //! only the fields the console shows, every one defaulted, unknown fields ignored. The console is
 //! a client of the wire contract, not of the server's internal types, so it keeps working with a
-//! server that adds fields.
+//! server that adds fields. Also the two HTTP answers `/who` and `/queues` read
+//! (`GET /api/v1/operators`, `GET /api/v1/lines`).
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -38,16 +39,28 @@ pub enum ServerFrame {
     OfferWithdrawn {
         /// The chat's id.
         chat: u64,
+        /// `taken`, `timeout`, `declined`, `unavailable` or `gone` (empty from older servers).
+        #[serde(default)]
+        reason: String,
+        /// Who or what withdrew it.
+        #[serde(default)]
+        by: Option<By>,
     },
     /// A chat entered my My tab.
     ChatAssigned {
         /// The chat.
         chat: ChatSummary,
+        /// Who or what put it there.
+        #[serde(default)]
+        by: Option<By>,
     },
     /// A chat of my tabs changed.
     ChatUpdated {
         /// The chat.
         chat: ChatSummary,
+        /// Who or what changed it.
+        #[serde(default)]
+        by: Option<By>,
     },
     /// A chat left my tabs.
     ChatRemoved {
@@ -56,6 +69,20 @@ pub enum ServerFrame {
         /// `taken`, `finished`, `reassigned`, `moved` or `merged`.
         #[serde(default)]
         reason: String,
+        /// Who or what removed it.
+        #[serde(default)]
+        by: Option<By>,
+    },
+    /// The client of a chat in my My tab voted.
+    ClientVoted {
+        /// The chat's id.
+        chat: u64,
+        /// 1-3.
+        #[serde(default)]
+        score: u64,
+        /// The score's label.
+        #[serde(default)]
+        label: String,
     },
     /// A message in a chat of my tabs or offered to me.
     Message {
@@ -104,6 +131,20 @@ pub enum ServerFrame {
         #[serde(rename = "ref", default)]
         reference: Option<Value>,
     },
+}
+
+/// `by`: who or what made a change (PROTOCOL 5).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct By {
+    /// `operator`, `client`, `rule`, `timer` or `system`.
+    pub kind: String,
+    /// The operator (`operator`).
+    pub id: Option<String>,
+    /// The rule's name (`rule`).
+    pub rule: Option<String>,
+    /// `inactivity`, `voting`, `auto_close`, `offer`, `presence_grace`, `overflow` (`timer`).
+    pub timer: Option<String>,
 }
 
 /// `welcome.operator`.
@@ -201,6 +242,76 @@ pub struct AuthorInfo {
     pub kind: String,
     /// Who.
     pub id: String,
+}
+
+/// `GET /api/v1/operators` (`/who`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct Operators {
+    /// Every configured operator.
+    pub items: Vec<OperatorRow>,
+}
+
+/// One operator of `GET /api/v1/operators`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct OperatorRow {
+    /// Operator id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// operator, supervisor or admin.
+    pub role: String,
+    /// Lines served.
+    pub lines: Vec<String>,
+    /// How many chats at once.
+    pub capacity: u64,
+    /// online, away or offline.
+    pub presence: String,
+    /// Open chats they are responsible for.
+    pub active_chats: u64,
+}
+
+/// `GET /api/v1/lines` (`/queues`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct Lines {
+    /// Every configured line.
+    pub items: Vec<LineRow>,
+}
+
+/// One line of `GET /api/v1/lines`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct LineRow {
+    /// Line id.
+    pub id: String,
+    /// Routing strategy.
+    pub strategy: String,
+    /// Chats waiting in its queue.
+    pub waiting: u64,
+    /// Seconds the oldest of them has waited.
+    pub oldest_wait_s: Option<f64>,
+    /// Members online.
+    pub online: u64,
+}
+
+/// An HTTP error body: `{"error":{"code","message"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct HttpError {
+    /// The error.
+    pub error: ErrorBody,
+}
+
+/// The inside of an [`HttpError`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct ErrorBody {
+    /// Stable snake_case code.
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
 }
 
 /// Reads one text frame; the error says why it is not a frame the console knows.

@@ -9,7 +9,8 @@ use crate::domain::Span;
 
 impl Config {
     /// One line per aspect: source, listen address, data dir, store, channels, lines, operators,
-    /// rules, timeouts and webhook retries (in seconds), the access log.
+    /// rules (then each rule in words, in order), timeouts and webhook retries (in seconds), the
+    /// access log.
     pub fn summary(&self) -> String {
         let s = &self.settings;
         let mut out = String::new();
@@ -53,6 +54,9 @@ impl Config {
             .collect();
         let _ = writeln!(out, "operators: {}", operators.join(", "));
         let _ = writeln!(out, "rules: {}", s.rules.len());
+        for rule in &s.rules {
+            let _ = writeln!(out, "  {}", rule.describe());
+        }
 
         let t = &s.timeouts;
         let auto_close = t.auto_close_pending.map_or_else(|| "off".to_owned(), secs);

@@ -9,10 +9,16 @@
 //! chat's arrival and departure. Messages reach the My-tab operators, the watchers and the
 //! author's other sockets. Clients get every non-private message of their conversation, vote
 //! requests and thanks, and `chat_finished`.
+//!
+//! Every tab notice names its cause (`by`): the cause of the latest change of the chat that
+//! explains it ([`cause_of`]), so a chat a rule finished says so even when an operator's message
+//! set the rule off. A client's vote is told to the My-tab operators first (`client_voted`), as
+//! the chat leaves their tabs in the same commit.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use super::cause::{cause_of, Cause, Explaining};
 use super::chat::Chat;
 use super::conversation::Conversation;
 use super::event::{Author, Change, Event};
@@ -48,16 +54,28 @@ fn removed_reason(after: Option<&Chat>) -> RemovedReason {
     }
 }
 
-/// The deliveries of one commit: `events` turned `before` into `after`; `watchers(chat)` are the
-/// operators whose New tab shows a queued chat.
+/// The deliveries of one commit: `events` (caused by `causes`, same order) turned `before` into
+/// `after`; `watchers(chat)` are the operators whose New tab shows a queued chat.
 pub fn fanout(
     before: &Conversation,
     after: &Conversation,
     events: &[Event],
+    causes: &[Cause],
     rating: &Rating,
     watchers: &dyn Fn(ChatId) -> Vec<OperatorId>,
 ) -> Vec<Delivery> {
     let mut out = Vec::new();
+    // Votes first: the vote finishes the chat, which then leaves these operators' tabs.
+    for event in events {
+        if let Change::Voted { chat, score } = &event.change {
+            let to: Vec<_> = my_tab(before.chat(*chat)).into_iter().collect();
+            let label = usize::from(*score).checked_sub(1).and_then(|i| rating.labels.get(i));
+            if let (false, Some(label)) = (to.is_empty(), label) {
+                let notice = OperatorNotice::ClientVoted { chat: *chat, score: *score, label: label.clone() };
+                out.push(Delivery::Operators(to, notice));
+            }
+        }
+    }
     let mut touched = BTreeSet::new();
     for event in events {
         match &event.change {
@@ -86,21 +104,22 @@ pub fn fanout(
         let entered: Vec<_> = is.difference(&was).cloned().collect();
         let left: Vec<_> = was.difference(&is).cloned().collect();
         let stayed: Vec<_> = is.intersection(&was).cloned().collect();
+        let moved_by = || cause_of(id, events, causes, Explaining::Membership);
         if !entered.is_empty() {
-            out.push(Delivery::Operators(entered, OperatorNotice::ChatAssigned(view.clone())));
+            let notice = OperatorNotice::ChatAssigned { chat: view.clone(), by: moved_by() };
+            out.push(Delivery::Operators(entered, notice));
         }
         if !left.is_empty() {
-            out.push(Delivery::Operators(
-                left,
-                OperatorNotice::ChatRemoved { chat: id, reason: removed_reason(a) },
-            ));
+            let notice = OperatorNotice::ChatRemoved { chat: id, reason: removed_reason(a), by: moved_by() };
+            out.push(Delivery::Operators(left, notice));
         }
         let mut updated = stayed;
         if a_chat.needs_routing() {
             updated.extend(watchers(id).into_iter().filter(|w| !is.contains(w)));
         }
         if !updated.is_empty() {
-            out.push(Delivery::Operators(updated, OperatorNotice::ChatUpdated(view)));
+            let by = cause_of(id, events, causes, Explaining::Update);
+            out.push(Delivery::Operators(updated, OperatorNotice::ChatUpdated { chat: view, by }));
         }
     }
 

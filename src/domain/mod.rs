@@ -4,9 +4,10 @@
 //! Reading order: [`ids`] and [`status`] (vocabulary), [`settings`] and [`directory`] (what the
 //! configuration and the live world tell the domain), [`chat`] and [`metrics`] (the state of
 //! one chat), [`command`] and [`event`] (what goes in and what comes out), [`conversation`]
-//! (`handle` and `apply`), [`rules`], [`text`] (free-text limits), [`view`] (the wire shapes), [`notice`] and [`fanout`] (who is told what).
+//! (`handle` and `apply`), [`cause`] (who or what made a change), [`rules`], [`text`] (free-text limits), [`view`] (the wire shapes), [`notice`] and [`fanout`] (who is told what).
 
 pub mod access;
+pub mod cause;
 pub mod chat;
 pub mod command;
 pub mod conversation;
@@ -27,6 +28,7 @@ pub mod view;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use cause::{Cause, TimerKind};
 pub use chat::{Chat, ChatFields, Deadlines, Timer};
 pub use command::{AutomatedKind, AutomatedOutcome, Command, Reply};
 pub use conversation::{Conversation, Ctx, Outcome};

@@ -1,9 +1,12 @@
 //! Notices: what operators' and clients' sockets are told (PROTOCOL 3.2, 3.3), as typed values.
-//! The sockets turn them into frames; [`fanout`](super::fanout) decides who gets which.
+//! The sockets turn them into frames; [`fanout`](super::fanout) decides who gets which. Notices
+//! that change an operator's tabs carry their [`Cause`] (the wire's `by`).
 
 use std::sync::Arc;
 
+use super::cause::Cause;
 use super::ids::{ChatId, OperatorId};
+use super::routing::Withdrawal;
 use super::view::{ChatView, MessageView};
 
 /// Why a chat left an operator's tabs.
@@ -47,17 +50,45 @@ pub enum OperatorNotice {
         expires_in_ms: i64,
     },
     /// An offer was withdrawn.
-    OfferWithdrawn(ChatId),
+    OfferWithdrawn {
+        /// The chat.
+        chat: ChatId,
+        /// Why.
+        reason: Withdrawal,
+        /// Who or what withdrew it (the taker, the offer timer, ...).
+        by: Cause,
+    },
     /// A chat entered the My tab.
-    ChatAssigned(Arc<ChatView>),
+    ChatAssigned {
+        /// The chat.
+        chat: Arc<ChatView>,
+        /// Who or what put it there.
+        by: Cause,
+    },
     /// A chat in a tab changed.
-    ChatUpdated(Arc<ChatView>),
+    ChatUpdated {
+        /// The chat.
+        chat: Arc<ChatView>,
+        /// Who or what changed it.
+        by: Cause,
+    },
     /// A chat left the tabs.
     ChatRemoved {
         /// The chat.
         chat: ChatId,
         /// Why.
         reason: RemovedReason,
+        /// Who or what removed it.
+        by: Cause,
+    },
+    /// The client of a chat in the My tab voted (SPEC 2.3); the chat then finishes.
+    ClientVoted {
+        /// The chat.
+        chat: ChatId,
+        /// 1-3.
+        score: u8,
+        /// The score's configured label (`rating.labels`).
+        label: String,
     },
     /// A message in a chat of the tabs (or offered).
     Message(Arc<MessageView>),

@@ -180,4 +180,71 @@ impl Rule {
     pub fn stops(&self) -> bool {
         self.then.contains(&Action::Stop)
     }
+
+    /// What the rule does, in words (`frontline check`): `rule "name": when a changed chat,
+    /// author operator, responsible line line2, status before open or pending → finish pending,
+    /// assign line line1, stop`.
+    pub fn describe(&self) -> String {
+        let mut when = vec![match self.on {
+            Trigger::Incoming => "a new chat".to_string(),
+            Trigger::Changed => "a changed chat".to_string(),
+        }];
+        when.extend(self.when.describe());
+        let then: Vec<String> = self.then.iter().map(Action::describe).collect();
+        format!("rule {:?}: when {} → {}", self.name, when.join(", "), then.join(", "))
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn one_of<T>(values: &[T], word: impl Fn(&T) -> String) -> String {
+    let words: Vec<String> = values.iter().map(word).collect();
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => words.concat(),
+    }
+}
+
+impl Conditions {
+    /// Each condition set, in words, in a fixed order (where the chat is, who wrote, what it
+    /// was before, which chat it is).
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut any = |label: &str, words: Option<String>| {
+            if let Some(words) = words {
+                out.push(format!("{label} {words}"));
+            }
+        };
+        any("channel", self.channel.as_ref().map(|v| one_of(v, |c| c.to_string())));
+        any("line", self.line.as_ref().map(|v| one_of(v, |l| l.to_string())));
+        any("author", self.author.as_ref().map(|v| one_of(v, |a| a.as_str().to_string())));
+        any("author line", self.author_line.as_ref().map(|v| one_of(v, |l| l.to_string())));
+        any("responsible line", self.responsible_line.as_ref().map(|v| one_of(v, |l| l.to_string())));
+        any("status before", self.status_before.as_ref().map(|v| one_of(v, |s| s.as_str().to_string())));
+        any("phase before", self.phase_before.as_ref().map(|v| one_of(v, |p| p.as_str().to_string())));
+        let flag = |value: Option<bool>, yes: &str, no: &str| {
+            value.map(|v| if v { yes.to_string() } else { no.to_string() })
+        };
+        out.extend(flag(self.first_chat, "the client's first chat", "not the client's first chat"));
+        out.extend(flag(self.reactivated, "reactivated", "not reactivated"));
+        out
+    }
+}
+
+impl Action {
+    /// The action in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::AssignOperator(op) => format!("assign operator {op}"),
+            Action::AssignLine(line) => format!("assign line {line}"),
+            Action::SetStatus(status) => format!("set status {}", status.as_str()),
+            Action::Finish(status) => format!("finish {}", status.as_str()),
+            Action::Pin => "pin".to_string(),
+            Action::Unpin => "unpin".to_string(),
+            Action::AutoReply { text, only_first_chat: true } => {
+                format!("auto-reply {text:?} (on the client's first chat only)")
+            }
+            Action::AutoReply { text, only_first_chat: false } => format!("auto-reply {text:?}"),
+            Action::Stop => "stop".to_string(),
+        }
+    }
 }

@@ -240,6 +240,18 @@ impl MessageView {
             private: message.private,
         }
     }
+
+    /// The message as its conversation's client may see it: the idempotency key of anyone but
+    /// the client (an operator's, a console's) is internal to them and left out.
+    pub fn for_client(&self) -> std::borrow::Cow<'_, MessageView> {
+        use std::borrow::Cow;
+        match (&self.client_msg_id, self.author.kind) {
+            (Some(_), kind) if kind != AuthorKind::Client => {
+                Cow::Owned(MessageView { client_msg_id: None, ..self.clone() })
+            }
+            _ => Cow::Borrowed(self),
+        }
+    }
 }
 
 impl AuthorView {
@@ -321,5 +333,26 @@ mod tests {
                 "author": {"kind": "operator", "id": "alice"}, "text": "hi",
                 "at": "2023-11-14T22:13:20.000Z", "client_msg_id": "m1"})
         );
+    }
+
+    #[test]
+    fn a_client_sees_its_own_idempotency_keys_and_nobody_elses() {
+        let conv = ConversationId::new("web", "c1");
+        let message = |author: Author| Message {
+            seq: 3,
+            chat: Some(ChatId(1)),
+            author,
+            text: "hi".into(),
+            client_msg_id: Some("agent-7f3a-2".into()),
+            private: false,
+            from_held: false,
+        };
+        let operator = MessageView::of(&conv, &message(Author::Operator(OperatorId::from("alice"))), T0);
+        assert_eq!(operator.for_client().client_msg_id, None);
+        assert_eq!(operator.client_msg_id.as_deref(), Some("agent-7f3a-2"), "operators keep it");
+        let own = MessageView::of(&conv, &message(Author::Client(ClientId::from("c1"))), T0);
+        assert_eq!(own.for_client().client_msg_id.as_deref(), Some("agent-7f3a-2"));
+        let json = serde_json::to_value(operator.for_client()).unwrap();
+        assert!(json.get("client_msg_id").is_none(), "{json}");
     }
 }

@@ -111,7 +111,7 @@ impl ClientSession {
                 "client_id": act.conversation.client,
                 "conversation": act.conversation,
                 "chat": head.and_then(|h| h.latest_chat),
-                "messages": messages,
+                "messages": render::client_messages(&messages),
             });
             if let Some(token) = &act.token {
                 welcome["token"] = json!(token);

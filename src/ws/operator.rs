@@ -112,9 +112,8 @@ impl OperatorSession {
             let withdrawn: Vec<_> = held
                 .iter()
                 .filter_map(|n| match n {
-                    OperatorNotice::OfferWithdrawn(chat) | OperatorNotice::ChatRemoved { chat, .. } => {
-                        Some(*chat)
-                    }
+                    OperatorNotice::OfferWithdrawn { chat, .. }
+                    | OperatorNotice::ChatRemoved { chat, .. } => Some(*chat),
                     _ => None,
                 })
                 .collect();

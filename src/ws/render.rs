@@ -1,8 +1,9 @@
-//! Notices and replies as JSON frames (PROTOCOL 3.2, 3.3).
+//! Notices and replies as JSON frames (PROTOCOL 3.2, 3.3). Tab notices carry `by`, their cause
+//! (PROTOCOL 5); message frames for clients leave out other authors' `client_msg_id`.
 
 use serde_json::{json, Map, Value};
 
-use crate::domain::{ClientNotice, OperatorNotice};
+use crate::domain::{ClientNotice, MessageView, OperatorNotice};
 
 /// The frame of an operator notice (`None` for `Closing`, which closes the socket instead).
 pub fn operator_frame(notice: &OperatorNotice) -> Option<Value> {
@@ -11,11 +12,16 @@ pub fn operator_frame(notice: &OperatorNotice) -> Option<Value> {
         OperatorNotice::Offer { chat, expires_in_ms } => {
             json!({"type": "offer", "chat": chat, "expires_in_ms": expires_in_ms.max(&0)})
         }
-        OperatorNotice::OfferWithdrawn(chat) => json!({"type": "offer_withdrawn", "chat": chat}),
-        OperatorNotice::ChatAssigned(chat) => json!({"type": "chat_assigned", "chat": chat}),
-        OperatorNotice::ChatUpdated(chat) => json!({"type": "chat_updated", "chat": chat}),
-        OperatorNotice::ChatRemoved { chat, reason } => {
-            json!({"type": "chat_removed", "chat": chat, "reason": reason.as_str()})
+        OperatorNotice::OfferWithdrawn { chat, reason, by } => {
+            json!({"type": "offer_withdrawn", "chat": chat, "reason": reason.as_str(), "by": by})
+        }
+        OperatorNotice::ChatAssigned { chat, by } => json!({"type": "chat_assigned", "chat": chat, "by": by}),
+        OperatorNotice::ChatUpdated { chat, by } => json!({"type": "chat_updated", "chat": chat, "by": by}),
+        OperatorNotice::ChatRemoved { chat, reason, by } => {
+            json!({"type": "chat_removed", "chat": chat, "reason": reason.as_str(), "by": by})
+        }
+        OperatorNotice::ClientVoted { chat, score, label } => {
+            json!({"type": "client_voted", "chat": chat, "score": score, "label": label})
         }
         OperatorNotice::Message(message) => json!({"type": "message", "message": message}),
         OperatorNotice::Typing { chat, author } => json!({"type": "typing", "chat": chat, "author": author}),
@@ -30,7 +36,7 @@ pub fn operator_frame(notice: &OperatorNotice) -> Option<Value> {
 /// responsibles, notes or other conversations: only these frames reach it.
 pub fn client_frame(notice: &ClientNotice) -> Option<Value> {
     Some(match notice {
-        ClientNotice::Message(message) => json!({"type": "message", "message": message}),
+        ClientNotice::Message(message) => json!({"type": "message", "message": message.for_client()}),
         ClientNotice::Typing => json!({"type": "typing"}),
         ClientNotice::Queue { position } => json!({"type": "queue", "position": position}),
         ClientNotice::VoteRequest { chat, options } => {
@@ -42,6 +48,11 @@ pub fn client_frame(notice: &ClientNotice) -> Option<Value> {
         ClientNotice::ChatFinished { chat } => json!({"type": "chat_finished", "chat": chat}),
         ClientNotice::Closing => return None,
     })
+}
+
+/// Messages as a client may see them (welcome, history): without other authors' `client_msg_id`.
+pub fn client_messages(messages: &[MessageView]) -> Value {
+    Value::Array(messages.iter().map(|m| json!(m.for_client())).collect())
 }
 
 /// `{"type":"ack","ref":...}` plus the result fields.
@@ -74,5 +85,75 @@ pub fn pong(reference: Option<&Value>) -> Value {
     match reference {
         Some(r) => json!({"type": "pong", "ref": r}),
         None => json!({"type": "pong"}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::domain::{
+        Author, Cause, ChatId, ConversationId, Message, OperatorId, RemovedReason, TimerKind, Timestamp,
+        Withdrawal,
+    };
+
+    fn message(author: Author, key: &str) -> Arc<MessageView> {
+        let m = Message {
+            seq: 2,
+            chat: Some(ChatId(3)),
+            author,
+            text: "hi".into(),
+            client_msg_id: Some(key.into()),
+            private: false,
+            from_held: false,
+        };
+        Arc::new(MessageView::of(&ConversationId::new("web", "c1"), &m, Timestamp(0)))
+    }
+
+    #[test]
+    fn tab_notices_carry_their_cause_as_by() {
+        let removed = OperatorNotice::ChatRemoved {
+            chat: ChatId(3),
+            reason: RemovedReason::Finished,
+            by: Cause::rule("line 2 hands back to line 1"),
+        };
+        assert_eq!(
+            operator_frame(&removed),
+            Some(json!({"type": "chat_removed", "chat": 3, "reason": "finished",
+                "by": {"kind": "rule", "rule": "line 2 hands back to line 1"}}))
+        );
+        let withdrawn = OperatorNotice::OfferWithdrawn {
+            chat: ChatId(3),
+            reason: Withdrawal::Timeout,
+            by: Cause::timer(TimerKind::Offer),
+        };
+        assert_eq!(
+            operator_frame(&withdrawn),
+            Some(json!({"type": "offer_withdrawn", "chat": 3, "reason": "timeout",
+                "by": {"kind": "timer", "timer": "offer"}}))
+        );
+        let voted = OperatorNotice::ClientVoted { chat: ChatId(3), score: 3, label: "Excellent".into() };
+        assert_eq!(
+            operator_frame(&voted),
+            Some(json!({"type": "client_voted", "chat": 3, "score": 3, "label": "Excellent"}))
+        );
+    }
+
+    #[test]
+    fn a_client_never_gets_an_operators_client_msg_id_but_operators_do() {
+        let from_console = message(Author::Operator(OperatorId::from("alice")), "agent-1f2e-4");
+        let to_client = client_frame(&ClientNotice::Message(from_console.clone())).unwrap();
+        assert_eq!(to_client["message"]["text"], "hi");
+        assert!(to_client["message"].get("client_msg_id").is_none(), "{to_client}");
+        assert!(!to_client.to_string().contains("agent-1f2e-4"));
+        let to_operator = operator_frame(&OperatorNotice::Message(from_console.clone())).unwrap();
+        assert_eq!(to_operator["message"]["client_msg_id"], "agent-1f2e-4");
+        let listed = client_messages(&[(*from_console).clone()]);
+        assert!(listed[0].get("client_msg_id").is_none(), "{listed}");
+
+        let own = message(Author::Client(crate::domain::ClientId::from("c1")), "m1");
+        let echoed = client_frame(&ClientNotice::Message(own)).unwrap();
+        assert_eq!(echoed["message"]["client_msg_id"], "m1", "a client keeps its own keys");
     }
 }

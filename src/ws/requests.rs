@@ -6,6 +6,7 @@ use actix_web::web;
 use serde_json::{json, Value};
 
 use super::frames::{ClientRequest, OperatorRequest};
+use super::render;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -232,7 +233,7 @@ pub async fn client(r: ClientRequester, request: ClientRequest) -> Result<Value,
                 limit: limit.unwrap_or(50).clamp(1, 500),
                 include_private: false,
             };
-            Ok(json!({"messages": node.shared.store.messages(query).await?}))
+            Ok(json!({"messages": render::client_messages(&node.shared.store.messages(query).await?)}))
         }
         ClientRequest::Ping => Ok(json!({})),
     }

@@ -239,11 +239,11 @@ pub(crate) fn offered_chat(n: &OperatorNotice) -> ChatId {
 }
 
 pub(crate) fn is_withdrawn(chat: ChatId) -> impl Fn(&OperatorNotice) -> bool {
-    move |n| matches!(n, OperatorNotice::OfferWithdrawn(c) if *c == chat)
+    move |n| matches!(n, OperatorNotice::OfferWithdrawn { chat: c, .. } if *c == chat)
 }
 
 pub(crate) fn is_assigned(chat: ChatId) -> impl Fn(&OperatorNotice) -> bool {
-    move |n| matches!(n, OperatorNotice::ChatAssigned(c) if c.id == chat)
+    move |n| matches!(n, OperatorNotice::ChatAssigned { chat: c, .. } if c.id == chat)
 }
 
 pub(crate) fn is_new(chat: ChatId) -> impl Fn(&OperatorNotice) -> bool {

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::agent::command::{parse, Command, Status, Target};
+use crate::agent::command::{parse, Command, Fetch, Status, Target};
 use crate::ws::frames::{parse as parse_request, OperatorRequest, OPERATOR_TYPES};
 
 /// Parses `line` with current chat 7.
@@ -31,6 +31,8 @@ fn every_command_parses() {
         ("/quit", Command::Quit),
         ("/away", Command::Presence("away")),
         ("/online", Command::Presence("online")),
+        ("/who", Command::Who),
+        ("/queues", Command::Queues),
         ("/take 5", Command::Take(5)),
         ("/accept #5", Command::Accept(5)),
         ("/decline 5", Command::Decline(5)),
@@ -109,6 +111,7 @@ fn bad_arguments_print_the_usage_line() {
         ("/history 5 x", "usage: /history N [before_seq]"),
         ("/away now", "usage: /away"),
         ("/my tab", "usage: /my"),
+        ("/who alice", "usage: /who"),
     ];
     for (line, expected) in rows {
         assert_eq!(usage(line), expected, "{line}");
@@ -160,7 +163,14 @@ fn commands_become_request_frames_with_their_ref() {
 
 #[test]
 fn local_commands_send_nothing() {
-    for line in ["/help", "/my", "/new", "/quit"] {
+    for line in ["/help", "/my", "/new", "/quit", "/who", "/queues"] {
         assert_eq!(ok(line).frame(1), None, "{line}");
     }
+}
+
+#[test]
+fn who_and_queues_read_the_http_api() {
+    assert_eq!(ok("/who").fetch().map(Fetch::path), Some("/api/v1/operators"));
+    assert_eq!(ok("/queues").fetch().map(Fetch::path), Some("/api/v1/lines"));
+    assert_eq!(ok("/take 5").fetch(), None);
 }

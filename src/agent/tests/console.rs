@@ -1,9 +1,10 @@
 //! The console's state machine: welcome, one request in flight matched by `ref`, the current
-//! chat, the local tabs kept from events.
+//! chat, the local tabs kept from events, HTTP reads (`/who`, `/queues`) in flight like requests.
 
 use serde_json::{json, Value};
 
 use super::render::chat;
+use crate::agent::command::Fetch;
 use crate::agent::console::{Console, Step};
 
 fn welcomed() -> Console {
@@ -178,4 +179,101 @@ fn unreadable_frames_are_diagnostics_and_pongs_are_silent() {
     assert!(printed.out.is_empty());
     assert!(printed.err[0].starts_with("unreadable frame"), "{:?}", printed.err);
     assert!(console.on_frame(r#"{"type":"pong","ref":1}"#).out.is_empty());
+}
+
+#[test]
+fn who_and_queues_are_http_reads_in_flight_like_requests() {
+    let mut console = welcomed();
+    assert_eq!(console.on_line("/who"), Step::Fetch(Fetch::Operators));
+    assert!(console.busy(), "the next line waits for the answer");
+    // An answer to something else is not this one.
+    assert!(console.on_fetched(Fetch::Lines, Ok((200, r#"{"items":[]}"#.into()))).is_empty());
+    assert!(console.busy());
+    let body = json!({"items": [{"id": "alice", "name": "Alice", "role": "operator", "lines": ["line1"],
+        "capacity": 5, "presence": "online", "active_chats": 1}]});
+    let lines = console.on_fetched(Fetch::Operators, Ok((200, body.to_string())));
+    assert_eq!(
+        lines,
+        vec![
+            "who: 1 of 1 operators online",
+            "  alice (Alice)  online  1 of 5 chats  lines line1  operator, you"
+        ]
+    );
+    assert!(!console.busy());
+
+    assert_eq!(console.on_line("/queues"), Step::Fetch(Fetch::Lines));
+    let refused = json!({"error": {"code": "forbidden", "message": "supervisors only"}});
+    assert_eq!(
+        console.on_fetched(Fetch::Lines, Ok((403, refused.to_string()))),
+        vec!["error forbidden: supervisors only"]
+    );
+    assert_eq!(console.on_line("/queues"), Step::Fetch(Fetch::Lines));
+    assert_eq!(
+        console.on_fetched(Fetch::Lines, Err("connection refused".into())),
+        vec!["error: GET /api/v1/lines failed: connection refused"]
+    );
+    assert_eq!(console.on_line("/queues"), Step::Fetch(Fetch::Lines));
+    assert_eq!(
+        console.expire().as_deref(),
+        Some("no answer to /queues (GET /api/v1/lines) in time; going on")
+    );
+    assert!(console.on_fetched(Fetch::Lines, Ok((200, r#"{"items":[]}"#.into()))).is_empty(), "given up");
+}
+
+#[test]
+fn a_reply_is_echoed_when_acknowledged_and_a_vote_is_printed() {
+    let mut console = welcomed();
+    sent(console.on_line("/take 3"));
+    out(&mut console, json!({"type": "ack", "ref": 1}));
+    sent(console.on_line("your refund is on its way"));
+    assert_eq!(
+        out(&mut console, json!({"type": "ack", "ref": 2, "chat": 3, "seq": 4})),
+        vec!["ok reply 3: seq 4", "[chat 3] you: your refund is on its way"]
+    );
+    assert_eq!(
+        out(&mut console, json!({"type": "client_voted", "chat": 3, "score": 2, "label": "Normal"})),
+        vec!["client voted 2 (Normal) on #3 Ann"]
+    );
+}
+
+#[test]
+fn a_removal_by_a_rule_says_so_and_ends_the_current_chat() {
+    let mut console = welcomed();
+    out(
+        &mut console,
+        json!({"type": "chat_assigned", "chat": chat(8, "open", "new"),
+        "by": {"kind": "operator", "id": "alice"}}),
+    );
+    assert_eq!(console.current(), Some(8));
+    let lines = out(
+        &mut console,
+        json!({"type": "chat_removed", "chat": 8, "reason": "finished",
+               "by": {"kind": "rule", "rule": "line 2 hands back to line 1"}}),
+    );
+    assert_eq!(lines, vec!["removed #8 Ann (finished by rule \"line 2 hands back to line 1\")"]);
+    assert_eq!(console.current(), None);
+}
+
+#[test]
+fn a_chat_removed_before_the_ack_of_a_reply_does_not_become_current_again() {
+    let mut console = welcomed();
+    out(&mut console, json!({"type": "chat_assigned", "chat": chat(8, "open", "new")}));
+    sent(console.on_line("anything else?"));
+    // A rule acting on the reply finishes the chat; its removal overtakes the ack.
+    out(
+        &mut console,
+        json!({"type": "chat_removed", "chat": 8, "reason": "finished",
+        "by": {"kind": "rule", "rule": "line 2 hands back to line 1"}}),
+    );
+    assert_eq!(
+        out(&mut console, json!({"type": "ack", "ref": 1, "chat": 8, "seq": 3}))[0],
+        "ok reply 8: seq 3"
+    );
+    assert_eq!(console.current(), None);
+    assert!(printed(console.on_line("hello?"))[0].starts_with("no current chat"));
+    // The removal of another chat while a request is in flight changes nothing.
+    sent(console.on_line("/take 3"));
+    out(&mut console, json!({"type": "chat_removed", "chat": 9, "reason": "finished"}));
+    out(&mut console, json!({"type": "ack", "ref": 2}));
+    assert_eq!(console.current(), Some(3));
 }

@@ -264,7 +264,8 @@ fn summary_describes_store_channels_lines_operators_rules_and_timeouts() {
         "channels: web (realtime, line line1)",
         "lines: line1 (round_robin, overflow to line2 after 60s), line2 (broadcast)",
         "operators: alice (line1, capacity 5, operator)",
-        "rules: 1",
+        "rules: 1\n  rule \"line 2 hands back to line 1\": when a changed chat, author operator, responsible \
+         line line2, status before open or pending → finish pending, assign line line1, stop\n",
         "timeouts: inactivity 600s, voting 600s, offer 30s, presence grace 30s, auto-close pending 86400s",
         "webhooks: retry after 1s doubling, parked after 50 failed attempts or 86400s",
         "access log: on",

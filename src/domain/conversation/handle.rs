@@ -3,8 +3,10 @@
 //! A command works on a draft copy: every event is applied to the draft as it is emitted, so
 //! later steps (rules, reactivation routing, settling) see the state the earlier ones made. A
 //! refused command returns an error and emits nothing. The actor persists the events and only
-//! then adopts the draft as its state.
+//! then adopts the draft as its state. Every event is emitted with its cause (the command's
+//! author, or the rule or timer acting): the fan-out names it in the notices.
 
+use crate::domain::cause::Cause;
 use crate::domain::chat::{Chat, Timer};
 use crate::domain::command::{Command, Reply};
 use crate::domain::directory::Directory;
@@ -33,6 +35,8 @@ pub struct Ctx<'a> {
 pub struct Outcome {
     /// The events to persist, in order.
     pub events: Vec<Event>,
+    /// Who or what caused each event (same order as `events`): for notices, not persisted.
+    pub causes: Vec<Cause>,
     /// Ack fields.
     pub reply: Reply,
     /// The state after the events (equal to applying them to the state before).
@@ -42,10 +46,11 @@ pub struct Outcome {
 impl Conversation {
     /// Decides `command`. The state is not changed; see [`Outcome`].
     pub fn handle(&self, command: Command, ctx: &mut Ctx<'_>) -> Result<Outcome, DomainError> {
-        let mut draft = Draft { state: self.clone(), events: Vec::new(), ctx };
+        let by = Cause::of_command(&command);
+        let mut draft = Draft { state: self.clone(), events: Vec::new(), causes: Vec::new(), by, ctx };
         let reply = draft.dispatch(command)?;
         draft.settle();
-        Ok(Outcome { events: draft.events, reply, state: draft.state })
+        Ok(Outcome { events: draft.events, causes: draft.causes, reply, state: draft.state })
     }
 }
 
@@ -53,6 +58,10 @@ impl Conversation {
 pub(super) struct Draft<'c, 'a> {
     pub(super) state: Conversation,
     pub(super) events: Vec<Event>,
+    /// The cause of each of `events`.
+    pub(super) causes: Vec<Cause>,
+    /// The cause of the events emitted now: the command's, or the rule or timer acting.
+    pub(super) by: Cause,
     pub(super) ctx: &'c mut Ctx<'a>,
 }
 
@@ -91,6 +100,7 @@ impl Draft<'_, '_> {
         let event = Event::new(self.ctx.now, change);
         self.state.apply(&event);
         self.events.push(event);
+        self.causes.push(self.by.clone());
     }
 
     /// Stores a message and returns its seq.

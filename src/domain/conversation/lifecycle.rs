@@ -1,6 +1,7 @@
 //! Status and phase changes (SPEC 2): manual statuses, finishing, spam, reopening, voting, and
 //! what the timers do when they fire.
 
+use crate::domain::cause::Cause;
 use crate::domain::chat::Timer;
 use crate::domain::command::Reply;
 use crate::domain::error::DomainError;
@@ -152,6 +153,7 @@ impl Draft<'_, '_> {
         for (chat, timer) in due {
             let Some(c) = self.state.chat(chat) else { continue };
             let before = (c.status, c.phase);
+            self.by = Cause::timer(timer);
             match timer {
                 Timer::Inactivity if c.phase == Phase::Active && c.responsible.is_some() => {
                     let status = if c.last_author == Some(AuthorKind::Operator) {
@@ -182,6 +184,7 @@ impl Draft<'_, '_> {
             }
             self.run_rules(Trig::changed(chat, before.0, before.1, None));
         }
+        self.by = Cause::System;
         Ok(Reply::Done)
     }
 }

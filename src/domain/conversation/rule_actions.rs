@@ -1,8 +1,10 @@
 //! Running rules after a triggering change (SPEC 4.1). Every matching rule applies in list order
 //! until one with `stop`; each rule sees the chat as the rules before it left it. Actions emit
 //! changes directly and never trigger rules again; an action the chat's state does not allow
-//! (finishing a finished chat, ...) is skipped.
+//! (finishing a finished chat, ...) is skipped. A rule's changes are caused by the rule (by its
+//! name), whatever command set it off.
 
+use crate::domain::cause::Cause;
 use crate::domain::error::DomainError;
 use crate::domain::event::{Author, BotKind, Change, FinishCause};
 use crate::domain::ids::ChatId;
@@ -60,12 +62,14 @@ impl Draft<'_, '_> {
             if !rule.matches(trig.on, &facts, settings) {
                 continue;
             }
+            let outer = std::mem::replace(&mut self.by, Cause::rule(&rule.name));
             for action in &rule.then {
                 // Refusals are the state's answer to this action, not an error of the command
                 // that triggered the rule: the action is skipped.
                 let _skipped: Result<(), DomainError> =
                     self.rule_action(trig.chat, first_chat, &rule.name, action);
             }
+            self.by = outer;
             if rule.stops() {
                 break;
             }

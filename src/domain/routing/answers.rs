@@ -3,6 +3,7 @@
 //! accept reserves a unit of capacity until the verdict, and a positive verdict keeps it until
 //! the chat's new routing turns it into the responsible hold: never counted twice, never a gap.
 
+use crate::domain::cause::Cause;
 use crate::domain::ids::{ChatId, OperatorId, Timestamp};
 
 use super::state::Dispatcher;
@@ -60,7 +61,7 @@ impl Dispatcher {
         if !self.ops.get(op).is_some_and(|s| s.offers.contains_key(&chat)) {
             return Err(RouteError::NoOffer);
         }
-        self.withdraw_offer(chat, Withdrawal::Declined, true);
+        self.withdraw_offer(chat, Withdrawal::Declined, &Cause::operator(op), true);
         Ok(self.settle(now))
     }
 
@@ -84,7 +85,7 @@ impl Dispatcher {
         }
         let release = r.pending == 0 && (!r.confirmed || settled);
         if ok && !settled && self.offer_of(chat).is_some_and(|(o, _)| o != *op) {
-            self.withdraw_offer(chat, Withdrawal::Taken, false);
+            self.withdraw_offer(chat, Withdrawal::Taken, &Cause::operator(op), false);
         }
         if release {
             self.op_mut(op).reserved.remove(&chat);

@@ -3,6 +3,7 @@
 //! told each time. Forgets a chat as soon as it is neither open nor waiting, so memory follows
 //! the live chats, not the history.
 
+use crate::domain::cause::Cause;
 use crate::domain::directory::Strategy;
 use crate::domain::ids::{ChatId, LineId, OperatorId, Timestamp};
 
@@ -22,6 +23,7 @@ impl Dispatcher {
         let (needs_routing, open, line, queued_at) =
             (routing.needs_routing, routing.open, routing.line.clone(), routing.queued_at);
         let responsible = routing.responsible.clone();
+        let by = routing.by.clone();
         match self.chats.get_mut(&chat) {
             Some(entry) => entry.routing = routing,
             None => {
@@ -29,17 +31,17 @@ impl Dispatcher {
             }
         }
         let holder = if open { responsible.clone() } else { None };
-        self.account(chat, prev_holder, holder.as_ref(), open, now);
+        self.account(chat, prev_holder, holder.as_ref(), open, &by, now);
 
         match (was_waiting, needs_routing) {
             (None, false) => {}
-            (None, true) => self.enter(chat, line, queued_at.unwrap_or(now), now),
-            (Some(_), false) => self.leave(chat, responsible.as_ref()),
+            (None, true) => self.enter(chat, line, queued_at.unwrap_or(now), &by, now),
+            (Some(_), false) => self.leave(chat, responsible.as_ref(), &by),
             (Some((old_line, old_since)), true) => {
                 let moved = old_line != line;
                 let since = queued_at.unwrap_or(if moved { now } else { old_since });
                 if moved || since != old_since {
-                    self.rewait(chat, line, since, now);
+                    self.rewait(chat, line, since, &by, now);
                 }
             }
         }
@@ -60,6 +62,7 @@ impl Dispatcher {
         prev: Option<OperatorId>,
         holder: Option<&OperatorId>,
         open: bool,
+        by: &Cause,
         now: Timestamp,
     ) {
         if let Some(p) = prev.as_ref().filter(|p| Some(*p) != holder) {
@@ -86,12 +89,12 @@ impl Dispatcher {
         }
         if self.offer_of(chat).is_some_and(|(o, _)| o == *holder) {
             // Converted into the hold; the withdrawal closes the offer on the operator's screen.
-            self.withdraw_offer(chat, Withdrawal::Taken, false);
+            self.withdraw_offer(chat, Withdrawal::Taken, by, false);
         }
     }
 
     /// The chat enters `line`'s queue.
-    fn enter(&mut self, chat: ChatId, line: LineId, since: Timestamp, now: Timestamp) {
+    fn enter(&mut self, chat: ChatId, line: LineId, since: Timestamp, by: &Cause, now: Timestamp) {
         let overflowed = self.overflow_at(&line, since).is_some_and(|at| at <= now);
         let waiting = Waiting {
             line: line.clone(),
@@ -107,23 +110,23 @@ impl Dispatcher {
             entry.waiting = Some(waiting);
         }
         self.enqueue(&line, since, chat);
-        self.refresh_watchers(chat, true);
+        self.refresh_watchers(chat, Some(by));
     }
 
     /// The chat leaves its queue: got `responsible`, or stopped needing routing without one.
-    fn leave(&mut self, chat: ChatId, responsible: Option<&OperatorId>) {
+    fn leave(&mut self, chat: ChatId, responsible: Option<&OperatorId>, by: &Cause) {
         let (reason, withdrawal) = match responsible {
             Some(_) => (Removal::Taken, Withdrawal::Taken),
             None => (Removal::Finished, Withdrawal::Gone),
         };
-        self.withdraw_offer(chat, withdrawal, false);
+        self.withdraw_offer(chat, withdrawal, by, false);
         let Some(w) = self.chats.get_mut(&chat).and_then(|e| e.waiting.take()) else { return };
         self.dequeue(&w.line, w.since, chat);
-        self.report_left(chat, w.watchers, reason, responsible);
+        self.report_left(chat, w.watchers, reason, by, responsible);
     }
 
     /// The waiting chat moves to another line (a forward: new round) or to another FIFO key.
-    fn rewait(&mut self, chat: ChatId, line: LineId, since: Timestamp, now: Timestamp) {
+    fn rewait(&mut self, chat: ChatId, line: LineId, since: Timestamp, by: &Cause, now: Timestamp) {
         let overflowed = self.overflow_at(&line, since).is_some_and(|at| at <= now);
         let Some(w) = self.waiting_mut(chat) else { return };
         let (old_line, old_since) = (std::mem::replace(&mut w.line, line.clone()), w.since);
@@ -141,9 +144,9 @@ impl Dispatcher {
             })
         });
         if !keeps_offer {
-            self.withdraw_offer(chat, Withdrawal::Gone, false);
+            self.withdraw_offer(chat, Withdrawal::Gone, by, false);
         }
-        self.refresh_watchers(chat, true);
+        self.refresh_watchers(chat, Some(by));
     }
 
     fn enqueue(&mut self, line: &LineId, since: Timestamp, chat: ChatId) {

@@ -3,6 +3,7 @@
 //! eligible; offers are opened and withdrawn only here, so the two views of an offer (the
 //! chat's and the operator's) never disagree. Must never push anyone over capacity.
 
+use crate::domain::cause::Cause;
 use crate::domain::directory::Strategy;
 use crate::domain::ids::{ChatId, OperatorId, Timestamp};
 
@@ -83,12 +84,13 @@ impl Dispatcher {
         self.out.push(Effect::Offer { operator: op.clone(), chat, expires_at });
     }
 
-    /// Withdraws the chat's open offer, if any, telling its operator why. With `tried` the
-    /// operator is not offered the chat again in this round.
+    /// Withdraws the chat's open offer, if any, telling its operator why and who or what did
+    /// it. With `tried` the operator is not offered the chat again in this round.
     pub(super) fn withdraw_offer(
         &mut self,
         chat: ChatId,
         reason: Withdrawal,
+        by: &Cause,
         tried: bool,
     ) -> Option<OperatorId> {
         let w = self.waiting_mut(chat)?;
@@ -98,16 +100,16 @@ impl Dispatcher {
         }
         self.op_mut(&op).offers.remove(&chat);
         self.unoffered.insert(chat);
-        self.out.push(Effect::OfferWithdrawn { operator: op.clone(), chat, reason });
+        self.out.push(Effect::OfferWithdrawn { operator: op.clone(), chat, reason, by: by.clone() });
         Some(op)
     }
 
     /// Withdraws every open offer to `op` (they went away or offline); not marked tried.
-    pub(super) fn withdraw_offers_to(&mut self, op: &OperatorId, reason: Withdrawal) {
+    pub(super) fn withdraw_offers_to(&mut self, op: &OperatorId, reason: Withdrawal, by: &Cause) {
         let chats: Vec<ChatId> =
             self.ops.get(op).map_or_else(Vec::new, |s| s.offers.keys().copied().collect());
         for chat in chats {
-            self.withdraw_offer(chat, reason, false);
+            self.withdraw_offer(chat, reason, by, false);
         }
     }
 

@@ -3,6 +3,7 @@
 //! longer answer and updates who sees queued chats; the pump (at the end of the call) then
 //! gives freed capacity and newly online operators the oldest waiting chats.
 
+use crate::domain::cause::Cause;
 use crate::domain::ids::{OperatorId, Timestamp};
 
 use super::state::Dispatcher;
@@ -16,7 +17,7 @@ impl Dispatcher {
         state.sockets = state.sockets.saturating_add(1);
         state.grace_until = None;
         if state.presence == Presence::Offline {
-            self.change_presence(op, Presence::Online, now);
+            self.change_presence(op, Presence::Online, &Cause::operator(op), now);
         }
         self.settle(now)
     }
@@ -37,14 +38,21 @@ impl Dispatcher {
 
     /// `op` says they are online, away or offline.
     pub fn set_presence(&mut self, op: &OperatorId, presence: Presence, now: Timestamp) -> Vec<Effect> {
-        self.change_presence(op, presence, now);
+        self.change_presence(op, presence, &Cause::operator(op), now);
         self.settle(now)
     }
 
-    /// Applies a presence change: reports it, withdraws the offers of an operator who stops
-    /// being online (`Unavailable`, not counted as tried), refreshes New-tab audiences when
-    /// they start or stop being present. Their chats, reservations and idle clock stay.
-    pub(super) fn change_presence(&mut self, op: &OperatorId, presence: Presence, now: Timestamp) {
+    /// Applies a presence change (`by` the operator, or the end of their grace): reports it,
+    /// withdraws the offers of an operator who stops being online (`Unavailable`, not counted as
+    /// tried), refreshes New-tab audiences when they start or stop being present. Their chats,
+    /// reservations and idle clock stay.
+    pub(super) fn change_presence(
+        &mut self,
+        op: &OperatorId,
+        presence: Presence,
+        by: &Cause,
+        now: Timestamp,
+    ) {
         let state = self.op_mut(op);
         let old = state.presence;
         if presence == Presence::Offline {
@@ -59,7 +67,7 @@ impl Dispatcher {
         }
         self.out.push(Effect::Presence { operator: op.clone(), status: presence });
         if old == Presence::Online {
-            self.withdraw_offers_to(op, Withdrawal::Unavailable);
+            self.withdraw_offers_to(op, Withdrawal::Unavailable, by);
         }
         if old.is_present() != presence.is_present() {
             self.refresh_watchers_of(op);

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::domain::cause::Cause;
 use crate::domain::ids::{ChatId, OperatorId, Timestamp};
 
 use super::state::Dispatcher;
@@ -21,20 +22,22 @@ impl Dispatcher {
         std::mem::take(&mut self.out)
     }
 
-    /// Recomputes a queued chat's audience. With `notify`, operators who newly see it get
-    /// `ChatNew` and those who no longer do get `ChatRemoved(Moved)` (queue entry, overflow,
-    /// forward); without, only `Watchers` changes (presence: the welcome frame lists the tab).
-    pub(super) fn refresh_watchers(&mut self, chat: ChatId, notify: bool) {
+    /// Recomputes a queued chat's audience. With `notify` (the cause of the change), operators
+    /// who newly see it get `ChatNew` and those who no longer do get `ChatRemoved(Moved)` (queue
+    /// entry, overflow, forward); without, only `Watchers` changes (presence: the welcome frame
+    /// lists the tab).
+    pub(super) fn refresh_watchers(&mut self, chat: ChatId, notify: Option<&Cause>) {
         let Some(w) = self.waiting(chat) else { return };
         let now = self.audience(w);
         if now == w.watchers {
             return;
         }
-        if notify {
+        if let Some(by) = notify {
             let added: Vec<OperatorId> = now.iter().filter(|o| !w.watchers.contains(o)).cloned().collect();
             let removed: Vec<OperatorId> = w.watchers.iter().filter(|o| !now.contains(o)).cloned().collect();
             if !removed.is_empty() {
-                self.out.push(Effect::ChatRemoved { operators: removed, chat, reason: Removal::Moved });
+                let by = by.clone();
+                self.out.push(Effect::ChatRemoved { operators: removed, chat, reason: Removal::Moved, by });
             }
             if !added.is_empty() {
                 self.out.push(Effect::ChatNew { operators: added, chat });
@@ -55,21 +58,23 @@ impl Dispatcher {
             .filter(|c| self.waiting(*c).is_some_and(|w| self.in_audience_lines(op, w)))
             .collect();
         for chat in chats {
-            self.refresh_watchers(chat, false);
+            self.refresh_watchers(chat, None);
         }
     }
 
-    /// The chat left its queue: everyone who saw it (but `except`, its new responsible) is told.
+    /// The chat left its queue: everyone who saw it (but `except`, its new responsible) is told
+    /// why and who or what made it leave.
     pub(super) fn report_left(
         &mut self,
         chat: ChatId,
         watchers: Vec<OperatorId>,
         reason: Removal,
+        by: &Cause,
         except: Option<&OperatorId>,
     ) {
         let told: Vec<OperatorId> = watchers.iter().filter(|o| Some(*o) != except).cloned().collect();
         if !told.is_empty() {
-            self.out.push(Effect::ChatRemoved { operators: told, chat, reason });
+            self.out.push(Effect::ChatRemoved { operators: told, chat, reason, by: by.clone() });
         }
         if !watchers.is_empty() {
             self.out.push(Effect::Watchers { chat, operators: Vec::new() });

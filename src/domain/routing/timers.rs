@@ -2,6 +2,7 @@
 //! of presence grace. `tick(now)` does whatever is due at `now`; `next_wakeup` names the
 //! earliest time it will have something to do, so the actor arms exactly one timer.
 
+use crate::domain::cause::{Cause, TimerKind};
 use crate::domain::ids::{ChatId, OperatorId, Timestamp};
 
 use super::state::Dispatcher;
@@ -21,13 +22,13 @@ impl Dispatcher {
             .collect();
         for op in gone {
             self.op_mut(&op).grace_until = None;
-            self.change_presence(&op, Presence::Offline, now);
+            self.change_presence(&op, Presence::Offline, &Cause::timer(TimerKind::PresenceGrace), now);
         }
 
         let queued: Vec<ChatId> = self.fifo.iter().map(|(_, chat)| *chat).collect();
         for &chat in &queued {
             if self.waiting(chat).and_then(|w| w.offer.as_ref()).is_some_and(|(_, at)| *at <= now) {
-                self.withdraw_offer(chat, Withdrawal::Timeout, true);
+                self.withdraw_offer(chat, Withdrawal::Timeout, &Cause::timer(TimerKind::Offer), true);
             }
         }
         for &chat in &queued {
@@ -46,7 +47,7 @@ impl Dispatcher {
                 if let Some(w) = self.waiting_mut(chat) {
                     w.overflowed = true;
                 }
-                self.refresh_watchers(chat, true);
+                self.refresh_watchers(chat, Some(&Cause::timer(TimerKind::Overflow)));
             }
         }
         self.settle(now)

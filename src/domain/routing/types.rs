@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::cause::Cause;
 use crate::domain::ids::{ChatId, ConversationId, LineId, OperatorId, Span, Timestamp};
 use crate::domain::status::AssignVia;
 
@@ -37,7 +38,8 @@ impl Presence {
 }
 
 /// What the supervisor is told after every durable change of a chat (and at start-up for every
-/// open chat): everything routing needs to know of it, and nothing else.
+/// open chat): everything routing needs to know of it, and the change's cause, which the
+/// withdrawals and New-tab removals it leads to name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatRouting {
     /// The chat.
@@ -56,6 +58,8 @@ pub struct ChatRouting {
     pub open: bool,
     /// How the responsible got it.
     pub via: Option<AssignVia>,
+    /// Who or what made this change (named by the withdrawals and New-tab removals it causes).
+    pub by: Cause,
 }
 
 /// Why an open offer was withdrawn (PROTOCOL 3.2 `offer_withdrawn`).
@@ -130,6 +134,9 @@ pub enum Effect {
         chat: ChatId,
         /// Why.
         reason: Withdrawal,
+        /// Who or what withdrew it: the taker, the offer timer, the operator declining or going
+        /// away, the presence grace, or whatever made the chat stop waiting.
+        by: Cause,
     },
     /// The chat entered these operators' New tab (PROTOCOL `chat_new`).
     ChatNew {
@@ -146,6 +153,8 @@ pub enum Effect {
         chat: ChatId,
         /// Why.
         reason: Removal,
+        /// Who or what made it leave.
+        by: Cause,
     },
     /// The full set of operators who see this queued chat now (empty: nobody, or it left the
     /// queue). Lets the supervisor fan `chat_updated` and `message` out to the New tab.

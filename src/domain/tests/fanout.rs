@@ -7,7 +7,7 @@ fn deliveries(w: &mut World, command: Command, watchers: &[&str]) -> Vec<Deliver
     let before = w.conv.clone();
     w.ok(command);
     let list: Vec<OperatorId> = watchers.iter().map(|o| op(o)).collect();
-    fanout(&before, &w.conv, &w.last, &w.settings.rating, &|_| list.clone())
+    fanout(&before, &w.conv, &w.last, &w.last_causes, &w.settings.rating, &|_| list.clone())
 }
 
 fn client_msg(text: &str) -> Command {
@@ -23,9 +23,10 @@ fn summary(ds: &[Delivery]) -> Vec<(String, &'static str)> {
                 let what = match n {
                     OperatorNotice::ChatNew(_) => "chat_new",
                     OperatorNotice::Offer { .. } => "offer",
-                    OperatorNotice::OfferWithdrawn(_) => "offer_withdrawn",
-                    OperatorNotice::ChatAssigned(_) => "chat_assigned",
-                    OperatorNotice::ChatUpdated(_) => "chat_updated",
+                    OperatorNotice::OfferWithdrawn { .. } => "offer_withdrawn",
+                    OperatorNotice::ChatAssigned { .. } => "chat_assigned",
+                    OperatorNotice::ChatUpdated { .. } => "chat_updated",
+                    OperatorNotice::ClientVoted { .. } => "client_voted",
                     OperatorNotice::ChatRemoved { reason, .. } => reason.as_str(),
                     OperatorNotice::Message(_) => "message",
                     OperatorNotice::Typing { .. } => "typing",
@@ -122,9 +123,14 @@ fn closing_keeps_the_chat_in_my_and_asks_the_client_to_vote_then_the_vote_finish
     let ds = deliveries(&mut w, Command::Vote { chat: ChatId(1), score: 3 }, &[]);
     assert_eq!(
         summary(&ds),
-        vec![s("alice", "finished"), s("client", "vote_thanks"), s("client", "chat_finished")]
+        vec![
+            s("alice", "client_voted"),
+            s("alice", "finished"),
+            s("client", "vote_thanks"),
+            s("client", "chat_finished")
+        ]
     );
-    let Delivery::Client(ClientNotice::VoteThanks { text, .. }) = &ds[1] else { panic!() };
+    let Delivery::Client(ClientNotice::VoteThanks { text, .. }) = &ds[2] else { panic!() };
     assert_eq!(text, "Thank you for your feedback!");
 }
 

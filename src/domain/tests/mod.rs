@@ -2,6 +2,7 @@
 //! per SPEC section. Every command a test runs is checked against the core invariant: replaying
 //! the journal from scratch gives exactly the state the command produced.
 
+mod causes;
 mod fanout;
 mod held;
 mod invariants;
@@ -89,6 +90,8 @@ pub(crate) struct World {
     pub journal: Vec<Event>,
     /// Events of the last successful command.
     pub last: Vec<Event>,
+    /// Their causes, in the same order.
+    pub last_causes: Vec<Cause>,
 }
 
 impl World {
@@ -110,6 +113,7 @@ impl World {
             available: HashSet::new(),
             journal: Vec::new(),
             last: Vec::new(),
+            last_causes: Vec::new(),
         }
     }
 
@@ -135,8 +139,10 @@ impl World {
         self.journal.extend(outcome.events.iter().cloned());
         let from_scratch = Conversation::replay(self.conv.id.clone(), &self.journal);
         assert_eq!(from_scratch, outcome.state, "replaying the journal must give the live state");
+        assert_eq!(outcome.causes.len(), outcome.events.len(), "every event has its cause");
         self.conv = outcome.state;
         self.last = outcome.events;
+        self.last_causes = outcome.causes;
         Ok(outcome.reply)
     }
 

@@ -370,3 +370,64 @@ fn timer_finishes_trigger_changed_rules() {
     w.fire_next_timer();
     assert_eq!((w.latest().phase, w.latest().line.as_str()), (Phase::Finished, "line2"));
 }
+
+#[test]
+fn a_rule_describes_its_conditions_and_actions_in_words() {
+    let handback = rule(
+        "line 2 hands back to line 1",
+        Trigger::Changed,
+        Conditions {
+            author: Some(vec![RuleAuthor::Operator]),
+            responsible_line: lines(&["line2"]),
+            status_before: Some(vec![Status::Open, Status::Pending]),
+            ..Default::default()
+        },
+        vec![Action::Finish(Status::Pending), Action::AssignLine(line("line1")), Action::Stop],
+    );
+    assert_eq!(
+        handback.describe(),
+        "rule \"line 2 hands back to line 1\": when a changed chat, author operator, responsible line \
+         line2, status before open or pending → finish pending, assign line line1, stop"
+    );
+}
+
+#[test]
+fn every_condition_and_action_has_words() {
+    let everything = rule(
+        "all",
+        Trigger::Incoming,
+        Conditions {
+            channel: Some(vec![ChannelId::from("web"), ChannelId::from("mail"), ChannelId::from("tg")]),
+            line: lines(&["line1"]),
+            responsible_line: lines(&["line1", "line2"]),
+            status_before: Some(vec![Status::OnHold]),
+            phase_before: Some(vec![Phase::Finished]),
+            author: Some(vec![RuleAuthor::Client]),
+            author_line: lines(&["line2"]),
+            first_chat: Some(false),
+            reactivated: Some(true),
+        },
+        vec![
+            Action::AssignOperator(op("alice")),
+            Action::SetStatus(Status::OnHold),
+            Action::Pin,
+            Action::Unpin,
+            Action::AutoReply { text: "We are closed\nback at 9".into(), only_first_chat: true },
+            Action::AutoReply { text: "Hi".into(), only_first_chat: false },
+        ],
+    );
+    assert_eq!(
+        everything.describe(),
+        "rule \"all\": when a new chat, channel web, mail or tg, line line1, author client, author line \
+         line2, responsible line line1 or line2, status before on_hold, phase before finished, not the \
+         client's first chat, reactivated → assign operator alice, set status on_hold, pin, unpin, \
+         auto-reply \"We are closed\\nback at 9\" (on the client's first chat only), auto-reply \"Hi\""
+    );
+    let bare = rule(
+        "any",
+        Trigger::Changed,
+        Conditions { first_chat: Some(true), ..Default::default() },
+        vec![Action::Stop],
+    );
+    assert_eq!(bare.describe(), "rule \"any\": when a changed chat, the client's first chat → stop");
+}

@@ -161,7 +161,12 @@ fn a_take_of_a_chat_offered_to_someone_else_withdraws_the_offer_once_confirmed()
     assert_eq!(
         b.last,
         vec![
-            Effect::ChatRemoved { operators: ops(&["ann"]), chat: ChatId(1), reason: Removal::Taken },
+            Effect::ChatRemoved {
+                operators: ops(&["ann"]),
+                chat: ChatId(1),
+                reason: Removal::Taken,
+                by: Cause::operator(&op("bob")),
+            },
             Effect::Watchers { chat: ChatId(1), operators: vec![] },
         ]
     );

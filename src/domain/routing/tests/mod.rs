@@ -3,6 +3,7 @@
 //! recount from scratch, quiescence) and the capacity invariant.
 
 mod capacity;
+mod causes;
 mod model;
 mod offers;
 mod overflow;
@@ -14,6 +15,7 @@ mod tabs;
 
 use std::sync::Arc;
 
+use crate::domain::cause::{Cause, TimerKind};
 use crate::domain::directory::{Line, Operator, Role, Strategy};
 use crate::domain::ids::{ChatId, ConversationId, LineId, OperatorId, Span, Timestamp};
 use crate::domain::settings::Settings;
@@ -73,7 +75,7 @@ pub(crate) fn three(strategy: Strategy) -> Settings {
     settings(&[("l1", strategy)], &[("ann", &["l1"], 2), ("bob", &["l1"], 2), ("cat", &["l1"], 2)])
 }
 
-/// The routing of a chat waiting in `line` since `queued_at`.
+/// The routing of a chat waiting in `line` since `queued_at` (caused by the router itself).
 pub(crate) fn waiting(chat: u64, line_id: &str, queued_at: Option<Timestamp>) -> ChatRouting {
     ChatRouting {
         chat: ChatId(chat),
@@ -84,6 +86,7 @@ pub(crate) fn waiting(chat: u64, line_id: &str, queued_at: Option<Timestamp>) ->
         responsible: None,
         open: true,
         via: None,
+        by: Cause::System,
     }
 }
 
@@ -173,7 +176,8 @@ impl Bench {
         self.routing(r)
     }
 
-    /// The conversation reports `who` responsible for the open chat (no longer waiting).
+    /// The conversation reports `who` responsible for the open chat (no longer waiting), by
+    /// their own doing.
     #[track_caller]
     pub fn assigned(&mut self, chat: u64, who: &str, via: AssignVia) -> &[Effect] {
         let mut r = self.routings.get(&chat).cloned().unwrap_or_else(|| waiting(chat, "l1", None));
@@ -181,10 +185,12 @@ impl Bench {
         r.responsible = Some(op(who));
         r.open = true;
         r.via = Some(via);
+        r.by = Cause::operator(&op(who));
         self.routing(r)
     }
 
-    /// The conversation reports the chat finished.
+    /// The conversation reports the chat finished (by the router itself, unless the test's
+    /// routing said otherwise).
     #[track_caller]
     pub fn finished(&mut self, chat: u64) -> &[Effect] {
         let mut r = self.routings.get(&chat).cloned().unwrap_or_else(|| waiting(chat, "l1", None));
@@ -259,8 +265,21 @@ impl Bench {
         self.last
             .iter()
             .filter_map(|e| match e {
-                Effect::OfferWithdrawn { operator, chat, reason } => {
+                Effect::OfferWithdrawn { operator, chat, reason, .. } => {
                     Some((operator.to_string(), chat.0, *reason))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// (operator, chat, cause) of every withdrawal by the last call.
+    pub fn withdrawn_by(&self) -> Vec<(String, u64, Cause)> {
+        self.last
+            .iter()
+            .filter_map(|e| match e {
+                Effect::OfferWithdrawn { operator, chat, by, .. } => {
+                    Some((operator.to_string(), chat.0, by.clone()))
                 }
                 _ => None,
             })

@@ -88,7 +88,12 @@ fn decline_offers_the_chat_to_the_next_operator() {
     assert_eq!(
         effects,
         vec![
-            Effect::OfferWithdrawn { operator: op("ann"), chat: ChatId(1), reason: Withdrawal::Declined },
+            Effect::OfferWithdrawn {
+                operator: op("ann"),
+                chat: ChatId(1),
+                reason: Withdrawal::Declined,
+                by: Cause::operator(&op("ann")),
+            },
             Effect::Offer { operator: op("bob"), chat: ChatId(1), expires_at: at(1_000 + OFFER) },
         ]
     );

@@ -84,7 +84,12 @@ fn grace_expiry_takes_the_operator_offline_and_reoffers_their_offers() {
         b.last,
         vec![
             Effect::Presence { operator: op("ann"), status: Presence::Offline },
-            Effect::OfferWithdrawn { operator: op("ann"), chat: ChatId(1), reason: Withdrawal::Unavailable },
+            Effect::OfferWithdrawn {
+                operator: op("ann"),
+                chat: ChatId(1),
+                reason: Withdrawal::Unavailable,
+                by: Cause::timer(TimerKind::PresenceGrace),
+            },
             Effect::Watchers { chat: ChatId(1), operators: ops(&["bob"]) },
             Effect::Offer { operator: op("bob"), chat: ChatId(1), expires_at: at(2_000 + GRACE + OFFER) },
         ]

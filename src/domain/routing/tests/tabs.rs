@@ -36,7 +36,12 @@ fn broadcast_shows_the_chat_to_present_members_and_tells_the_others_when_one_tak
     assert_eq!(
         b.last,
         vec![
-            Effect::ChatRemoved { operators: ops(&["ann", "cat"]), chat: ChatId(1), reason: Removal::Taken },
+            Effect::ChatRemoved {
+                operators: ops(&["ann", "cat"]),
+                chat: ChatId(1),
+                reason: Removal::Taken,
+                by: Cause::operator(&op("bob")),
+            },
             Effect::Watchers { chat: ChatId(1), operators: vec![] },
         ]
     );
@@ -55,7 +60,8 @@ fn a_queued_chat_that_stops_waiting_without_a_responsible_leaves_new_tabs_as_fin
             Effect::ChatRemoved {
                 operators: ops(&["ann", "bob"]),
                 chat: ChatId(1),
-                reason: Removal::Finished
+                reason: Removal::Finished,
+                by: Cause::System,
             },
             Effect::Watchers { chat: ChatId(1), operators: vec![] },
         ]
@@ -149,12 +155,24 @@ fn a_forward_to_another_line_moves_the_chat_between_queues() {
     b.at(5_000);
     let mut forwarded = waiting(1, "l2", Some(b.now));
     forwarded.via = None;
+    forwarded.by = Cause::operator(&op("sam"));
     b.routing(forwarded);
+    let sam = Cause::operator(&op("sam"));
     assert_eq!(
         b.last,
         vec![
-            Effect::OfferWithdrawn { operator: op("ann"), chat: ChatId(1), reason: Withdrawal::Gone },
-            Effect::ChatRemoved { operators: ops(&["ann"]), chat: ChatId(1), reason: Removal::Moved },
+            Effect::OfferWithdrawn {
+                operator: op("ann"),
+                chat: ChatId(1),
+                reason: Withdrawal::Gone,
+                by: sam.clone()
+            },
+            Effect::ChatRemoved {
+                operators: ops(&["ann"]),
+                chat: ChatId(1),
+                reason: Removal::Moved,
+                by: sam
+            },
             Effect::ChatNew { operators: ops(&["cat"]), chat: ChatId(1) },
             Effect::Watchers { chat: ChatId(1), operators: ops(&["bob", "cat"]) },
             Effect::Offer { operator: op("cat"), chat: ChatId(1), expires_at: at(5_000 + OFFER) },
