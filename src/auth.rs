@@ -16,8 +16,35 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::config::Auth;
 use crate::domain::{ConversationId, OperatorId, Role, Settings};
+
+/// What operator and client authentication need (the validated `[auth]` table). Its `Debug`
+/// hides the secrets so configurations can be logged.
+#[derive(Clone)]
+pub struct Auth {
+    /// HS256 secret of operator JWTs; at least [`MIN_JWT_SECRET_BYTES`] bytes.
+    pub jwt_secret: String,
+    /// Issues and checks clients' conversation tokens (keys derived from
+    /// `auth.client_token_secret`, or `jwt_secret`, and the previous secrets).
+    pub client_tokens: ClientTokens,
+    /// Longest validity a token may still have, in whole seconds (at least 1): a token whose
+    /// `exp` is further from now is refused.
+    pub max_token_ttl: u64,
+}
+
+/// Shortest accepted `auth.jwt_secret`, in bytes: HS256 keys shorter than its 32-byte output
+/// are guessable offline from any one token.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("jwt_secret", &"<redacted>")
+            .field("client_tokens", &self.client_tokens)
+            .field("max_token_ttl", &self.max_token_ttl)
+            .finish()
+    }
+}
 
 /// A verified operator.
 #[derive(Debug, Clone, PartialEq, Eq)]

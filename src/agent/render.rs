@@ -9,21 +9,8 @@ use serde_json::{Map, Value};
 use super::command::Command;
 use super::view::Tabs;
 use super::wire::{ChatSummary, Lines, MessageLine, Operators, ServerFrame};
+pub use super::words::clean;
 use super::words::{by_of, detailed_words, span, status_words, withdrawn_words, worded};
-
-/// Escapes control characters (terminal escape sequences, carriage returns); a newline becomes
-/// a newline plus indentation, so a multi-line message stays visibly one message.
-pub fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\n    "),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// `2025-01-02T12:03:10.123Z` → `2025-01-02 12:03:10` (UTC); anything else as it is.
 pub fn when(rfc3339: &str) -> String {

@@ -2,8 +2,21 @@
 //! the client)`), causes (`by rule "line 2 hands back to line 1"`), why an offer was withdrawn,
 //! and durations. Pure; every word from the wire goes through [`clean`].
 
-use super::render::clean;
 use super::wire::By;
+
+/// Escapes control characters (terminal escape sequences, carriage returns); a newline becomes
+/// a newline plus indentation, so a multi-line message stays visibly one message.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\n    "),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// Plain words for a chat `status` (PROTOCOL 3.1), `None` for a code the console does not know.
 pub fn status_words(status: &str) -> Option<&'static str> {

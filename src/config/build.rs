@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::check;
+use super::check::{self, known_line};
 use super::error::{ConfigError, Problems};
 use super::model::{Auth, Config, Limits, Overrides, Webhooks, MIN_JWT_SECRET_BYTES};
 use super::raw::{
@@ -405,16 +405,6 @@ fn channels(
         channels.insert(id, channel);
     }
     channels
-}
-
-/// `id` as a configured line, or an error under `key`.
-pub(super) fn known_line(key: &str, id: &str, lines: &IndexMap<LineId, Line>) -> Result<LineId, ConfigError> {
-    let id = LineId::from(id);
-    if lines.contains_key(&id) {
-        Ok(id)
-    } else {
-        Err(ConfigError::invalid(key, format!("unknown line {:?}", id.as_str())))
-    }
 }
 
 fn duplicate(key: &str, what: &str, id: &str, first: &str) -> ConfigError {

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 
 use super::error::ConfigError;
-use crate::domain::Span;
+use indexmap::IndexMap;
+
+use crate::domain::{Line, LineId, Span};
 
 /// Longest accepted duration, in seconds (about 100 years), so spans never overflow.
 const MAX_SECONDS: f64 = 3_155_760_000.0;
@@ -142,4 +144,14 @@ pub(super) fn one_of<T: Copy>(
         let names: Vec<&str> = all.iter().map(|&t| name(t)).collect();
         ConfigError::invalid(key, format!("invalid value {value:?} (expected one of {})", names.join(", ")))
     })
+}
+
+/// `id` as a configured line, or an error under `key`.
+pub(super) fn known_line(key: &str, id: &str, lines: &IndexMap<LineId, Line>) -> Result<LineId, ConfigError> {
+    let id = LineId::from(id);
+    if lines.contains_key(&id) {
+        Ok(id)
+    } else {
+        Err(ConfigError::invalid(key, format!("unknown line {:?}", id.as_str())))
+    }
 }

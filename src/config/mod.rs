@@ -21,6 +21,7 @@ mod build;
 mod check;
 mod demo;
 mod error;
+mod load;
 mod locate;
 mod model;
 pub mod raw;

@@ -4,16 +4,10 @@
 //! Precedence is file < environment < flags; the CLI merges the last two into [`Overrides`], so
 //! this module only layers overrides over the file. No global state: callers pass `Config` on.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::build::build;
-use super::demo::DEMO_TOML;
-use super::error::ConfigError;
-use super::locate::parse_error;
-use super::raw::RawConfig;
-use crate::auth::ClientTokens;
+pub use crate::auth::{Auth, MIN_JWT_SECRET_BYTES};
 use crate::domain::{Settings, Span};
 
 /// A validated configuration: every id known, every value in range.
@@ -41,33 +35,6 @@ pub struct Config {
     /// One log line per HTTP request and per WebSocket open and close (target
     /// `frontline::access`); off with `--no-access-log` / `FRONTLINE_ACCESS_LOG=0`.
     pub access_log: bool,
-}
-
-/// `[auth]`. Its `Debug` hides the secrets so configurations can be logged.
-#[derive(Clone)]
-pub struct Auth {
-    /// HS256 secret of operator JWTs; at least [`MIN_JWT_SECRET_BYTES`] bytes.
-    pub jwt_secret: String,
-    /// Issues and checks clients' conversation tokens (keys derived from
-    /// `auth.client_token_secret`, or `jwt_secret`, and the previous secrets).
-    pub client_tokens: ClientTokens,
-    /// Longest validity a token may still have, in whole seconds (at least 1): a token whose
-    /// `exp` is further from now is refused.
-    pub max_token_ttl: u64,
-}
-
-/// Shortest accepted `auth.jwt_secret`, in bytes: HS256 keys shorter than its 32-byte output
-/// are guessable offline from any one token.
-pub const MIN_JWT_SECRET_BYTES: usize = 32;
-
-impl fmt::Debug for Auth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Auth")
-            .field("jwt_secret", &"<redacted>")
-            .field("client_tokens", &self.client_tokens)
-            .field("max_token_ttl", &self.max_token_ttl)
-            .finish()
-    }
 }
 
 /// `[limits]`, all positive.
@@ -144,27 +111,4 @@ pub struct Overrides {
     pub allow_public_demo: bool,
     /// `--no-access-log` / `FRONTLINE_ACCESS_LOG=0`: no access log lines.
     pub no_access_log: bool,
-}
-
-impl Config {
-    /// Parses and validates a configuration file's text, then applies `overrides`.
-    pub fn from_toml_str(text: &str, overrides: &Overrides) -> Result<Config, ConfigError> {
-        build(parse(text)?, overrides, false)
-    }
-
-    /// Loads the file at `path`, or the built-in demo when `path` is `None`.
-    pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
-        let Some(path) = path else { return Config::demo(overrides) };
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::read(path, &e))?;
-        Config::from_toml_str(&text, overrides)
-    }
-
-    /// The built-in demo configuration ([`DEMO_TOML`]), validated like a file.
-    pub fn demo(overrides: &Overrides) -> Result<Config, ConfigError> {
-        build(parse(DEMO_TOML)?, overrides, true)
-    }
-}
-
-fn parse(text: &str) -> Result<RawConfig, ConfigError> {
-    toml::from_str(text).map_err(|e| parse_error(text, &e))
 }

@@ -4,8 +4,8 @@
 //! `rules[i] ("name").then[j].assign_operator`; every rule, condition and action is checked, so
 //! all their problems are recorded, not only the first.
 
-use super::build::known_line;
 use super::check;
+use super::check::known_line;
 use super::error::{ConfigError, Problems};
 use super::raw::{OneOrMany, RawAction, RawRule, RawWhen};
 use crate::domain::{

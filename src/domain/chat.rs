@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{ChatId, LineId, OperatorId, Seq, Timestamp};
 use super::metrics::Metrics;
-use super::settings::Timeouts;
 use super::status::{AssignVia, AuthorKind, DetailedStatus, Direction, GeneralStatus, Phase, Status};
+use super::timeouts::Timeouts;
 
 /// The timers a chat can have armed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod settings;
 pub mod status;
 pub mod text;
+pub mod timeouts;
 pub mod view;
 
 #[cfg(test)]

@@ -6,8 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use super::event::Author;
 use super::ids::{ChannelId, LineId, OperatorId};
-use super::settings::Settings;
 use super::status::{Phase, Status};
+
+/// Which operators belong to which lines: what rule conditions on lines need to know (the
+/// settings answer it; a rule does not depend on them otherwise).
+pub trait LineMembership {
+    /// `operator` is a member of `line`.
+    fn operator_in_line(&self, operator: &OperatorId, line: &LineId) -> bool;
+}
 
 /// When a rule is considered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -139,7 +145,11 @@ fn any_of<T: PartialEq>(wanted: &Option<Vec<T>>, actual: Option<&T>) -> bool {
     }
 }
 
-fn member_of(wanted: &Option<Vec<LineId>>, operator: Option<&OperatorId>, settings: &Settings) -> bool {
+fn member_of(
+    wanted: &Option<Vec<LineId>>,
+    operator: Option<&OperatorId>,
+    settings: &dyn LineMembership,
+) -> bool {
     match wanted {
         None => true,
         Some(lines) => operator.is_some_and(|op| lines.iter().any(|l| settings.operator_in_line(op, l))),
@@ -148,7 +158,7 @@ fn member_of(wanted: &Option<Vec<LineId>>, operator: Option<&OperatorId>, settin
 
 impl Conditions {
     /// Every condition holds.
-    pub fn hold(&self, facts: &Facts<'_>, settings: &Settings) -> bool {
+    pub fn hold(&self, facts: &Facts<'_>, settings: &dyn LineMembership) -> bool {
         let author = facts.author.and_then(|a| match a {
             Author::Client(_) => Some(RuleAuthor::Client),
             Author::Operator(_) => Some(RuleAuthor::Operator),
@@ -172,7 +182,7 @@ impl Conditions {
 
 impl Rule {
     /// The rule applies to this trigger and these facts.
-    pub fn matches(&self, on: Trigger, facts: &Facts<'_>, settings: &Settings) -> bool {
+    pub fn matches(&self, on: Trigger, facts: &Facts<'_>, settings: &dyn LineMembership) -> bool {
         self.on == on && self.when.hold(facts, settings)
     }
 

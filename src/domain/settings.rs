@@ -4,35 +4,9 @@
 use indexmap::IndexMap;
 
 use super::directory::{Line, Operator};
-use super::ids::{ChannelId, LineId, OperatorId, Span};
-use super::rules::Rule;
-
-/// Timer lengths (SPEC 2.2-2.4, 4).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Timeouts {
-    /// An active, assigned chat with no client or operator message this long is finished.
-    pub inactivity: Span,
-    /// A closing chat without a vote this long is finished without a rating.
-    pub voting: Span,
-    /// How long an offer waits for accept/decline before the next operator is tried.
-    pub offer: Span,
-    /// How long an operator stays online after their last socket drops.
-    pub presence_grace: Span,
-    /// If set, a finished chat that stayed `pending` this long becomes `closed`.
-    pub auto_close_pending: Option<Span>,
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Self {
-            inactivity: Span::secs(600),
-            voting: Span::secs(600),
-            offer: Span::secs(30),
-            presence_grace: Span::secs(30),
-            auto_close_pending: None,
-        }
-    }
-}
+use super::ids::{ChannelId, LineId, OperatorId};
+use super::rules::{LineMembership, Rule};
+pub use super::timeouts::Timeouts;
 
 /// Client rating of finished chats (SPEC 2.3).
 #[derive(Debug, Clone, PartialEq)]
@@ -147,5 +121,11 @@ impl Settings {
     /// The operator is configured and a member of `line`.
     pub fn operator_in_line(&self, id: &OperatorId, line: &LineId) -> bool {
         self.operator(id).is_some_and(|o| o.in_line(line))
+    }
+}
+
+impl LineMembership for Settings {
+    fn operator_in_line(&self, operator: &OperatorId, line: &LineId) -> bool {
+        Settings::operator_in_line(self, operator, line)
     }
 }
