@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use futures_util::future::join_all;
 
-use frontline::actors::{Node, NodeOptions, ToOperator};
+use frontline::clock::SystemClock;
 use frontline::config::{Config, Overrides};
 use frontline::domain::{Command, ConversationId, OperatorId, Reply};
+use frontline::node::{Node, NodeOptions, NodeParts, NotifyOperator};
 use frontline::presence::MemoryPresence;
 use frontline::store::SqliteStore;
 
@@ -37,9 +38,9 @@ impl Actor for Counter {
     }
 }
 
-impl Handler<ToOperator> for Counter {
+impl Handler<NotifyOperator> for Counter {
     type Result = ();
-    fn handle(&mut self, _: ToOperator, _: &mut Self::Context) {
+    fn handle(&mut self, _: NotifyOperator, _: &mut Self::Context) {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -63,30 +64,29 @@ async fn routed_messages(conversations: usize, messages: usize) {
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
     let options = NodeOptions { workers: 2, ..NodeOptions::default() };
     let node = Node::start(
-        config.settings.clone(),
-        store,
-        Arc::new(MemoryPresence::default()),
-        Arc::new(frontline::metrics::Metrics::new()),
+        NodeParts {
+            settings: config.settings.clone(),
+            store,
+            presence: Arc::new(MemoryPresence::default()),
+            metrics: Arc::new(frontline::metrics::Metrics::new()),
+            clock: Arc::new(SystemClock),
+        },
         options,
     )
     .await
     .unwrap();
     let delivered = Arc::new(AtomicU64::new(0));
     let alice = OperatorId::from("alice");
-    node.shared.hub.subscribe_operator(
-        alice.clone(),
-        Counter(delivered.clone()).start().recipient(),
-        Default::default(),
-    );
+    node.connect_operator(alice.clone(), Counter(delivered.clone()).start().recipient(), Default::default());
 
     // Every conversation gets a chat that alice took, so messages go straight to her.
     let convs: Vec<ConversationId> =
         (0..conversations).map(|i| ConversationId::new("web", format!("c{i}"))).collect();
     let node = &node;
     join_all(convs.iter().map(|conv| async {
-        let ack = node.execute(conv, client("hello".into()), None).await.unwrap();
-        let Reply::Stored { chat: Some(chat), .. } = ack.reply else { panic!("not stored") };
-        node.execute(conv, Command::Take { by: alice.clone(), chat }, None).await.unwrap();
+        let reply = node.execute(conv, client("hello".into())).await.unwrap();
+        let Reply::Stored { chat: Some(chat), .. } = reply else { panic!("not stored") };
+        node.execute(conv, Command::Take { by: alice.clone(), chat }).await.unwrap();
     }))
     .await;
 
@@ -96,7 +96,7 @@ async fn routed_messages(conversations: usize, messages: usize) {
         let mut own = Vec::with_capacity(messages);
         for i in 0..messages {
             let t = Instant::now();
-            node.execute(conv, client(format!("message {i}")), None).await.unwrap();
+            node.execute(conv, client(format!("message {i}"))).await.unwrap();
             own.push(t.elapsed());
         }
         own
@@ -128,35 +128,41 @@ async fn activation(events: usize) {
     {
         let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
         let node = Node::start(
-            config.settings.clone(),
-            store,
-            Arc::new(MemoryPresence::default()),
-            Arc::new(frontline::metrics::Metrics::new()),
+            NodeParts {
+                settings: config.settings.clone(),
+                store,
+                presence: Arc::new(MemoryPresence::default()),
+                metrics: Arc::new(frontline::metrics::Metrics::new()),
+                clock: Arc::new(SystemClock),
+            },
             NodeOptions::default(),
         )
         .await
         .unwrap();
-        let ack = node.execute(&conv, client("hello".into()), None).await.unwrap();
-        let Reply::Stored { chat: Some(chat), .. } = ack.reply else { panic!("not stored") };
-        node.execute(&conv, Command::Take { by: OperatorId::from("alice"), chat }, None).await.unwrap();
+        let reply = node.execute(&conv, client("hello".into())).await.unwrap();
+        let Reply::Stored { chat: Some(chat), .. } = reply else { panic!("not stored") };
+        node.execute(&conv, Command::Take { by: OperatorId::from("alice"), chat }).await.unwrap();
         // each client message is 2 events (the message, the inactivity deadline)
         for i in 0..events / 2 {
-            node.execute(&conv, client(format!("m{i}")), None).await.unwrap();
+            node.execute(&conv, client(format!("m{i}"))).await.unwrap();
         }
         node.shutdown().await.unwrap();
     }
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
     let node = Node::start(
-        config.settings.clone(),
-        store,
-        Arc::new(MemoryPresence::default()),
-        Arc::new(frontline::metrics::Metrics::new()),
+        NodeParts {
+            settings: config.settings.clone(),
+            store,
+            presence: Arc::new(MemoryPresence::default()),
+            metrics: Arc::new(frontline::metrics::Metrics::new()),
+            clock: Arc::new(SystemClock),
+        },
         NodeOptions::default(),
     )
     .await
     .unwrap();
     let started = Instant::now();
-    node.execute(&conv, client("after restart".into()), None).await.unwrap();
+    node.execute(&conv, client("after restart".into())).await.unwrap();
     println!("activation of a conversation with ~{events} events, then one message: {:?}", started.elapsed());
 }
 

@@ -26,15 +26,14 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
-use frontline::actors::messages::OperatorTyping;
-use frontline::actors::registry::Registry;
-use frontline::actors::{Node, NodeOptions};
+use frontline::clock::SystemClock;
 use frontline::config::{Config, Overrides};
 use frontline::domain::directory::NobodyAvailable;
 use frontline::domain::{
     AuthorView, Change, ChatId, ChatView, Command, Conversation, ConversationId, Ctx, FinishCause,
     MessageView, OperatorId, Settings, Span, Timestamp,
 };
+use frontline::node::{Node, NodeOptions, NodeParts};
 use frontline::presence::MemoryPresence;
 use frontline::store::{
     ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage,
@@ -233,19 +232,18 @@ impl Store for Prebuilt {
     }
 }
 
-/// Activates `range` of the conversations, `IN_FLIGHT` at a time, each answering the demo
-/// supervisor's typing in its chat once restored (so its timer is armed: only a restored actor
-/// knows the chat); returns how many answered.
+/// Activates `range` of the conversations, `IN_FLIGHT` at a time, each answering a timer check
+/// once restored (its timer is then armed; nothing is due yet, so nothing changes); returns how
+/// many answered.
 async fn activate(node: &Node, range: std::ops::Range<usize>) -> usize {
     let mut restored = 0;
     let mut start = range.start;
     while start < range.end {
         let end = (start + IN_FLIGHT).min(range.end);
-        let answers = join_all((start..end).map(|i| async move {
-            let typing =
-                OperatorTyping { operator: OperatorId::from("sam"), chat: ChatId(FIRST_CHAT + i as u64) };
-            Registry::operator_typing(&node.shared, &conversation(i), typing).await.is_ok()
-        }))
+        let answers = join_all(
+            (start..end)
+                .map(|i| async move { node.execute(&conversation(i), Command::TimerFired).await.is_ok() }),
+        )
         .await;
         restored += answers.into_iter().filter(|ok| *ok).count();
         start = end;
@@ -277,10 +275,13 @@ async fn measure(n: usize) {
     let options =
         NodeOptions { workers: 2, passivate_after: Duration::from_secs(4 * 3600), ..NodeOptions::default() };
     let node = Node::start(
-        config.settings.clone(),
-        store.clone(),
-        Arc::new(MemoryPresence::default()),
-        Arc::new(frontline::metrics::Metrics::new()),
+        NodeParts {
+            settings: config.settings.clone(),
+            store: store.clone(),
+            presence: Arc::new(MemoryPresence::default()),
+            metrics: Arc::new(frontline::metrics::Metrics::new()),
+            clock: Arc::new(SystemClock),
+        },
         options,
     )
     .await
@@ -295,7 +296,7 @@ async fn measure(n: usize) {
     let took = started.elapsed();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let after = rss();
-    let live = node.shared.registry.len();
+    let live = node.live_conversations();
     let fired_during = store.fired.load(Ordering::Relaxed);
 
     let measured = (n - warm) as f64;

@@ -4,15 +4,18 @@
 //! - [`domain`]: the pure state machine of conversations and chats, rules and metrics.
 //! - [`config`]: the TOML configuration, validated into domain settings.
 //! - [`store`]: durable storage: the journal, message index, chat rows, deadlines.
-//! - [`metrics`]: Prometheus metrics.
+//! - [`metrics`]: Prometheus metrics; [`clock`]: where actors get "now" (a manual one in tests);
+//!   [`rate`]: the token bucket behind the rate limits.
 //! - [`presence`]: operator presence records (in-memory; Redis later).
-//! - [`rate`]: the token bucket behind the per-socket and per-conversation rate limits.
 //! - [`actors`]: conversation actors, the supervisor, the registry, the deadline scheduler.
-//! - [`auth`]: operator JWTs and client identity signatures.
 //! - [`webhook`]: outbound webhook delivery: deliveries decided with each commit, sent from the
 //!   store's outbox with retries (never following redirects), parked when they keep failing.
-//! - [`server`], [`api`], [`ws`]: the HTTP API and WebSocket sessions around the node;
-//!   [`access_log`]: one line per request and per socket, credentials masked.
+//! - [`node`]: the door: everything an edge may ask of the node, as typed methods.
+//! - [`auth`]: operator JWTs, client identity signatures and conversation tokens.
+//! - [`edge`]: what both edges share: the app state, the caller, the scope rule, one error
+//!   vocabulary, strict query reading, socket admission.
+//! - [`api`], [`ws`]: the HTTP API and the WebSocket sessions; [`access_log`]: one line per
+//!   request and per socket, credentials masked; [`server`]: binds and runs them.
 //! - [`cli`]: the command line; [`tour`]: the guided tour the demo prints.
 //! - [`agent`]: `frontline agent`, an operator's terminal console over the operator WebSocket.
 
@@ -22,9 +25,12 @@ pub mod agent;
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod edge;
 pub mod metrics;
+pub mod node;
 pub mod presence;
 pub mod rate;
 pub mod server;

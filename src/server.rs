@@ -1,9 +1,13 @@
 //! The server: binds its address first (a taken port is reported before anything is created),
-//! then opens the store, starts the node, serves the HTTP API and the WebSocket endpoints
-//! (with the access log), prints `listening on http://HOST:PORT` once ready, and on
-//! SIGTERM/SIGINT shuts down in order: sockets are told to close (close code 1001), the listener
-//! stops, then every accepted write is flushed.
+//! then opens the store, starts the node and serves the HTTP API and the WebSocket endpoints
+//! (with the access log) on it. Startup is a value: [`Server::build`] gives a running server and
+//! its address, and [`Server::run`] serves until the shutdown future resolves, then shuts down in
+//! order: sockets are told to close (close code 1001), the listener stops, then every accepted
+//! write is flushed. The binary waits for SIGTERM/SIGINT; tests start servers in-process on
+//! port 0 and stop them with a future of their own.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,25 +17,15 @@ use anyhow::Context;
 use tracing::info;
 
 use crate::access_log;
-use crate::actors::{Node, NodeOptions};
-use crate::api::{self, ApiError};
+use crate::api;
+use crate::clock::{Clock, SystemClock};
 use crate::config::{plain_io_error, Config};
+use crate::edge::{AppState, EdgeError};
 use crate::metrics::Metrics;
+use crate::node::{Node, NodeOptions, NodeParts};
 use crate::presence::MemoryPresence;
 use crate::store::SqliteStore;
 use crate::ws;
-
-/// What every handler and socket shares.
-pub struct AppState {
-    /// The validated configuration.
-    pub config: Arc<Config>,
-    /// The running node.
-    pub node: Arc<Node>,
-    /// Open sockets per remote address (`limits.connections_per_address`).
-    pub sockets_per_address: ws::Admission<std::net::IpAddr>,
-    /// Open client sockets per conversation (`limits.sockets_per_conversation`).
-    pub client_sockets: ws::Admission<crate::domain::ConversationId>,
-}
 
 /// What must hold before anything is logged, created or opened: a standalone node (Redis is
 /// refused in this build) and its address bound. A failure is one plain line, e.g.
@@ -46,84 +40,112 @@ pub fn bind(config: &Config) -> anyhow::Result<std::net::TcpListener> {
     listen_on(&config.listen)
 }
 
-/// Runs the router on `listener` (from [`bind`]) until a termination signal; must be called
-/// inside an actix system.
-pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Result<()> {
-    let config = Arc::new(config);
-    raise_open_file_limit();
-    let store = SqliteStore::open(&config.data_dir)
-        .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
-    let options = NodeOptions {
-        node_id: config.node_id.clone().unwrap_or_else(|| "n1".into()),
-        conversation_messages_per_second: config.limits.conversation_messages_per_second,
-        webhook_backoff: config.webhooks.retry_backoff.to_std(),
-        webhook_max_attempts: config.webhooks.max_attempts,
-        webhook_max_age: config.webhooks.max_age.to_std(),
-        ..NodeOptions::default()
-    };
-    let node = Node::start(
-        config.settings.clone(),
-        Arc::new(store),
-        Arc::new(MemoryPresence::default()),
-        Arc::new(Metrics::new()),
-        options,
-    )
-    .await
-    .context("cannot start the node")?;
-    let node = Arc::new(node);
-    let state = web::Data::new(AppState {
-        config: config.clone(),
-        node: node.clone(),
-        sockets_per_address: ws::Admission::default(),
-        client_sockets: ws::Admission::default(),
-    });
+/// A built server: its node running and its listener serving, until [`Server::run`]'s shutdown.
+pub struct Server {
+    addr: SocketAddr,
+    node: Arc<Node>,
+    http: actix_web::dev::Server,
+}
 
-    let app_state = state.clone();
-    let access_log = config.access_log;
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(Condition::new(access_log, from_fn(access_log::requests)))
-            .app_data(app_state.clone())
-            .app_data(web::JsonConfig::default().limit(1 << 20).error_handler(|e, _| {
-                actix_web::Error::from(ApiError::bad_request(format!("invalid JSON body: {e}")))
-            }))
-            .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                actix_web::Error::from(ApiError::bad_request(format!("invalid query: {e}")))
-            }))
-            .app_data(web::PathConfig::default().error_handler(|e, _| {
-                actix_web::Error::from(ApiError::bad_request(format!("invalid path: {e}")))
-            }))
-            .configure(api::configure)
-            .configure(ws::configure)
-    })
-    .on_connect(drop_stalled_connections(config.limits.heartbeat_timeout.to_std()))
-    .disable_signals()
-    .shutdown_timeout(5)
-    .listen(listener)
-    .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let addr = server.addrs().first().copied().context("the listener has no address")?;
-    let server = server.run();
-    let handle = server.handle();
-
-    println!("listening on http://{addr}");
-    if config.demo {
-        println!("{}", crate::tour::demo_tour(&config, &addr.to_string()));
+impl Server {
+    /// Opens the store, starts the node and serves on `listener` (from [`bind`]) with the wall
+    /// clock. Must be called inside an actix system.
+    pub async fn build(config: Config, listener: std::net::TcpListener) -> anyhow::Result<Server> {
+        Self::build_with_clock(config, listener, Arc::new(SystemClock)).await
     }
-    info!(%addr, "frontline is ready");
 
-    let closing = node.clone();
-    actix_web::rt::spawn(async move {
-        wait_for_signal().await;
-        info!("shutting down: closing sockets, stopping the listener, flushing the journal");
-        closing.shared.hub.close_all();
-        // Let the close frames go out before the listener stops the workers.
-        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-        handle.stop(true).await;
-    });
-    server.await.context("the HTTP server failed")?;
-    node.shutdown().await.context("flushing the journal failed")?;
-    info!("stopped");
-    Ok(())
+    /// [`Server::build`] with the node's actors on `clock` (tests move a manual one).
+    pub async fn build_with_clock(
+        config: Config,
+        listener: std::net::TcpListener,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Server> {
+        let config = Arc::new(config);
+        raise_open_file_limit();
+        let store = SqliteStore::open(&config.data_dir)
+            .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+        let options = NodeOptions {
+            node_id: config.node_id.clone().unwrap_or_else(|| "n1".into()),
+            conversation_messages_per_second: config.limits.conversation_messages_per_second,
+            webhook_backoff: config.webhooks.retry_backoff.to_std(),
+            webhook_max_attempts: config.webhooks.max_attempts,
+            webhook_max_age: config.webhooks.max_age.to_std(),
+            ..NodeOptions::default()
+        };
+        let parts = NodeParts {
+            settings: config.settings.clone(),
+            store: Arc::new(store),
+            presence: Arc::new(MemoryPresence::default()),
+            metrics: Arc::new(Metrics::new()),
+            clock,
+        };
+        let node = Arc::new(Node::start(parts, options).await.context("cannot start the node")?);
+        let state = web::Data::new(AppState::new(config.clone(), node.clone()));
+        let access_log = config.access_log;
+        let http = HttpServer::new(move || {
+            App::new()
+                .wrap(Condition::new(access_log, from_fn(access_log::requests)))
+                .app_data(state.clone())
+                .app_data(web::JsonConfig::default().limit(1 << 20).error_handler(|e, _| {
+                    actix_web::Error::from(EdgeError::bad_request(format!("invalid JSON body: {e}")))
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    actix_web::Error::from(EdgeError::bad_request(format!("invalid query: {e}")))
+                }))
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    actix_web::Error::from(EdgeError::bad_request(format!("invalid path: {e}")))
+                }))
+                .configure(api::configure)
+                .configure(ws::configure)
+        })
+        .on_connect(drop_stalled_connections(config.limits.heartbeat_timeout.to_std()))
+        .disable_signals()
+        .shutdown_timeout(5)
+        .listen(listener)
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = http.addrs().first().copied().context("the listener has no address")?;
+        let http = http.run();
+        info!(%addr, "frontline is ready");
+        Ok(Server { addr, node, http })
+    }
+
+    /// The address it serves on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` resolves, then shuts down in order: sockets closed with 1001,
+    /// the listener stopped, every accepted write flushed.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + 'static) -> anyhow::Result<()> {
+        let Server { node, http, .. } = self;
+        let handle = http.handle();
+        let closing = node.clone();
+        actix_web::rt::spawn(async move {
+            shutdown.await;
+            info!("shutting down: closing sockets, stopping the listener, flushing the journal");
+            closing.close_all_sockets();
+            // Let the close frames go out before the listener stops the workers.
+            actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+            handle.stop(true).await;
+        });
+        http.await.context("the HTTP server failed")?;
+        node.shutdown().await.context("flushing the journal failed")?;
+        info!("stopped");
+        Ok(())
+    }
+}
+
+/// Runs the router on `listener` (from [`bind`]) until SIGTERM/SIGINT: prints `listening on
+/// http://HOST:PORT` once ready (and, for the demo, its tour). Must be called inside an actix
+/// system.
+pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Result<()> {
+    let tour = config.demo.then(|| config.clone());
+    let server = Server::build(config, listener).await?;
+    println!("listening on http://{}", server.addr());
+    if let Some(config) = tour {
+        println!("{}", crate::tour::demo_tour(&config, &server.addr().to_string()));
+    }
+    server.run(wait_for_signal()).await
 }
 
 /// Binds `listen` as actix-web would (address reuse, a backlog of 1024); the error is one plain

@@ -5,33 +5,72 @@
 //! routing changes and fans the change out to sockets. Commands run one at a time (the mailbox
 //! waits while a commit is in flight), so every decision sees the durable state before it.
 //! It never blocks on IO: loading and appending are futures answered by the store.
+//!
+//! It holds narrow handles ([`ConversationDeps`]): the store, the hub and board, the metrics,
+//! the clock, and recipients for the supervisor and the webhook deliverer. It knows neither the
+//! registry nor the node; when it passivates, it removes itself from the live map it shares with
+//! the registry.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
+use dashmap::DashMap;
 use tracing::{debug, error, warn};
 
+use crate::clock::Clock;
 use crate::domain::access;
 use crate::domain::cause::{cause_of, Cause, Explaining};
+use crate::domain::fanout::typing_audience;
 use crate::domain::routing::ChatRouting;
 use crate::domain::{
-    fanout, Author, AuthorView, Chat, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx,
-    Delivery, DomainError, Event, OperatorNotice, Reply, Timestamp,
+    fanout, Author, AuthorView, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx, Delivery,
+    DomainError, Event, OperatorNotice, Reply, Settings,
 };
+use crate::metrics::Metrics;
 use crate::rate::TokenBucket;
-use crate::store::{snapshot, Commit, Journal, StoreError};
-use crate::webhook::outbound;
+use crate::store::{snapshot, Commit, Journal, Store, StoreError};
+use crate::webhook::{outbound, OutboxWritten};
 
-use super::hub::SubscriptionId;
+use super::board::Board;
+use super::hub::Hub;
 use super::keys::{key_of, Keys};
-use super::messages::{Ack, ChatChanged, ClientTyping, CommandError, Execute, OperatorTyping};
-use super::node::Shared;
+use super::messages::{ChatChanged, CommandError, Execute, RelayClientTyping, RelayOperatorTyping};
 use super::timer::OneTimer;
+
+/// The live conversation actors of a node, shared by the registry (which activates them) and
+/// the actors (which leave it when they passivate).
+pub type LiveConversations = DashMap<ConversationId, Addr<ConversationActor>>;
+
+/// What a conversation actor needs from its node.
+pub struct ConversationDeps {
+    /// Configuration.
+    pub settings: Arc<Settings>,
+    /// Durable storage.
+    pub store: Arc<dyn Store>,
+    /// Socket subscriptions (notices go out through it).
+    pub hub: Arc<Hub>,
+    /// Routing facts published by the supervisor (who watches a queued chat, who is available).
+    pub board: Arc<Board>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// Where "now" comes from, and when timers fire.
+    pub clock: Arc<dyn Clock>,
+    /// The live actors (an actor leaves it when it passivates).
+    pub live: Arc<LiveConversations>,
+    /// The supervisor, told about routing changes (set once it has started).
+    pub routing: OnceLock<Recipient<ChatChanged>>,
+    /// The webhook deliverer, woken when a commit wrote deliveries (when the node runs one).
+    pub deliveries: OnceLock<Recipient<OutboxWritten>>,
+    /// An actor idle this long passivates (its state stays in the store).
+    pub passivate_after: Duration,
+    /// Client messages per second into one conversation (bursts up to twice that).
+    pub client_rate: u32,
+}
 
 /// The conversation's actor.
 pub struct ConversationActor {
-    shared: Arc<Shared>,
+    deps: Arc<ConversationDeps>,
     state: Conversation,
     /// Events of the conversation already in the journal.
     position: u64,
@@ -44,14 +83,14 @@ pub struct ConversationActor {
     last_used: Instant,
 }
 
-type Answer = Result<Ack, CommandError>;
+type Answer = Result<Reply, CommandError>;
 
 impl ConversationActor {
     /// An actor for `id` that loads its journal when it starts.
-    pub fn new(id: ConversationId, shared: Arc<Shared>) -> Self {
-        let client_rate = TokenBucket::new(shared.options.conversation_messages_per_second, Instant::now());
+    pub fn new(id: ConversationId, deps: Arc<ConversationDeps>) -> Self {
+        let client_rate = TokenBucket::new(deps.client_rate, Instant::now());
         Self {
-            shared,
+            deps,
             state: Conversation::new(id),
             position: 0,
             snapshot_at: 0,
@@ -65,7 +104,7 @@ impl ConversationActor {
     /// Takes the loaded state: the snapshot (if any) and the events after it.
     fn restore(&mut self, journal: Journal) {
         (self.state, self.position) = journal.replay(self.state.id.clone());
-        self.shared.metrics.replayed_events_total.inc_by(journal.events.len() as u64);
+        self.deps.metrics.replayed_events_total.inc_by(journal.events.len() as u64);
         self.snapshot_at = journal.start;
         self.keys.record(&journal.events);
         if journal.snapshot.is_some() {
@@ -73,64 +112,56 @@ impl ConversationActor {
             self.keys.assume_incomplete();
         }
         for chat in self.state.chats.iter().filter(|c| c.is_open()) {
-            self.shared.board.locate(chat.id, &self.state.id);
+            self.deps.board.locate(chat.id, &self.state.id);
         }
     }
 
     /// Decides `command`, persists its events, adopts the new state; answers after the commit.
-    fn run(&mut self, command: Command, origin: Option<SubscriptionId>) -> ResponseActFuture<Self, Answer> {
+    fn run(&mut self, command: Command) -> ResponseActFuture<Self, Answer> {
         self.last_used = Instant::now();
         if let Some(key) = idempotency_key(&self.state.id, &command) {
             if let Some(reply) = self.keys.ack(&key) {
-                return Box::pin(fut::ready(Ok(Ack { reply })));
+                return Box::pin(fut::ready(Ok(reply)));
             }
             if self.keys.incomplete() {
-                return self.run_after_store_check(command, origin);
+                return self.run_after_store_check(command);
             }
         }
-        self.decide_and_commit(command, origin)
+        self.decide_and_commit(command)
     }
 
     /// An evicted key may still be stored: look it up before deciding.
-    fn run_after_store_check(
-        &mut self,
-        command: Command,
-        origin: Option<SubscriptionId>,
-    ) -> ResponseActFuture<Self, Answer> {
+    fn run_after_store_check(&mut self, command: Command) -> ResponseActFuture<Self, Answer> {
         let Some((author, raw)) = command_key(&self.state.id, &command) else {
-            return self.decide_and_commit(command, origin);
+            return self.decide_and_commit(command);
         };
-        let lookup = self.shared.store.find_message(self.state.id.clone(), AuthorView::of(&author), raw);
+        let lookup = self.deps.store.find_message(self.state.id.clone(), AuthorView::of(&author), raw);
         Box::pin(lookup.into_actor(self).then(move |found, act, _ctx| match found.ok().flatten() {
-            Some(m) => Box::pin(fut::ready(Ok(Ack { reply: Reply::Stored { chat: m.chat, seq: m.seq } })))
+            Some(m) => Box::pin(fut::ready(Ok(Reply::Stored { chat: m.chat, seq: m.seq })))
                 as ResponseActFuture<Self, Answer>,
-            None => act.decide_and_commit(command, origin),
+            None => act.decide_and_commit(command),
         }))
     }
 
-    fn decide_and_commit(
-        &mut self,
-        command: Command,
-        origin: Option<SubscriptionId>,
-    ) -> ResponseActFuture<Self, Answer> {
+    fn decide_and_commit(&mut self, command: Command) -> ResponseActFuture<Self, Answer> {
         if matches!(command, Command::ClientMessage { .. }) && !self.client_rate.admit(Instant::now()) {
             return Box::pin(fut::ready(Err(CommandError::RateLimited)));
         }
         // Scope before state (SPEC 8): an operator acts only on chats they may see.
         if let Some((operator, chat)) = access::gated_chat(&command, &self.state) {
             if let Some(chat) = self.state.chat(chat) {
-                let watchers = self.shared.board.watchers(chat.id);
-                if let Err(e) = access::check(&self.shared.settings, operator, chat, &watchers) {
+                let watchers = self.deps.board.watchers(chat.id);
+                if let Err(e) = access::check(&self.deps.settings, operator, chat, &watchers) {
                     return Box::pin(fut::ready(Err(e.into())));
                 }
             }
         }
-        let store = self.shared.store.clone();
+        let store = self.deps.store.clone();
         let mut next_chat_id = || store.next_chat_id();
         let mut ctx = Ctx {
-            now: Timestamp::now(),
-            settings: &self.shared.settings,
-            directory: &self.shared.board,
+            now: self.deps.clock.now(),
+            settings: &self.deps.settings,
+            directory: &*self.deps.board,
             next_chat_id: &mut next_chat_id,
         };
         let outcome = match self.state.handle(command, &mut ctx) {
@@ -138,29 +169,29 @@ impl ConversationActor {
             Err(e) => return Box::pin(fut::ready(Err(e.into()))),
         };
         if outcome.events.is_empty() {
-            return Box::pin(fut::ready(Ok(Ack { reply: outcome.reply })));
+            return Box::pin(fut::ready(Ok(outcome.reply)));
         }
-        let outbox = outbound(&self.shared.settings, &self.state, self.position, &outcome.events);
+        let outbox = outbound(&self.deps.settings, &self.state, self.position, &outcome.events);
         let wake_deliverer = !outbox.is_empty();
         let mut commit = Commit::of(&self.state, &outcome, self.position).with_outbox(outbox);
         if commit.end() - self.snapshot_at >= snapshot::EVERY {
             commit = commit.with_snapshot(outcome.state.clone());
         }
         let snapshot_at = commit.snapshot.as_ref().map(|_| commit.end());
-        let append = self.shared.store.append(commit);
+        let append = self.deps.store.append(commit);
         let started = Instant::now();
         Box::pin(append.into_actor(self).map(move |written, act, ctx| match written {
             Ok(()) => {
-                act.shared.metrics.journal_commit_seconds.observe(started.elapsed().as_secs_f64());
-                if wake_deliverer {
-                    act.shared.outbox_written();
+                act.deps.metrics.journal_commit_seconds.observe(started.elapsed().as_secs_f64());
+                if let Some(deliverer) = act.deps.deliveries.get().filter(|_| wake_deliverer) {
+                    let _ = deliverer.try_send(OutboxWritten);
                 }
                 if let Some(at) = snapshot_at {
                     act.snapshot_at = at;
                 }
                 let reply = outcome.reply;
-                act.adopt(outcome.state, outcome.events, outcome.causes, origin, ctx);
-                Ok(Ack { reply })
+                act.adopt(outcome.state, outcome.events, outcome.causes, ctx);
+                Ok(reply)
             }
             // Refused before anything was written: the state stands.
             Err(e @ StoreError::Busy) => Err(e.into()),
@@ -180,59 +211,52 @@ impl ConversationActor {
         state: Conversation,
         events: Vec<Event>,
         causes: Vec<Cause>,
-        origin: Option<SubscriptionId>,
         ctx: &mut Context<Self>,
     ) {
         let before = std::mem::replace(&mut self.state, state);
         self.position += events.len() as u64;
         for event in &events {
             if let crate::domain::Change::MessageAppended(m) = &event.change {
-                self.shared.metrics.messages_total.with_label_values(&[m.author.kind().as_str()]).inc();
+                self.deps.metrics.messages_total.with_label_values(&[m.author.kind().as_str()]).inc();
             }
         }
         self.keys.record(&events);
         self.arm(ctx);
-        let board = &self.shared.board;
+        let board = &self.deps.board;
         for chat in &self.state.chats {
-            let routing = ChatRoutingOf::of(chat);
-            let changed = before.chat(chat.id).map(ChatRoutingOf::of) != Some(routing.clone());
             if chat.is_open() {
                 board.locate(chat.id, &self.state.id);
             } else {
                 board.forget(chat.id);
             }
-            if changed {
-                if let Some(supervisor) = self.shared.supervisor() {
+            if ChatRouting::changed(before.chat(chat.id), chat) {
+                if let Some(supervisor) = self.deps.routing.get() {
                     let view = Arc::new(ChatView::of(&self.state, chat));
                     let by = cause_of(chat.id, &events, &causes, Explaining::Membership);
-                    let routing = routing.into_routing(&self.state.id, chat, by);
+                    let routing = ChatRouting::of(&self.state.id, chat, by);
+                    // The supervisor's mailbox is unbounded: a routing change is never dropped.
                     supervisor.do_send(ChatChanged { routing, view });
                 }
             }
         }
-        let rating = &self.shared.settings.rating;
+        let rating = &self.deps.settings.rating;
         let deliveries = fanout(&before, &self.state, &events, &causes, rating, &|chat| board.watchers(chat));
-        // The socket a command came from gets its ack instead of an echo of its own message;
-        // everything else (vote thanks, chat updates, ...) reaches it like any other socket.
+        // Every socket concerned hears of it, the one the command came from included (that
+        // socket's session drops the echo of its own message itself).
         for delivery in deliveries {
             match delivery {
-                Delivery::Operators(to, notice) => {
-                    let except = origin.filter(|_| matches!(notice, OperatorNotice::Message(_)));
-                    self.shared.hub.to_operators(&to, &notice, except);
-                }
-                Delivery::Client(notice) => {
-                    let except = origin.filter(|_| matches!(notice, ClientNotice::Message(_)));
-                    self.shared.hub.to_client(&self.state.id, &notice, except);
-                }
+                Delivery::Operators(to, notice) => self.deps.hub.to_operators(&to, &notice),
+                Delivery::Client(notice) => self.deps.hub.to_client(&self.state.id, &notice),
             }
         }
     }
 
     /// Arms the one timer for the earliest deadline (or disarms it).
     fn arm(&mut self, ctx: &mut Context<Self>) {
-        self.timer.arm(self.state.next_deadline(), ctx, |act, ctx| {
+        let clock = self.deps.clock.clone();
+        self.timer.arm(&*clock, self.state.next_deadline(), ctx, |act, ctx| {
             act.timer.fired();
-            let fired = act.run(Command::TimerFired, None).map(|answer, act, ctx| {
+            let fired = act.run(Command::TimerFired).map(|answer, act, ctx| {
                 if let Err(e) = answer {
                     warn!(conversation = ?act.state.id.to_string(), error = ?e, "timer command failed");
                 }
@@ -242,10 +266,11 @@ impl ConversationActor {
         });
     }
 
-    /// Stops and leaves the registry (memory freed); the next message re-activates it from the
+    /// Stops and leaves the live map (memory freed); the next message re-activates it from the
     /// store, and the deadline index wakes it when a timer comes due.
     fn passivate(&mut self, ctx: &mut Context<Self>) {
-        self.shared.registry.forget(&self.state.id, &ctx.address());
+        let me = ctx.address();
+        self.deps.live.remove_if(&self.state.id, |_, addr| *addr == me);
         ctx.stop();
     }
 }
@@ -254,7 +279,7 @@ impl Actor for ConversationActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        let load = self.shared.store.load(self.state.id.clone());
+        let load = self.deps.store.load(self.state.id.clone());
         ctx.wait(load.into_actor(self).map(|loaded, act, ctx| match loaded {
             Ok(journal) => {
                 act.restore(journal);
@@ -266,7 +291,7 @@ impl Actor for ConversationActor {
                 act.passivate(ctx);
             }
         }));
-        let idle = self.shared.options.passivate_after;
+        let idle = self.deps.passivate_after;
         ctx.run_interval(
             idle.min(Duration::from_secs(60)).max(Duration::from_millis(10)),
             move |act, ctx| {
@@ -283,36 +308,33 @@ impl Handler<Execute> for ConversationActor {
     type Result = AtomicResponse<Self, Answer>;
 
     fn handle(&mut self, msg: Execute, _ctx: &mut Self::Context) -> Self::Result {
-        AtomicResponse::new(self.run(msg.command, msg.origin))
+        AtomicResponse::new(self.run(msg.command))
     }
 }
 
-impl Handler<ClientTyping> for ConversationActor {
+impl Handler<RelayClientTyping> for ConversationActor {
     type Result = ();
 
-    fn handle(&mut self, _: ClientTyping, _ctx: &mut Self::Context) {
+    fn handle(&mut self, _: RelayClientTyping, _ctx: &mut Self::Context) {
         let Some(chat) = self.state.latest() else { return };
-        let mut to: Vec<_> = chat.responsible.iter().chain(chat.participants.iter()).cloned().collect();
-        if chat.needs_routing() {
-            to.extend(self.shared.board.watchers(chat.id));
-        }
+        let to = typing_audience(chat, &self.deps.board.watchers(chat.id));
         let notice = OperatorNotice::Typing { chat: chat.id, author: self.state.id.client.to_string() };
-        self.shared.hub.to_operators(&to, &notice, None);
+        self.deps.hub.to_operators(&to, &notice);
     }
 }
 
-impl Handler<OperatorTyping> for ConversationActor {
+impl Handler<RelayOperatorTyping> for ConversationActor {
     type Result = Result<(), CommandError>;
 
-    fn handle(&mut self, msg: OperatorTyping, _ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: RelayOperatorTyping, _ctx: &mut Self::Context) -> Self::Result {
         // A chat out of the operator's scope is answered like one that does not exist.
         let visible = self.state.chat(msg.chat).filter(|chat| {
-            access::may_act(&self.shared.settings, &msg.operator, chat, &self.shared.board.watchers(chat.id))
+            access::may_act(&self.deps.settings, &msg.operator, chat, &self.deps.board.watchers(chat.id))
         });
         if visible.is_none() {
             return Err(DomainError::ChatNotFound(msg.chat).into());
         }
-        self.shared.hub.to_client(&self.state.id, &ClientNotice::Typing, None);
+        self.deps.hub.to_client(&self.state.id, &ClientNotice::Typing);
         Ok(())
     }
 }
@@ -332,43 +354,5 @@ fn command_key(conversation: &ConversationId, command: &Command) -> Option<(Auth
             Some((Author::Operator(by.clone()), id.clone()))
         }
         _ => None,
-    }
-}
-
-/// The routing-relevant facts of a chat, compared before and after a commit.
-#[derive(Debug, Clone, PartialEq)]
-struct ChatRoutingOf {
-    line: crate::domain::LineId,
-    needs_routing: bool,
-    responsible: Option<crate::domain::OperatorId>,
-    open: bool,
-    queued_at: Option<Timestamp>,
-    via: Option<crate::domain::AssignVia>,
-}
-
-impl ChatRoutingOf {
-    fn of(chat: &Chat) -> Self {
-        Self {
-            line: chat.line.clone(),
-            needs_routing: chat.needs_routing(),
-            responsible: chat.responsible.clone(),
-            open: chat.is_open(),
-            queued_at: chat.metrics.queued_at,
-            via: chat.assigned_via,
-        }
-    }
-
-    fn into_routing(self, conversation: &ConversationId, chat: &Chat, by: Cause) -> ChatRouting {
-        ChatRouting {
-            chat: chat.id,
-            conversation: conversation.clone(),
-            line: self.line,
-            queued_at: self.queued_at,
-            needs_routing: self.needs_routing,
-            responsible: self.responsible,
-            open: self.open,
-            via: self.via,
-            by,
-        }
     }
 }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use actix::prelude::SendError;
 use actix::{Message, Recipient};
+
+use super::messages::{NotifyClient, NotifyOperator};
 use dashmap::DashMap;
 
 use crate::domain::{ClientNotice, ConversationId, OperatorId, OperatorNotice};
@@ -21,16 +23,6 @@ pub type SubscriptionId = u64;
 
 /// Set by the hub when it cut a socket off as a slow consumer.
 pub type CutOff = Arc<AtomicBool>;
-
-/// A notice delivered to an operator's socket.
-#[derive(Debug, Clone, Message)]
-#[rtype(result = "()")]
-pub struct ToOperator(pub OperatorNotice);
-
-/// A notice delivered to a client's socket.
-#[derive(Debug, Clone, Message)]
-#[rtype(result = "()")]
-pub struct ToClient(pub ClientNotice);
 
 struct Subscription<M: Message + Send>
 where
@@ -44,8 +36,8 @@ where
 /// Socket subscriptions.
 pub struct Hub {
     next: AtomicU64,
-    operators: DashMap<OperatorId, Vec<Subscription<ToOperator>>>,
-    clients: DashMap<ConversationId, Vec<Subscription<ToClient>>>,
+    operators: DashMap<OperatorId, Vec<Subscription<NotifyOperator>>>,
+    clients: DashMap<ConversationId, Vec<Subscription<NotifyClient>>>,
     metrics: Arc<Metrics>,
 }
 
@@ -90,7 +82,7 @@ impl Hub {
     pub fn subscribe_operator(
         &self,
         operator: OperatorId,
-        to: Recipient<ToOperator>,
+        to: Recipient<NotifyOperator>,
         cut: CutOff,
     ) -> SubscriptionId {
         let id = self.next_id();
@@ -112,7 +104,7 @@ impl Hub {
     pub fn subscribe_client(
         &self,
         conversation: ConversationId,
-        to: Recipient<ToClient>,
+        to: Recipient<NotifyClient>,
         cut: CutOff,
     ) -> SubscriptionId {
         let id = self.next_id();
@@ -137,45 +129,34 @@ impl Hub {
     pub fn close_all(&self) {
         for subs in self.operators.iter() {
             for sub in subs.iter() {
-                let _ = sub.to.try_send(ToOperator(OperatorNotice::Closing));
+                let _ = sub.to.try_send(NotifyOperator { notice: OperatorNotice::Closing });
             }
         }
         for subs in self.clients.iter() {
             for sub in subs.iter() {
-                let _ = sub.to.try_send(ToClient(ClientNotice::Closing));
+                let _ = sub.to.try_send(NotifyClient { notice: ClientNotice::Closing });
             }
         }
     }
 
-    /// Delivers `notice` to every socket of `operators`, except `except`.
-    pub fn to_operators(
-        &self,
-        operators: &[OperatorId],
-        notice: &OperatorNotice,
-        except: Option<SubscriptionId>,
-    ) {
+    /// Delivers `notice` to every socket of `operators` (a socket filters out the echo of its
+    /// own message itself).
+    pub fn to_operators(&self, operators: &[OperatorId], notice: &OperatorNotice) {
         for operator in operators {
             if let Some(mut subs) = self.operators.get_mut(operator) {
                 subs.retain(|sub| {
-                    Some(sub.id) == except
-                        || matches!(send(sub, ToOperator(notice.clone()), &self.metrics), Sent::Ok)
+                    matches!(send(sub, NotifyOperator { notice: notice.clone() }, &self.metrics), Sent::Ok)
                 });
             }
             self.operators.remove_if(operator, |_, subs| subs.is_empty());
         }
     }
 
-    /// Delivers `notice` to every socket of the client of `conversation`, except `except`.
-    pub fn to_client(
-        &self,
-        conversation: &ConversationId,
-        notice: &ClientNotice,
-        except: Option<SubscriptionId>,
-    ) {
+    /// Delivers `notice` to every socket of the client of `conversation`.
+    pub fn to_client(&self, conversation: &ConversationId, notice: &ClientNotice) {
         if let Some(mut subs) = self.clients.get_mut(conversation) {
             subs.retain(|sub| {
-                Some(sub.id) == except
-                    || matches!(send(sub, ToClient(notice.clone()), &self.metrics), Sent::Ok)
+                matches!(send(sub, NotifyClient { notice: notice.clone() }, &self.metrics), Sent::Ok)
             });
         }
         self.clients.remove_if(conversation, |_, subs| subs.is_empty());

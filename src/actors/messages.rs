@@ -1,17 +1,19 @@
-//! Messages between actors and from the edges (sockets, HTTP) into them. One struct per intent;
-//! commands are imperative, notifications past tense.
+//! Every message between the node's actors, and from the node into them: one struct per intent,
+//! with named fields; commands are imperative (`TakeChat`), notifications past tense
+//! (`ChatChanged`). Edges never send these: they call the node's methods.
 
 use std::sync::Arc;
 
 use actix::Message;
 
 use crate::domain::routing::{ChatRouting, LineStats, Presence, RouteError};
-use crate::domain::{ChatId, ChatView, Command, ConversationId, DomainError, OperatorId, Reply, Timestamp};
+use crate::domain::{
+    ChatId, ChatView, ClientNotice, Command, ConversationId, DomainError, LineId, OperatorId, OperatorNotice,
+    Reply, Timestamp,
+};
 use crate::store::StoreError;
 
-use super::hub::SubscriptionId;
-
-/// Why a command did not succeed; each maps to a PROTOCOL error code.
+/// Why a command did not succeed (the edge maps each to a PROTOCOL error code).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
     /// The conversation refused it.
@@ -31,46 +33,24 @@ pub enum CommandError {
     RateLimited,
 }
 
-impl CommandError {
-    /// The PROTOCOL error code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            CommandError::Domain(e) => e.code(),
-            CommandError::Route(e) => e.code(),
-            CommandError::Store(StoreError::BadQuery(_)) => "bad_request",
-            CommandError::Store(_) | CommandError::Unavailable(_) => "unavailable",
-            CommandError::RateLimited => "rate_limited",
-        }
-    }
-}
-
-/// A successful command: the ack fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ack {
-    /// What the command produced.
-    pub reply: Reply,
-}
-
 /// Run a command on a conversation; answered only once its events are durable.
-#[derive(Debug, Message)]
-#[rtype(result = "Result<Ack, CommandError>")]
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<Reply, CommandError>")]
 pub struct Execute {
     /// The command.
     pub command: Command,
-    /// The socket it came from: it gets the ack, not an echo of its own message.
-    pub origin: Option<SubscriptionId>,
 }
 
 /// The client is typing: tell the operators of its latest chat (not stored).
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "()")]
-pub struct ClientTyping;
+pub struct RelayClientTyping;
 
 /// An operator is typing in a chat: tell the client (not stored), if the operator may see the
 /// chat.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "Result<(), CommandError>")]
-pub struct OperatorTyping {
+pub struct RelayOperatorTyping {
     /// The operator.
     pub operator: OperatorId,
     /// The chat they type in.
@@ -87,7 +67,7 @@ pub struct ChatChanged {
     pub view: Arc<ChatView>,
 }
 
-/// An operator's socket opened (edge → supervisor).
+/// An operator's socket opened.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct OperatorConnected {
@@ -95,7 +75,7 @@ pub struct OperatorConnected {
     pub operator: OperatorId,
 }
 
-/// An operator's socket closed (edge → supervisor).
+/// An operator's socket closed.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct OperatorDisconnected {
@@ -113,9 +93,9 @@ pub struct SetPresence {
     pub status: Presence,
 }
 
-/// Take an unassigned chat (any strategy), or accept an offer.
+/// Take an unassigned chat from the New tab (any strategy).
 #[derive(Debug, Message)]
-#[rtype(result = "Result<Ack, CommandError>")]
+#[rtype(result = "Result<Reply, CommandError>")]
 pub struct TakeChat {
     /// The operator.
     pub operator: OperatorId,
@@ -123,8 +103,18 @@ pub struct TakeChat {
     pub chat: ChatId,
     /// Its conversation.
     pub conversation: ConversationId,
-    /// Accepting an offer rather than taking from New.
-    pub accept: bool,
+}
+
+/// Accept the open offer of a chat.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Reply, CommandError>")]
+pub struct AcceptOffer {
+    /// The operator the chat is offered to.
+    pub operator: OperatorId,
+    /// The chat.
+    pub chat: ChatId,
+    /// Its conversation.
+    pub conversation: ConversationId,
 }
 
 /// Decline an offer.
@@ -137,8 +127,7 @@ pub struct DeclineOffer {
     pub chat: ChatId,
 }
 
-/// A page of the chats in an operator's New tab, and their open offers (for the welcome frame
-/// and `GET /api/v1/tabs/new`).
+/// A page of the chats in an operator's New tab, and their open offers.
 #[derive(Debug, Message)]
 #[rtype(result = "NewTab")]
 pub struct GetNewTab {
@@ -159,11 +148,20 @@ pub struct NewTab {
     pub total: usize,
     /// The key to continue after, when more chats follow.
     pub more: Option<(Timestamp, ChatId)>,
-    /// Open offers to them: chat and milliseconds left.
-    pub offers: Vec<(Arc<ChatView>, i64)>,
+    /// Open offers to them, oldest first.
+    pub offers: Vec<OpenOffer>,
 }
 
-/// Presence and load of every configured operator (HTTP `GET /operators`).
+/// An offer still ringing.
+#[derive(Debug, Clone)]
+pub struct OpenOffer {
+    /// The chat.
+    pub chat: Arc<ChatView>,
+    /// Milliseconds until it expires.
+    pub expires_in_ms: i64,
+}
+
+/// Presence and load of every configured operator.
 #[derive(Debug, Message)]
 #[rtype(result = "Vec<OperatorStatus>")]
 pub struct GetOperators;
@@ -179,7 +177,32 @@ pub struct OperatorStatus {
     pub active_chats: u32,
 }
 
-/// Queue statistics of every line (HTTP `GET /lines`).
+/// Queue statistics of every line.
 #[derive(Debug, Message)]
-#[rtype(result = "Vec<(crate::domain::LineId, LineStats)>")]
+#[rtype(result = "Vec<LineStatus>")]
 pub struct GetLines;
+
+/// One line's live figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineStatus {
+    /// The line.
+    pub line: LineId,
+    /// Its queue and members.
+    pub stats: LineStats,
+}
+
+/// A notice for one of an operator's sockets (hub → session).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct NotifyOperator {
+    /// What happened.
+    pub notice: OperatorNotice,
+}
+
+/// A notice for one of a client's sockets (hub → session).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct NotifyClient {
+    /// What happened.
+    pub notice: ClientNotice,
+}

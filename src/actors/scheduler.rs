@@ -10,24 +10,33 @@ use std::time::Duration;
 use actix::prelude::*;
 use tracing::{debug, warn};
 
-use crate::domain::{Span, Timestamp};
+use crate::clock::Clock;
+use crate::domain::Span;
+use crate::store::Store;
 
-use super::node::Shared;
+use super::registry::Registry;
 
 /// How many due conversations one poll activates at most.
 const BATCH: usize = 1000;
 
 /// The deadline scheduler.
 pub struct DeadlineScheduler {
-    shared: Arc<Shared>,
+    store: Arc<dyn Store>,
+    registry: Arc<Registry>,
+    clock: Arc<dyn Clock>,
     poll: Duration,
     polling: bool,
 }
 
 impl DeadlineScheduler {
-    /// A scheduler polling every `poll`.
-    pub fn new(shared: Arc<Shared>, poll: Duration) -> Self {
-        Self { shared, poll, polling: false }
+    /// A scheduler of `registry`'s conversations, reading `store`'s deadline index every `poll`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        registry: Arc<Registry>,
+        clock: Arc<dyn Clock>,
+        poll: Duration,
+    ) -> Self {
+        Self { store, registry, clock, poll, polling: false }
     }
 
     fn poll(&mut self, ctx: &mut Context<Self>) {
@@ -36,15 +45,15 @@ impl DeadlineScheduler {
         }
         self.polling = true;
         let horizon = Span::from_std(self.poll);
-        let due = self.shared.store.due(Timestamp::now().after(horizon), BATCH);
+        let due = self.store.due(self.clock.now().after(horizon), BATCH);
         ctx.spawn(due.into_actor(self).map(|found, act, _ctx| {
             act.polling = false;
             match found {
                 Ok(due) => {
                     let mut woken = 0;
                     for (conversation, _) in due {
-                        if !act.shared.registry.is_active(&conversation) {
-                            act.shared.registry.activate(&act.shared, &conversation);
+                        if !act.registry.is_active(&conversation) {
+                            act.registry.activate(&conversation);
                             woken += 1;
                         }
                     }

@@ -10,40 +10,62 @@ use std::sync::Arc;
 use actix::prelude::*;
 use tracing::{info, warn};
 
+use crate::clock::Clock;
 use crate::domain::routing::{ChatRouting, Dispatcher, Effect, Removal};
-use crate::domain::{ChatId, ChatView, Command, LineId, OperatorNotice, RemovedReason, Timestamp};
+use crate::domain::{ChatId, ChatView, Command, OperatorId, OperatorNotice, RemovedReason, Reply, Settings};
+use crate::metrics::Metrics;
+use crate::presence::PresenceStore;
 
+use super::board::Board;
+use super::hub::Hub;
 use super::messages::{
-    Ack, ChatChanged, CommandError, DeclineOffer, GetLines, GetNewTab, GetOperators, NewTab,
-    OperatorConnected, OperatorDisconnected, OperatorStatus, SetPresence, TakeChat,
+    AcceptOffer, ChatChanged, CommandError, DeclineOffer, GetLines, GetNewTab, GetOperators, LineStatus,
+    NewTab, OpenOffer, OperatorConnected, OperatorDisconnected, OperatorStatus, SetPresence, TakeChat,
 };
-use super::node::Shared;
 use super::registry::Registry;
 use super::timer::OneTimer;
 
+/// What the supervisor needs from its node.
+pub struct SupervisorDeps {
+    /// Configuration.
+    pub settings: Arc<Settings>,
+    /// Socket subscriptions (offers, New-tab notices, queue positions, presence go out here).
+    pub hub: Arc<Hub>,
+    /// Where it publishes availability and watchers.
+    pub board: Arc<Board>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// Where presence is recorded.
+    pub presence: Arc<dyn PresenceStore>,
+    /// The conversations, which run takes and accepts.
+    pub registry: Arc<Registry>,
+    /// Where "now" comes from, and when the offer timer fires.
+    pub clock: Arc<dyn Clock>,
+    /// This node's id (presence records).
+    pub node_id: String,
+}
+
 /// The supervisor actor.
 pub struct SupervisorActor {
-    shared: Arc<Shared>,
+    deps: SupervisorDeps,
     dispatcher: Dispatcher,
     /// The latest view of every chat the dispatcher is routing (for offers and New-tab notices).
     views: HashMap<ChatId, Arc<ChatView>>,
     timer: OneTimer,
-    node: String,
 }
 
 impl SupervisorActor {
     /// A supervisor that first rebuilds its queues from the open chats in `views`.
-    pub fn new(shared: Arc<Shared>, open_chats: Vec<ChatView>, node: String) -> Self {
+    pub fn new(deps: SupervisorDeps, open_chats: Vec<ChatView>) -> Self {
         let mut actor = Self {
-            dispatcher: Dispatcher::new(shared.settings.clone()),
-            shared,
+            dispatcher: Dispatcher::new(deps.settings.clone()),
+            deps,
             views: HashMap::new(),
             timer: OneTimer::default(),
-            node,
         };
-        let now = Timestamp::now();
+        let now = actor.deps.clock.now();
         for view in open_chats {
-            let routing = routing_of(&view);
+            let routing = ChatRouting::of_view(&view);
             actor.views.insert(view.id, Arc::new(view));
             // Nobody is connected yet: the effects (positions, watchers) are recomputed as
             // sockets connect, so they are not delivered here.
@@ -55,8 +77,8 @@ impl SupervisorActor {
 
     /// Carries out the dispatcher's decisions and re-arms the wake-up timer.
     fn apply(&mut self, effects: Vec<Effect>, ctx: &mut Context<Self>) {
-        let hub = &self.shared.hub;
-        let now = Timestamp::now();
+        let hub = &self.deps.hub;
+        let now = self.deps.clock.now();
         for effect in effects {
             match effect {
                 Effect::Offer { operator, chat, expires_at } => {
@@ -65,15 +87,15 @@ impl SupervisorActor {
                             chat: view.clone(),
                             expires_in_ms: expires_at.millis() - now.millis(),
                         };
-                        hub.to_operators(&[operator], &notice, None);
+                        hub.to_operators(&[operator], &notice);
                     }
                 }
                 Effect::OfferWithdrawn { operator, chat, reason, by } => {
-                    hub.to_operators(&[operator], &OperatorNotice::OfferWithdrawn { chat, reason, by }, None);
+                    hub.to_operators(&[operator], &OperatorNotice::OfferWithdrawn { chat, reason, by });
                 }
                 Effect::ChatNew { operators, chat } => {
                     if let Some(view) = self.views.get(&chat) {
-                        hub.to_operators(&operators, &OperatorNotice::ChatNew(view.clone()), None);
+                        hub.to_operators(&operators, &OperatorNotice::ChatNew(view.clone()));
                     }
                 }
                 Effect::ChatRemoved { operators, chat, reason, by } => {
@@ -82,15 +104,15 @@ impl SupervisorActor {
                         Removal::Finished => RemovedReason::Finished,
                         Removal::Moved => RemovedReason::Moved,
                     };
-                    hub.to_operators(&operators, &OperatorNotice::ChatRemoved { chat, reason, by }, None);
+                    hub.to_operators(&operators, &OperatorNotice::ChatRemoved { chat, reason, by });
                 }
-                Effect::Watchers { chat, operators } => self.shared.board.set_watchers(chat, operators),
+                Effect::Watchers { chat, operators } => self.deps.board.set_watchers(chat, operators),
                 Effect::QueuePosition { conversation, position, .. } => {
-                    hub.to_client(&conversation, &crate::domain::ClientNotice::Queue { position }, None);
+                    hub.to_client(&conversation, &crate::domain::ClientNotice::Queue { position });
                 }
                 Effect::Presence { operator, status } => {
-                    let watchers: Vec<_> = self
-                        .shared
+                    let watchers: Vec<OperatorId> = self
+                        .deps
                         .settings
                         .operators
                         .values()
@@ -99,8 +121,8 @@ impl SupervisorActor {
                         .collect();
                     let notice =
                         OperatorNotice::Presence { operator: operator.clone(), status: status.as_str() };
-                    hub.to_operators(&watchers, &notice, None);
-                    let record = self.shared.presence.set(operator, status, self.node.clone());
+                    hub.to_operators(&watchers, &notice);
+                    let record = self.deps.presence.set(operator, status, self.deps.node_id.clone());
                     ctx.spawn(record.into_actor(self).map(|recorded, _, _| {
                         if let Err(e) = recorded {
                             warn!(error = ?e, "presence not recorded");
@@ -108,40 +130,25 @@ impl SupervisorActor {
                     }));
                 }
                 Effect::Availability { operator, can_receive } => {
-                    self.shared.board.set_available(operator, can_receive)
+                    self.deps.board.set_available(operator, can_receive)
                 }
             }
         }
-        let now = Timestamp::now();
-        for line in self.shared.settings.lines.keys() {
+        let now = self.deps.clock.now();
+        for line in self.deps.settings.lines.keys() {
             let waiting = self.dispatcher.line_stats(line, now).waiting;
-            self.shared.metrics.queue_waiting.with_label_values(&[line.as_str()]).set(i64::from(waiting));
+            self.deps.metrics.queue_waiting.with_label_values(&[line.as_str()]).set(i64::from(waiting));
         }
         self.arm(ctx);
     }
 
     fn arm(&mut self, ctx: &mut Context<Self>) {
-        self.timer.arm(self.dispatcher.next_wakeup(), ctx, |act, ctx| {
+        let clock = self.deps.clock.clone();
+        self.timer.arm(&*clock, self.dispatcher.next_wakeup(), ctx, |act, ctx| {
             act.timer.fired();
-            let effects = act.dispatcher.tick(Timestamp::now());
+            let effects = act.dispatcher.tick(act.deps.clock.now());
             act.apply(effects, ctx);
         });
-    }
-}
-
-/// The routing facts of a chat row.
-pub fn routing_of(view: &ChatView) -> ChatRouting {
-    let open = view.phase != crate::domain::Phase::Finished;
-    ChatRouting {
-        chat: view.id,
-        conversation: view.conversation.clone(),
-        line: view.line.clone(),
-        queued_at: view.metrics.queued_at,
-        needs_routing: view.phase == crate::domain::Phase::Active && view.responsible.is_none(),
-        responsible: view.responsible.clone(),
-        open,
-        via: None,
-        by: crate::domain::Cause::System,
     }
 }
 
@@ -163,12 +170,12 @@ impl Handler<ChatChanged> for SupervisorActor {
         let keep = msg.routing.needs_routing || msg.routing.open;
         if msg.routing.responsible.is_some() && self.dispatcher.is_queued(chat) {
             if let Some(queued_at) = self.views.get(&chat).and_then(|v| v.metrics.queued_at) {
-                let waited = Timestamp::now().since(queued_at).as_secs_f64();
-                self.shared.metrics.assignment_seconds.observe(waited);
+                let waited = self.deps.clock.now().since(queued_at).as_secs_f64();
+                self.deps.metrics.assignment_seconds.observe(waited);
             }
         }
         self.views.insert(chat, msg.view);
-        let effects = self.dispatcher.chat_changed(msg.routing, Timestamp::now());
+        let effects = self.dispatcher.chat_changed(msg.routing, self.deps.clock.now());
         self.apply(effects, ctx);
         if !keep {
             self.views.remove(&chat);
@@ -180,7 +187,7 @@ impl Handler<OperatorConnected> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: OperatorConnected, ctx: &mut Self::Context) {
-        let effects = self.dispatcher.connected(&msg.operator, Timestamp::now());
+        let effects = self.dispatcher.connected(&msg.operator, self.deps.clock.now());
         self.apply(effects, ctx);
     }
 }
@@ -189,7 +196,7 @@ impl Handler<OperatorDisconnected> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: OperatorDisconnected, ctx: &mut Self::Context) {
-        let effects = self.dispatcher.disconnected(&msg.operator, Timestamp::now());
+        let effects = self.dispatcher.disconnected(&msg.operator, self.deps.clock.now());
         self.apply(effects, ctx);
     }
 }
@@ -198,38 +205,57 @@ impl Handler<SetPresence> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: SetPresence, ctx: &mut Self::Context) {
-        let effects = self.dispatcher.set_presence(&msg.operator, msg.status, Timestamp::now());
+        let effects = self.dispatcher.set_presence(&msg.operator, msg.status, self.deps.clock.now());
         self.apply(effects, ctx);
     }
 }
 
-impl Handler<TakeChat> for SupervisorActor {
-    type Result = ResponseActFuture<Self, Result<Ack, CommandError>>;
-
-    fn handle(&mut self, msg: TakeChat, ctx: &mut Self::Context) -> Self::Result {
-        let TakeChat { operator, chat, conversation, accept } = msg;
-        let now = Timestamp::now();
-        let reserved = if accept {
-            self.dispatcher.accept(&operator, chat, now)
-        } else {
-            self.dispatcher.take(&operator, chat, now)
-        };
-        match reserved {
+impl SupervisorActor {
+    /// Reserves `chat` for `operator` in the dispatcher (`reserve`: a take or an accept), then
+    /// runs `command` through the conversation, which arbitrates; the dispatcher learns the
+    /// outcome either way.
+    fn assign(
+        &mut self,
+        reserve: Result<Vec<crate::domain::Effect>, crate::domain::RouteError>,
+        operator: OperatorId,
+        chat: ChatId,
+        conversation: crate::domain::ConversationId,
+        command: Command,
+        ctx: &mut Context<Self>,
+    ) -> ResponseActFuture<Self, Result<Reply, CommandError>> {
+        match reserve {
             Ok(effects) => self.apply(effects, ctx),
             Err(e) => return Box::pin(fut::ready(Err(e.into()))),
         }
-        let shared = self.shared.clone();
-        let command = if accept {
-            Command::Accept { by: operator.clone(), chat }
-        } else {
-            Command::Take { by: operator.clone(), chat }
-        };
-        let run = async move { Registry::execute(&shared, &conversation, command, None).await };
+        let registry = self.deps.registry.clone();
+        let run = async move { registry.execute(&conversation, command).await };
         Box::pin(run.into_actor(self).map(move |answer, act, ctx| {
-            let effects = act.dispatcher.resolved(&operator, chat, answer.is_ok(), Timestamp::now());
+            let effects = act.dispatcher.resolved(&operator, chat, answer.is_ok(), act.deps.clock.now());
             act.apply(effects, ctx);
             answer
         }))
+    }
+}
+
+impl Handler<TakeChat> for SupervisorActor {
+    type Result = ResponseActFuture<Self, Result<Reply, CommandError>>;
+
+    fn handle(&mut self, msg: TakeChat, ctx: &mut Self::Context) -> Self::Result {
+        let TakeChat { operator, chat, conversation } = msg;
+        let reserve = self.dispatcher.take(&operator, chat, self.deps.clock.now());
+        let command = Command::Take { by: operator.clone(), chat };
+        self.assign(reserve, operator, chat, conversation, command, ctx)
+    }
+}
+
+impl Handler<AcceptOffer> for SupervisorActor {
+    type Result = ResponseActFuture<Self, Result<Reply, CommandError>>;
+
+    fn handle(&mut self, msg: AcceptOffer, ctx: &mut Self::Context) -> Self::Result {
+        let AcceptOffer { operator, chat, conversation } = msg;
+        let reserve = self.dispatcher.accept(&operator, chat, self.deps.clock.now());
+        let command = Command::Accept { by: operator.clone(), chat };
+        self.assign(reserve, operator, chat, conversation, command, ctx)
     }
 }
 
@@ -237,7 +263,7 @@ impl Handler<DeclineOffer> for SupervisorActor {
     type Result = Result<(), CommandError>;
 
     fn handle(&mut self, msg: DeclineOffer, ctx: &mut Self::Context) -> Self::Result {
-        let effects = self.dispatcher.decline(&msg.operator, msg.chat, Timestamp::now())?;
+        let effects = self.dispatcher.decline(&msg.operator, msg.chat, self.deps.clock.now())?;
         self.apply(effects, ctx);
         Ok(())
     }
@@ -247,7 +273,7 @@ impl Handler<GetNewTab> for SupervisorActor {
     type Result = MessageResult<GetNewTab>;
 
     fn handle(&mut self, msg: GetNewTab, _ctx: &mut Self::Context) -> Self::Result {
-        let now = Timestamp::now();
+        let now = self.deps.clock.now();
         let page = self.dispatcher.new_tab_page(&msg.operator, msg.after, msg.limit);
         let chats = page.chats.iter().filter_map(|(_, c)| self.views.get(c).cloned()).collect();
         let offers = self
@@ -255,7 +281,8 @@ impl Handler<GetNewTab> for SupervisorActor {
             .offers_to(&msg.operator)
             .into_iter()
             .filter_map(|(c, expires)| {
-                self.views.get(&c).map(|v| (v.clone(), expires.millis() - now.millis()))
+                let chat = self.views.get(&c)?.clone();
+                Some(OpenOffer { chat, expires_in_ms: expires.millis() - now.millis() })
             })
             .collect();
         MessageResult(NewTab { chats, total: page.total, more: page.more, offers })
@@ -267,7 +294,7 @@ impl Handler<GetOperators> for SupervisorActor {
 
     fn handle(&mut self, _msg: GetOperators, _ctx: &mut Self::Context) -> Self::Result {
         let all = self
-            .shared
+            .deps
             .settings
             .operators
             .keys()
@@ -285,13 +312,13 @@ impl Handler<GetLines> for SupervisorActor {
     type Result = MessageResult<GetLines>;
 
     fn handle(&mut self, _msg: GetLines, _ctx: &mut Self::Context) -> Self::Result {
-        let now = Timestamp::now();
-        let lines: Vec<(LineId, _)> = self
-            .shared
+        let now = self.deps.clock.now();
+        let lines: Vec<LineStatus> = self
+            .deps
             .settings
             .lines
             .keys()
-            .map(|line| (line.clone(), self.dispatcher.line_stats(line, now)))
+            .map(|line| LineStatus { line: line.clone(), stats: self.dispatcher.line_stats(line, now) })
             .collect();
         MessageResult(lines)
     }

@@ -1,9 +1,10 @@
 //! `OneTimer`: the one timer an actor keeps armed for its earliest deadline. Deadlines are state
-//! (persisted or recomputed); this only schedules the wake-up and re-schedules when the earliest
-//! deadline moves.
+//! (persisted or recomputed); this only schedules the wake-up, on the actor's [`Clock`], and
+//! re-schedules when the earliest deadline moves.
 
-use actix::{Actor, AsyncContext, Context, SpawnHandle};
+use actix::{fut, Actor, ActorFutureExt, AsyncContext, Context, SpawnHandle};
 
+use crate::clock::Clock;
 use crate::domain::Timestamp;
 
 /// At most one scheduled wake-up.
@@ -15,8 +16,13 @@ pub struct OneTimer {
 impl OneTimer {
     /// Schedules `fire` at `next` (or nothing when `None`), replacing any other wake-up; a no-op
     /// when `next` is already the one scheduled. `fire` must call [`OneTimer::fired`] first.
-    pub fn arm<A>(&mut self, next: Option<Timestamp>, ctx: &mut Context<A>, fire: fn(&mut A, &mut Context<A>))
-    where
+    pub fn arm<A>(
+        &mut self,
+        clock: &dyn Clock,
+        next: Option<Timestamp>,
+        ctx: &mut Context<A>,
+        fire: fn(&mut A, &mut Context<A>),
+    ) where
         A: Actor<Context = Context<A>>,
     {
         if self.armed.as_ref().map(|(at, _)| *at) == next {
@@ -26,8 +32,9 @@ impl OneTimer {
             ctx.cancel_future(handle);
         }
         if let Some(at) = next {
-            let delay = at.since(Timestamp::now()).to_std();
-            self.armed = Some((at, ctx.run_later(delay, fire)));
+            let wake =
+                fut::wrap_future::<_, A>(clock.sleep_until(at)).map(move |(), act, ctx| fire(act, ctx));
+            self.armed = Some((at, ctx.spawn(wake)));
         }
     }
 

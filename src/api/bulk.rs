@@ -15,12 +15,12 @@ use serde_json::{json, Value};
 
 use crate::auth::Identity;
 use crate::domain::{ChatId, Command, ForwardTarget, LineId, OperatorId, Status};
-use crate::server::AppState;
+use crate::edge::AppState;
 
-use super::access::visible_chat;
-use super::caller::Caller;
-use super::error::ApiError;
-use super::params::json_body;
+use crate::edge::params::json_body;
+use crate::edge::scope::visible_chat;
+use crate::edge::Caller;
+use crate::edge::EdgeError;
 
 /// Most ids in one request.
 pub const MAX_IDS: usize = 500;
@@ -83,7 +83,7 @@ pub async fn actions(
     state: web::Data<AppState>,
     Caller(caller): Caller,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     let request: BulkRequest = json_body(&body)?;
     let template = template(&request, &state.config.settings)?;
     let results: Vec<Value> = stream::iter(request.ids)
@@ -97,37 +97,37 @@ pub async fn actions(
 async fn run_one(state: &AppState, caller: &Identity, template: &Template, id: ChatId) -> Value {
     let outcome = async {
         let chat = visible_chat(state, caller, id).await?;
-        state.node.execute(&chat.conversation, template.command(&caller.operator, id), None).await?;
-        Ok::<_, ApiError>(())
+        state.node.execute(&chat.conversation, template.command(&caller.operator, id)).await?;
+        Ok::<_, EdgeError>(())
     };
     match outcome.await {
         Ok(()) => json!({"id": id, "ok": true}),
         Err(e) => {
-            state.node.shared.metrics.errors_total.with_label_values(&[e.code]).inc();
-            json!({"id": id, "ok": false, "error": {"code": e.code, "message": e.message}})
+            state.node.metrics().errors_total.with_label_values(&[e.code.as_str()]).inc();
+            json!({"id": id, "ok": false, "error": {"code": e.code.as_str(), "message": e.message}})
         }
     }
 }
 
 /// Checks the request as a whole and builds what runs on every chat.
-fn template(r: &BulkRequest, settings: &crate::domain::Settings) -> Result<Template, ApiError> {
+fn template(r: &BulkRequest, settings: &crate::domain::Settings) -> Result<Template, EdgeError> {
     if r.ids.is_empty() {
-        return Err(ApiError::bad_request("ids: give at least one chat id"));
+        return Err(EdgeError::bad_request("ids: give at least one chat id"));
     }
     if r.ids.len() > MAX_IDS {
-        return Err(ApiError::bad_request(format!("ids: at most {MAX_IDS} per request")));
+        return Err(EdgeError::bad_request(format!("ids: at most {MAX_IDS} per request")));
     }
     let unused = |field: &str, given: bool| {
         if given {
-            Err(ApiError::bad_request(format!("{field} is not used by this action")))
+            Err(EdgeError::bad_request(format!("{field} is not used by this action")))
         } else {
             Ok(())
         }
     };
     let status = |allowed: fn(Status) -> bool, which: &str| match r.status {
         Some(s) if allowed(s) => Ok(s),
-        Some(s) => Err(ApiError::bad_request(format!("status must be {which}, not {}", s.as_str()))),
-        None => Err(ApiError::bad_request(format!("status is required ({which})"))),
+        Some(s) => Err(EdgeError::bad_request(format!("status must be {which}, not {}", s.as_str()))),
+        None => Err(EdgeError::bad_request(format!("status is required ({which})"))),
     };
     if r.action != Action::Forward {
         unused("to_operator", r.to_operator.is_some())?;
@@ -146,18 +146,18 @@ fn template(r: &BulkRequest, settings: &crate::domain::Settings) -> Result<Templ
                 (Some(op), None) => {
                     let op = OperatorId::from(op.as_str());
                     if settings.operator(&op).is_none() {
-                        return Err(ApiError::bad_request(format!("to_operator: unknown operator {op}")));
+                        return Err(EdgeError::bad_request(format!("to_operator: unknown operator {op}")));
                     }
                     Ok(Template::Forward(ForwardTarget::Operator(op)))
                 }
                 (None, Some(line)) => {
                     let line = LineId::from(line.as_str());
                     if !settings.lines.contains_key(&line) {
-                        return Err(ApiError::bad_request(format!("to_line: unknown line {line}")));
+                        return Err(EdgeError::bad_request(format!("to_line: unknown line {line}")));
                     }
                     Ok(Template::Forward(ForwardTarget::Line(line)))
                 }
-                _ => Err(ApiError::bad_request("forward needs exactly one of to_operator and to_line")),
+                _ => Err(EdgeError::bad_request("forward needs exactly one of to_operator and to_line")),
             }
         }
     }
@@ -168,7 +168,7 @@ mod tests {
     use super::*;
     use crate::domain::tests::settings;
 
-    fn check(body: &str) -> Result<Template, ApiError> {
+    fn check(body: &str) -> Result<Template, EdgeError> {
         let request: BulkRequest = json_body(body.as_bytes())?;
         template(&request, &settings())
     }
@@ -207,7 +207,7 @@ mod tests {
             r#"{"ids":[1],"action":"force_finish","colour":"red"}"#,
             "",
         ] {
-            assert_eq!(check(body).unwrap_err().code, "bad_request", "{body}");
+            assert_eq!(check(body).unwrap_err().code.as_str(), "bad_request", "{body}");
         }
     }
 }

@@ -6,14 +6,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::domain::ChatId;
-use crate::server::AppState;
+use crate::edge::AppState;
 use crate::store::MessageQuery;
 
-use super::access::{list_scope, visible_chat};
-use super::caller::Caller;
-use super::error::ApiError;
 use super::filters::{chat_query, FILTERS};
-use super::params::Params;
+use crate::edge::params::Params;
+use crate::edge::scope::{list_scope, visible_chat};
+use crate::edge::Caller;
+use crate::edge::EdgeError;
 
 /// Largest page of chats or messages.
 pub const MAX_LIMIT: u64 = 500;
@@ -25,7 +25,7 @@ pub async fn list(
     state: web::Data<AppState>,
     Caller(caller): Caller,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     let known: Vec<&str> = FILTERS.iter().copied().chain(["limit", "cursor"]).collect();
     let params = Params::parse(req.query_string(), &known)?;
     let mut query = chat_query(&params)?;
@@ -33,9 +33,9 @@ pub async fn list(
         usize::try_from(params.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT)).unwrap_or(usize::MAX);
     query.cursor = params.one("cursor")?.map(str::to_owned);
     query.scope = list_scope(&state.config.settings, &caller);
-    let page = state.node.shared.store.chats(query).await.map_err(|e| match e {
+    let page = state.node.chats(query).await.map_err(|e| match e {
         // The only malformed part the store can still see is the cursor ("bad cursor: ...").
-        crate::store::StoreError::BadQuery(m) => ApiError::bad_request(m),
+        crate::store::StoreError::BadQuery(m) => EdgeError::bad_request(m),
         other => other.into(),
     })?;
     Ok(HttpResponse::Ok().json(json!({"items": page.items, "next_cursor": page.next_cursor})))
@@ -47,7 +47,7 @@ pub async fn get(
     Caller(caller): Caller,
     id: web::Path<u64>,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     Params::parse(req.query_string(), &[])?;
     let chat = visible_chat(&state, &caller, ChatId(id.into_inner())).await?;
     Ok(HttpResponse::Ok().json(chat))
@@ -60,7 +60,7 @@ pub async fn messages(
     Caller(caller): Caller,
     id: web::Path<u64>,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     let params = Params::parse(req.query_string(), &["before_seq", "limit"])?;
     let before_seq = params.number("before_seq", 1, u64::MAX)?;
     let limit = params.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
@@ -72,6 +72,6 @@ pub async fn messages(
         limit: usize::try_from(limit).unwrap_or(usize::MAX),
         include_private: true,
     };
-    let items = state.node.shared.store.messages(query).await?;
+    let items = state.node.messages(query).await?;
     Ok(HttpResponse::Ok().json(json!({"items": items})))
 }

@@ -6,18 +6,13 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::actors::messages::{GetLines, GetNewTab, GetOperators};
 use crate::domain::routing::Presence;
 use crate::domain::{ChatId, Timestamp};
-use crate::server::AppState;
+use crate::edge::AppState;
 
-use super::caller::Caller;
-use super::error::ApiError;
-use super::params::Params;
-
-fn unreachable_supervisor(e: actix::MailboxError) -> ApiError {
-    ApiError::unavailable("the supervisor", &e)
-}
+use crate::edge::params::Params;
+use crate::edge::Caller;
+use crate::edge::EdgeError;
 
 /// `GET /api/v1/operators`: `{"items":[{id, name, role, lines, capacity, presence, active_chats}]}`
 /// in configuration order.
@@ -25,9 +20,9 @@ pub async fn operators(
     state: web::Data<AppState>,
     _caller: Caller,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     Params::parse(req.query_string(), &[])?;
-    let live = state.node.supervisor.send(GetOperators).await.map_err(unreachable_supervisor)?;
+    let live = state.node.operators().await?;
     let items: Vec<Value> = state
         .config
         .settings
@@ -55,16 +50,16 @@ pub async fn lines(
     state: web::Data<AppState>,
     _caller: Caller,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     Params::parse(req.query_string(), &[])?;
-    let live = state.node.supervisor.send(GetLines).await.map_err(unreachable_supervisor)?;
+    let live = state.node.lines().await?;
     let items: Vec<Value> = state
         .config
         .settings
         .lines
         .values()
         .map(|line| {
-            let stats = live.iter().find(|(id, _)| *id == line.id).map(|(_, s)| s);
+            let stats = live.iter().find(|l| l.line == line.id).map(|l| &l.stats);
             json!({
                 "id": line.id,
                 "strategy": line.strategy.as_str(),
@@ -86,16 +81,11 @@ pub async fn new_tab(
     state: web::Data<AppState>,
     Caller(caller): Caller,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     let params = Params::parse(req.query_string(), &["limit", "cursor"])?;
     let limit = params.number("limit", 1, MAX_NEW_PAGE)?.unwrap_or(100) as usize;
     let after = params.one_as("cursor", "a cursor from an earlier page", parse_cursor)?;
-    let page = state
-        .node
-        .supervisor
-        .send(GetNewTab { operator: caller.operator, after, limit })
-        .await
-        .map_err(unreachable_supervisor)?;
+    let page = state.node.new_tab(caller.operator, after, limit).await?;
     let next = page.more.map(|(at, chat)| format!("{}.{}", at.millis(), chat));
     Ok(HttpResponse::Ok().json(json!({"items": page.chats, "total": page.total, "next_cursor": next})))
 }

@@ -20,12 +20,12 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::domain::{text, ChatId, ChatView, Command, FieldsUpdate, Phase, Status};
-use crate::server::AppState;
+use crate::edge::AppState;
 
-use super::access::visible_chat;
-use super::caller::Caller;
-use super::error::ApiError;
-use super::params::{json_body, nullable};
+use crate::edge::params::{json_body, nullable};
+use crate::edge::scope::visible_chat;
+use crate::edge::Caller;
+use crate::edge::{EdgeError, ErrorCode};
 
 /// The body of a PATCH; every field optional, unknown fields refused.
 #[derive(Debug, Default, Deserialize)]
@@ -63,25 +63,25 @@ pub async fn patch(
     Caller(caller): Caller,
     id: web::Path<u64>,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     let id = ChatId(id.into_inner());
     // The role check looks at the raw fields, so it comes before any other check of the body.
     let raw: Map<String, Value> = json_body(&body)?;
     if !caller.role.sees_all() {
         if let Some(field) = REVIEW_FIELDS.iter().find(|f| raw.contains_key(**f)) {
-            return Err(ApiError::forbidden(format!("{field} is for supervisors and admins")));
+            return Err(EdgeError::forbidden(format!("{field} is for supervisors and admins")));
         }
     }
     let patch: ChatPatch = serde_json::from_value(Value::Object(raw))
-        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
+        .map_err(|e| EdgeError::bad_request(format!("invalid JSON body: {e}")))?;
     let chat = visible_chat(&state, &caller, id).await?;
     let steps = plan(&patch, &chat, &caller.operator)?;
 
     let conversation = chat.conversation.clone();
     let mut applied: Vec<&'static str> = Vec::new();
     for (name, command) in steps {
-        if let Err(e) = state.node.execute(&conversation, command, None).await {
-            let mut error = ApiError::from(e);
+        if let Err(e) = state.node.execute(&conversation, command).await {
+            let mut error = EdgeError::from(e);
             if !applied.is_empty() {
                 error.message = format!("{} (already applied: {})", error.message, applied.join(", "));
             }
@@ -89,9 +89,9 @@ pub async fn patch(
         }
         applied.push(name);
     }
-    match state.node.shared.store.chat(id).await? {
+    match state.node.chat(id).await? {
         Some(chat) => Ok(HttpResponse::Ok().json(chat)),
-        None => Err(ApiError::not_found(format!("chat {id} not found"))),
+        None => Err(EdgeError::not_found(format!("chat {id} not found"))),
     }
 }
 
@@ -101,7 +101,7 @@ fn plan(
     patch: &ChatPatch,
     chat: &ChatView,
     by: &crate::domain::OperatorId,
-) -> Result<Vec<(&'static str, Command)>, ApiError> {
+) -> Result<Vec<(&'static str, Command)>, EdgeError> {
     let text = |v: &Option<Option<String>>| v.clone().map(Option::unwrap_or_default);
     let fields = FieldsUpdate {
         subject: text(&patch.subject),
@@ -116,18 +116,18 @@ fn plan(
         text::check_supervisor_comment(comment)?;
     }
     if patch.supervisor_rating.is_some_and(|r| !(1..=5).contains(&r)) {
-        return Err(ApiError::bad_request("supervisor_rating must be 1 to 5"));
+        return Err(EdgeError::bad_request("supervisor_rating must be 1 to 5"));
     }
     if let Some(status) = patch.status {
         if !status.is_manual() {
-            return Err(ApiError::bad_request(format!(
+            return Err(EdgeError::bad_request(format!(
                 "status must be open, pending or on_hold, not {} (finish a chat with a bulk action)",
                 status.as_str()
             )));
         }
         if !accepts_manual_status(chat) {
-            return Err(ApiError::new(
-                "invalid_transition",
+            return Err(EdgeError::new(
+                ErrorCode::InvalidTransition,
                 format!(
                     "chat {} is {} ({}): cannot set a status",
                     chat.id,
@@ -156,7 +156,7 @@ fn plan(
         steps.push(("status", Command::SetStatus { by: by.clone(), chat: chat.id, status }));
     }
     if steps.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(EdgeError::bad_request(
             "nothing to change: give subject, request_type, reasons, components, status, \
              supervisor_rating or supervisor_comment",
         ));
@@ -213,13 +213,19 @@ mod tests {
     #[test]
     fn what_can_be_checked_before_running_anything_is() {
         let by = OperatorId::from("sam");
-        assert_eq!(plan(&body("{}"), &chat(), &by).unwrap_err().code, "bad_request");
-        assert_eq!(plan(&body(r#"{"status":"closed"}"#), &chat(), &by).unwrap_err().code, "bad_request");
-        assert_eq!(plan(&body(r#"{"supervisor_rating":6}"#), &chat(), &by).unwrap_err().code, "bad_request");
+        assert_eq!(plan(&body("{}"), &chat(), &by).unwrap_err().code.as_str(), "bad_request");
+        assert_eq!(
+            plan(&body(r#"{"status":"closed"}"#), &chat(), &by).unwrap_err().code.as_str(),
+            "bad_request"
+        );
+        assert_eq!(
+            plan(&body(r#"{"supervisor_rating":6}"#), &chat(), &by).unwrap_err().code.as_str(),
+            "bad_request"
+        );
         let mut spam = chat();
         (spam.phase, spam.status) = (Phase::Finished, Status::Spam);
         let err = plan(&body(r#"{"subject":"x","status":"open"}"#), &spam, &by).unwrap_err();
-        assert_eq!(err.code, "invalid_transition");
+        assert_eq!(err.code.as_str(), "invalid_transition");
         assert!(serde_json::from_str::<ChatPatch>(r#"{"colour":"red"}"#).is_err());
     }
 
@@ -229,13 +235,16 @@ mod tests {
         let long = "x".repeat(text::MAX_SUBJECT_CHARS + 1);
         let err =
             plan(&body(&format!(r#"{{"subject":"{long}","status":"on_hold"}}"#)), &chat(), &by).unwrap_err();
-        assert_eq!(err.code, "too_large");
-        assert_eq!(plan(&body(r#"{"subject":"a\nb"}"#), &chat(), &by).unwrap_err().code, "bad_request");
+        assert_eq!(err.code.as_str(), "too_large");
+        assert_eq!(
+            plan(&body(r#"{"subject":"a\nb"}"#), &chat(), &by).unwrap_err().code.as_str(),
+            "bad_request"
+        );
         let long = "x".repeat(text::MAX_COMMENT_CHARS + 1);
         let err = plan(&body(&format!(r#"{{"supervisor_comment":"{long}"}}"#)), &chat(), &by).unwrap_err();
-        assert_eq!(err.code, "too_large");
+        assert_eq!(err.code.as_str(), "too_large");
         assert_eq!(
-            plan(&body(r#"{"supervisor_comment":"a\u0000"}"#), &chat(), &by).unwrap_err().code,
+            plan(&body(r#"{"supervisor_comment":"a\u0000"}"#), &chat(), &by).unwrap_err().code.as_str(),
             "bad_request"
         );
         assert!(plan(&body(r#"{"supervisor_comment":"line one\nline two"}"#), &chat(), &by).is_ok());

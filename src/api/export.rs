@@ -15,15 +15,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::stream;
 
 use crate::domain::{ChatView, Status, Timestamp};
-use crate::server::AppState;
-use crate::store::{ChatPage, ChatQuery, Store};
+use crate::edge::AppState;
+use crate::node::Node;
+use crate::store::{ChatPage, ChatQuery};
 use std::sync::Arc;
 
-use super::access::list_scope;
-use super::caller::Caller;
-use super::error::ApiError;
 use super::filters::{chat_query, FILTERS};
-use super::params::Params;
+use crate::edge::params::Params;
+use crate::edge::scope::list_scope;
+use crate::edge::Caller;
+use crate::edge::EdgeError;
 
 /// Chats read from the store per page.
 const PAGE: usize = 500;
@@ -80,19 +81,19 @@ pub async fn csv(
     state: web::Data<AppState>,
     Caller(caller): Caller,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     let params = Params::parse(req.query_string(), &FILTERS)?;
     let mut query = chat_query(&params)?;
     query.scope = list_scope(&state.config.settings, &caller);
     query.limit = PAGE;
-    let store = state.node.shared.store.clone();
-    let first = store.chats(query.clone()).await?;
+    let node = state.node.clone();
+    let first = node.chats(query.clone()).await?;
     let head = encode(Some(&COLUMNS), &first.items)?;
     let rest = stream::try_unfold(next_page(query, &first), move |next| {
-        let store = store.clone();
-        async move { read_page(store, next).await }
+        let node = node.clone();
+        async move { read_page(node, next).await }
     });
-    let body = stream::once(async move { Ok::<_, ApiError>(head) });
+    let body = stream::once(async move { Ok::<_, EdgeError>(head) });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"chats.csv\""))
@@ -107,18 +108,18 @@ fn next_page(mut query: ChatQuery, page: &ChatPage) -> Option<ChatQuery> {
 }
 
 async fn read_page(
-    store: Arc<dyn Store>,
+    node: Arc<Node>,
     query: Option<ChatQuery>,
-) -> Result<Option<(Bytes, Option<ChatQuery>)>, ApiError> {
+) -> Result<Option<(Bytes, Option<ChatQuery>)>, EdgeError> {
     let Some(query) = query else { return Ok(None) };
-    let page = store.chats(query.clone()).await?;
+    let page = node.chats(query.clone()).await?;
     let bytes = encode(None, &page.items)?;
     Ok(Some((bytes, next_page(query, &page))))
 }
 
 /// CSV text of `chats`, after `header` if given; the `csv` crate does the quoting.
-fn encode(header: Option<&[&str]>, chats: &[ChatView]) -> Result<Bytes, ApiError> {
-    let failed = |e: csv::Error| ApiError::unavailable("the CSV export", &e);
+fn encode(header: Option<&[&str]>, chats: &[ChatView]) -> Result<Bytes, EdgeError> {
+    let failed = |e: csv::Error| EdgeError::unavailable("the CSV export", &e);
     let mut out = csv::Writer::from_writer(Vec::with_capacity(256 * (chats.len() + 1)));
     if let Some(header) = header {
         out.write_record(header).map_err(failed)?;

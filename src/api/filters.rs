@@ -5,8 +5,8 @@
 use crate::domain::{ChannelId, DetailedStatus, GeneralStatus, LineId, OperatorId, Phase, Status, Timestamp};
 use crate::store::{ChatQuery, SortColumn, SortKey};
 
-use super::error::ApiError;
-use super::params::{one_of, wire, Params};
+use crate::edge::params::{one_of, wire, Params};
+use crate::edge::EdgeError;
 
 /// The filter and sort parameters (both endpoints).
 pub const FILTERS: [&str; 12] = [
@@ -40,7 +40,7 @@ const GENERAL: [&str; 3] = ["client_waiting", "operator_answered", "finished"];
 const PHASES: [&str; 3] = ["active", "closing", "finished"];
 
 /// Reads the filters and sort of `params` (scope, limit and cursor are the caller's business).
-pub fn chat_query(params: &Params) -> Result<ChatQuery, ApiError> {
+pub fn chat_query(params: &Params) -> Result<ChatQuery, EdgeError> {
     let id = |s: &str| valid_id(s).then(|| s.to_owned());
     let client = params.one("client")?.map(str::to_owned);
     let spam = params.one_as("spam", "true or false", |s| match s {
@@ -87,7 +87,7 @@ fn sort_columns() -> String {
 mod tests {
     use super::*;
 
-    fn query(q: &str) -> Result<ChatQuery, ApiError> {
+    fn query(q: &str) -> Result<ChatQuery, EdgeError> {
         chat_query(&Params::parse(q, &FILTERS)?)
     }
 
@@ -133,7 +133,7 @@ mod tests {
             ("status=new&status=", "status"),
         ] {
             let err = query(q).unwrap_err();
-            assert_eq!(err.code, "bad_request");
+            assert_eq!(err.code.as_str(), "bad_request");
             assert!(err.message.starts_with(name), "{q}: {}", err.message);
         }
     }

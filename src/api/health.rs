@@ -3,7 +3,7 @@
 use actix_web::{get, web, HttpResponse};
 use serde_json::json;
 
-use crate::server::AppState;
+use crate::edge::AppState;
 
 /// `GET /healthz`: the process is up.
 #[get("/healthz")]
@@ -14,7 +14,7 @@ pub async fn healthz() -> HttpResponse {
 /// `GET /readyz`: 200 when the store answers, else 503.
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.node.shared.store.check().await {
+    match state.node.ready().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Err(e) => {
             // No authentication here: the cause goes to the log only.
@@ -28,7 +28,5 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// `GET /metrics`: Prometheus text.
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let shared = &state.node.shared;
-    shared.metrics.conversations_active.set(i64::try_from(shared.registry.len()).unwrap_or(i64::MAX));
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(shared.metrics.render())
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.node.metrics_text())
 }

@@ -13,11 +13,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::domain::{text, AutomatedKind, ChannelId, ClientId, Command, ConversationId, Reply};
-use crate::server::AppState;
+use crate::edge::AppState;
 
-use super::caller::Caller;
-use super::error::ApiError;
-use super::params::{json_body, Params};
+use crate::edge::params::{json_body, Params};
+use crate::edge::Caller;
+use crate::edge::EdgeError;
+use crate::edge::ErrorCode;
 
 /// Longest accepted external id, in characters.
 const MAX_ID_CHARS: usize = 256;
@@ -44,11 +45,11 @@ pub async fn channel_message(
     channel: web::Path<String>,
     req: HttpRequest,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     let settings = &state.config.settings;
     let channel = ChannelId::from(channel.into_inner());
     let Some(configured) = settings.channel(&channel) else {
-        return Err(ApiError::not_found(format!("unknown channel {channel}")));
+        return Err(EdgeError::not_found(format!("unknown channel {channel}")));
     };
     let Some(expected) = configured.token.as_deref() else {
         return Err(unauthorized(format!("channel {channel} has no inbound token configured")));
@@ -60,12 +61,12 @@ pub async fn channel_message(
     }
     Params::parse(req.query_string(), &[])?;
     let message: Inbound = json_body(&body)?;
-    let client = ClientId::checked(&message.client_id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let client = ClientId::checked(&message.client_id).map_err(|e| EdgeError::bad_request(e.to_string()))?;
     if let Some(name) = &message.name {
         text::check_client_name(name)?;
     }
     if message.external_id.as_ref().is_some_and(|id| id.is_empty() || id.chars().count() > MAX_ID_CHARS) {
-        return Err(ApiError::bad_request(format!("external_id must be 1 to {MAX_ID_CHARS} characters")));
+        return Err(EdgeError::bad_request(format!("external_id must be 1 to {MAX_ID_CHARS} characters")));
     }
     check_length(&state, &message.text)?;
     let conversation = ConversationId { channel, client };
@@ -75,8 +76,7 @@ pub async fn channel_message(
         name: message.name.filter(|n| !n.is_empty()),
         page_url: None,
     };
-    let ack = state.node.execute(&conversation, command, None).await?;
-    match ack.reply {
+    match state.node.execute(&conversation, command).await? {
         Reply::Stored { chat, seq } => Ok(HttpResponse::Accepted().json(json!({
             "conversation": conversation,
             "chat": chat,
@@ -110,14 +110,14 @@ pub async fn automated(
     conversation: web::Path<String>,
     req: HttpRequest,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     if !caller.role.sees_all() {
-        return Err(ApiError::forbidden("automated messages are for supervisors and admins"));
+        return Err(EdgeError::forbidden("automated messages are for supervisors and admins"));
     }
     let conversation =
-        ConversationId::parse_checked(&conversation).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        ConversationId::parse_checked(&conversation).map_err(|e| EdgeError::bad_request(e.to_string()))?;
     if state.config.settings.channel(&conversation.channel).is_none() {
-        return Err(ApiError::not_found(format!("unknown channel {}", conversation.channel)));
+        return Err(EdgeError::not_found(format!("unknown channel {}", conversation.channel)));
     }
     Params::parse(req.query_string(), &[])?;
     let message: Automated = json_body(&body)?;
@@ -126,29 +126,27 @@ pub async fn automated(
         Kind::Campaign => AutomatedKind::Campaign,
         Kind::Bot => AutomatedKind::Bot,
     };
-    let ack =
-        state.node.execute(&conversation, Command::Automated { kind, text: message.text }, None).await?;
-    match ack.reply {
+    match state.node.execute(&conversation, Command::Automated { kind, text: message.text }).await? {
         Reply::Automated(outcome) => Ok(HttpResponse::Ok().json(json!({"outcome": outcome.as_str()}))),
         other => Err(unexpected(other)),
     }
 }
 
 /// `too_large` beyond `limits.max_text_chars`.
-fn check_length(state: &AppState, text: &str) -> Result<(), ApiError> {
+fn check_length(state: &AppState, text: &str) -> Result<(), EdgeError> {
     let max = state.config.limits.max_text_chars;
     if text.chars().count() > max {
-        return Err(ApiError::new("too_large", format!("text is longer than {max} characters")));
+        return Err(EdgeError::new(ErrorCode::TooLarge, format!("text is longer than {max} characters")));
     }
     Ok(())
 }
 
-fn unauthorized(message: impl Into<String>) -> ApiError {
-    ApiError::new("unauthorized", message)
+fn unauthorized(message: impl Into<String>) -> EdgeError {
+    EdgeError::new(ErrorCode::Unauthorized, message)
 }
 
-fn unexpected(reply: Reply) -> ApiError {
-    ApiError::unavailable("the conversation", &format_args!("unexpected reply {reply:?}"))
+fn unexpected(reply: Reply) -> EdgeError {
+    EdgeError::unavailable("the conversation", &format_args!("unexpected reply {reply:?}"))
 }
 
 /// The bearer token of the `Authorization` header (a channel token is never read from the

@@ -6,10 +6,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpMessage, HttpRequest, Resource};
 
-use crate::server::AppState;
+use crate::edge::AppState;
 
-use super::error::ApiError;
 use super::{bulk, chats, directory, edit, export, health, inbound, webhooks};
+use crate::edge::{EdgeError, ErrorCode};
 
 /// Registers every HTTP route, under `/api/v1` except health, readiness and metrics.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -46,11 +46,11 @@ fn resource(path: &str) -> Resource {
 
 /// Every request no route takes: `404 {"error":{"code":"not_found",...}}`. A known path with a
 /// method it does not support answers the same (the error codes of PROTOCOL have no 405).
-async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    let error = ApiError::not_found(format!("no route for {} {}", req.method(), req.path()));
+async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, EdgeError> {
+    let error = EdgeError::not_found(format!("no route for {} {}", req.method(), req.path()));
     let counted = req.extensions().contains::<Counted>();
     if let Some(state) = req.app_data::<web::Data<AppState>>().filter(|_| !counted) {
-        state.node.shared.metrics.errors_total.with_label_values(&[error.code]).inc();
+        state.node.metrics().errors_total.with_label_values(&[error.code.as_str()]).inc();
     }
     Err(error)
 }
@@ -63,7 +63,7 @@ async fn strict_path(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if percent_encoding::percent_decode_str(req.path()).decode_utf8().is_err() {
-        let error = ApiError::bad_request("the path is not valid UTF-8 once decoded");
+        let error = EdgeError::bad_request("the path is not valid UTF-8 once decoded");
         return Ok(req.error_response(error).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
@@ -82,22 +82,9 @@ async fn count_errors(
     req.extensions_mut().insert(Counted);
     let res = next.call(req).await?;
     if let (Some(state), Some(error)) = (state, res.response().error()) {
-        let code = error.as_error::<ApiError>().map_or_else(|| code_of(res.status()), |e| e.code);
-        state.node.shared.metrics.errors_total.with_label_values(&[code]).inc();
+        let code =
+            error.as_error::<EdgeError>().map_or_else(|| ErrorCode::of_status(res.status()), |e| e.code);
+        state.node.metrics().errors_total.with_label_values(&[code.as_str()]).inc();
     }
     Ok(res)
-}
-
-/// The PROTOCOL code of an error status that did not come from an [`ApiError`].
-fn code_of(status: actix_web::http::StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 | 405 | 411 | 415 => "bad_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        409 => "conflict",
-        413 => "too_large",
-        429 => "rate_limited",
-        _ => "unavailable",
-    }
 }

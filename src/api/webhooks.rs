@@ -7,15 +7,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use tracing::{error, info};
 
-use crate::domain::Timestamp;
-use crate::server::AppState;
+use crate::edge::AppState;
 use crate::store::{ParkedRow, StoreError};
 
-use super::access::supervisors_only;
-use super::caller::Caller;
 use super::chats::{DEFAULT_LIMIT, MAX_LIMIT};
-use super::error::ApiError;
-use super::params::Params;
+use crate::edge::params::Params;
+use crate::edge::scope::supervisors_only;
+use crate::edge::Caller;
+use crate::edge::EdgeError;
+use crate::edge::ErrorCode;
 
 /// What the role check names.
 const WHAT: &str = "parked webhook deliveries";
@@ -26,13 +26,13 @@ pub async fn parked(
     state: web::Data<AppState>,
     Caller(caller): Caller,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    supervisors_only(&caller, WHAT)?;
+) -> Result<HttpResponse, EdgeError> {
+    supervisors_only(&state.config.settings, &caller, WHAT)?;
     let params = Params::parse(req.query_string(), &["limit", "cursor"])?;
     let limit =
         usize::try_from(params.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT)).unwrap_or(usize::MAX);
     let cursor = params.one("cursor")?.map(str::to_owned);
-    let page = state.node.shared.store.parked_outbound(cursor, limit).await.map_err(store_error)?;
+    let page = state.node.parked_webhooks(cursor, limit).await.map_err(store_error)?;
     let items: Vec<Value> = page.items.iter().map(item).collect();
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": page.next_cursor})))
 }
@@ -44,17 +44,14 @@ pub async fn retry(
     Caller(caller): Caller,
     id: web::Path<String>,
     req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    supervisors_only(&caller, WHAT)?;
+) -> Result<HttpResponse, EdgeError> {
+    supervisors_only(&state.config.settings, &caller, WHAT)?;
     Params::parse(req.query_string(), &[])?;
     let id = id.into_inner();
-    let shared = &state.node.shared;
-    if !shared.store.requeue_parked(id.clone(), Timestamp::now()).await.map_err(store_error)? {
-        return Err(ApiError::not_found(format!("no parked delivery {id:?}")));
+    if !state.node.requeue_webhook(id.clone()).await.map_err(store_error)? {
+        return Err(EdgeError::not_found(format!("no parked delivery {id:?}")));
     }
-    shared.metrics.webhook_parked.dec();
     info!(delivery = ?id, by = %caller.operator, "parked webhook delivery re-queued");
-    shared.outbox_written();
     Ok(HttpResponse::Ok().json(json!({"id": id, "status": "pending"})))
 }
 
@@ -74,12 +71,12 @@ fn item(row: &ParkedRow) -> Value {
 
 /// A malformed cursor is the caller's mistake (in our words); anything else is logged and
 /// answered without the store's own.
-fn store_error(e: StoreError) -> ApiError {
+fn store_error(e: StoreError) -> EdgeError {
     match e {
-        StoreError::BadQuery(message) => ApiError::bad_request(message),
+        StoreError::BadQuery(message) => EdgeError::bad_request(message),
         other => {
             error!(error = %other, "reading or re-queueing parked webhook deliveries failed");
-            ApiError::new("unavailable", "the store is unavailable; try again later")
+            EdgeError::new(ErrorCode::Unavailable, "the store is unavailable; try again later")
         }
     }
 }

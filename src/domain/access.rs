@@ -57,6 +57,11 @@ pub fn gated_chat<'a>(command: &'a Command, conversation: &Conversation) -> Opti
     }
 }
 
+/// Whether `operator` sees every chat (a supervisor or an admin, as configured).
+pub fn sees_all(settings: &Settings, operator: &OperatorId) -> bool {
+    settings.operator(operator).is_some_and(|op| op.role.sees_all())
+}
+
 /// [`may_act`] as a result: `forbidden` when not allowed.
 pub fn check(
     settings: &Settings,

@@ -57,23 +57,6 @@ pub enum DomainError {
     },
 }
 
-impl DomainError {
-    /// The PROTOCOL error code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            DomainError::BadRequest(_) => "bad_request",
-            DomainError::TooLarge(_) => "too_large",
-            DomainError::ChatNotFound(_)
-            | DomainError::OperatorNotFound(_)
-            | DomainError::LineNotFound(_) => "not_found",
-            DomainError::InvalidTransition { .. } => "invalid_transition",
-            DomainError::AlreadyTaken { .. } => "already_taken",
-            DomainError::Conflict { .. } => "conflict",
-            DomainError::Forbidden { .. } => "forbidden",
-        }
-    }
-}
-
 impl From<TextError> for DomainError {
     fn from(e: TextError) -> Self {
         match e {

@@ -170,3 +170,12 @@ pub fn fanout(
     }
     out
 }
+/// Who sees the client typing in `chat`: its responsible and participants and, while it waits
+/// for an operator, those whose New tab shows it (`watchers`).
+pub fn typing_audience(chat: &Chat, watchers: &[OperatorId]) -> Vec<OperatorId> {
+    let mut to: Vec<OperatorId> = chat.responsible.iter().chain(chat.participants.iter()).cloned().collect();
+    if chat.needs_routing() {
+        to.extend(watchers.iter().cloned());
+    }
+    to
+}

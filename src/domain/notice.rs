@@ -144,3 +144,30 @@ pub enum ClientNotice {
     /// The server is shutting down: the socket is about to be closed.
     Closing,
 }
+
+/// The notices held while an operator's welcome was being built, minus those the welcome
+/// already shows: an offer it lists (`offered`) or a New-tab chat it lists (`listed`), unless
+/// that chat was withdrawn or removed meanwhile (then the notice and its withdrawal both go
+/// out, in order). Everything else is kept, in order.
+pub fn after_welcome(
+    held: Vec<OperatorNotice>,
+    listed: &[ChatId],
+    offered: &[ChatId],
+) -> Vec<OperatorNotice> {
+    let gone: Vec<ChatId> = held
+        .iter()
+        .filter_map(|n| match n {
+            OperatorNotice::OfferWithdrawn { chat, .. } | OperatorNotice::ChatRemoved { chat, .. } => {
+                Some(*chat)
+            }
+            _ => None,
+        })
+        .collect();
+    held.into_iter()
+        .filter(|notice| match notice {
+            OperatorNotice::Offer { chat, .. } => !offered.contains(&chat.id) || gone.contains(&chat.id),
+            OperatorNotice::ChatNew(chat) => !listed.contains(&chat.id) || gone.contains(&chat.id),
+            _ => true,
+        })
+        .collect()
+}

@@ -20,7 +20,7 @@ pub const MAX_SUBJECT_CHARS: usize = 500;
 /// Longest supervisor comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 4000;
 
-/// Why a free-text value was refused; `code()` is its PROTOCOL error code.
+/// Why a free-text value was refused (the edge answers `too_large` or `bad_request`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
     /// Longer than the field allows (`too_large`).
@@ -37,16 +37,6 @@ pub enum TextError {
         /// The field, as the wire names it.
         field: &'static str,
     },
-}
-
-impl TextError {
-    /// The PROTOCOL error code: `too_large` or `bad_request`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            TextError::TooLong { .. } => "too_large",
-            TextError::Control { .. } => "bad_request",
-        }
-    }
 }
 
 /// A client's display name (`name`): at most [`MAX_NAME_CHARS`], one line.
@@ -118,7 +108,7 @@ mod tests {
         for (check, max) in cases {
             assert_eq!(check(&"x".repeat(max)), Ok(()), "{max}");
             let err = check(&"x".repeat(max + 1)).unwrap_err();
-            assert_eq!(err.code(), "too_large", "{max}");
+            assert!(matches!(err, TextError::TooLong { .. }), "{max}");
             assert!(err.to_string().contains(&format!("at most {max} characters")), "{err}");
         }
         assert_eq!(
@@ -142,7 +132,7 @@ mod tests {
         ] {
             for check in [check_client_name, check_page_url, check_subject] {
                 let err = check(bad).unwrap_err();
-                assert_eq!(err.code(), "bad_request", "{bad:?}");
+                assert!(matches!(err, TextError::Control { .. }), "{bad:?}");
             }
         }
     }

@@ -14,17 +14,16 @@ use actix_web::web;
 use actix_web_actors::ws;
 use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::admission::Slot;
+use super::echo::{EchoFilter, StoredAt};
 use super::frames::{ClientRequest, CLIENT_TYPES};
 use super::render;
 use super::requests::{self, ClientRequester};
-use super::session::{self, Peer, Session, Socket};
-use crate::actors::ToClient;
-use crate::api::ApiError;
-use crate::domain::{ClientNotice, ConversationId};
-use crate::server::AppState;
+use super::session::{self, Answered, Peer, Session, Socket};
+use crate::domain::{AuthorKind, ClientNotice, ConversationId};
+use crate::edge::{AppState, EdgeError, ErrorCode, Slot};
+use crate::node::NotifyClient;
 use crate::store::MessageQuery;
 
 /// What a client brought to its connect, checked before the upgrade.
@@ -43,7 +42,7 @@ pub struct Joining {
 
 /// One client's socket.
 pub struct ClientSession {
-    socket: Socket,
+    socket: Socket<ClientRequest>,
     conversation: ConversationId,
     name: Option<String>,
     page_url: Option<String>,
@@ -54,6 +53,7 @@ pub struct ClientSession {
     _slots: Vec<Slot>,
     welcomed: bool,
     held: Vec<ClientNotice>,
+    echo: EchoFilter<ClientNotice>,
 }
 
 impl ClientSession {
@@ -71,6 +71,17 @@ impl ClientSession {
             _slots: slots,
             welcomed: false,
             held: Vec::new(),
+            echo: EchoFilter::default(),
+        }
+    }
+
+    /// Where the client's own message a notice carries is stored (for the echo filter).
+    fn own(notice: &ClientNotice) -> Option<StoredAt> {
+        match notice {
+            ClientNotice::Message(m) if m.author.kind == AuthorKind::Client => {
+                Some((m.conversation.clone(), m.seq))
+            }
+            _ => None,
         }
     }
 
@@ -82,10 +93,10 @@ impl ClientSession {
     }
 
     fn welcome(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        let store = self.socket.app.node.shared.store.clone();
+        let node = self.socket.app.node.clone();
         let conversation = self.conversation.clone();
         let load = async move {
-            let head = store.conversation_head(conversation.clone()).await;
+            let head = node.conversation_head(conversation.clone()).await;
             let query = MessageQuery {
                 conversation,
                 chat: None,
@@ -93,12 +104,16 @@ impl ClientSession {
                 limit: 50,
                 include_private: false,
             };
-            let messages = store.messages(query).await;
+            let messages = node.messages(query).await;
             (head, messages)
         };
         ctx.spawn(load.into_actor(self).map(|(head, messages), act, ctx| {
             let (Ok(head), Ok(messages)) = (head, messages) else {
-                session::send(act, &render::error(None, "unavailable", "cannot load the conversation"), ctx);
+                session::send(
+                    act,
+                    &render::error(None, ErrorCode::Unavailable, "cannot load the conversation"),
+                    ctx,
+                );
                 ctx.stop();
                 return;
             };
@@ -120,7 +135,10 @@ impl ClientSession {
             act.welcomed = true;
             for notice in std::mem::take(&mut act.held) {
                 // A message stored before the welcome was read is in it already.
-                if !matches!(&notice, ClientNotice::Message(m) if m.seq <= shown) {
+                if matches!(&notice, ClientNotice::Message(m) if m.seq <= shown) {
+                    continue;
+                }
+                for notice in act.echo.notice(Self::own(&notice), notice) {
                     act.deliver(&notice, ctx);
                 }
             }
@@ -132,7 +150,7 @@ impl Session for ClientSession {
     type Request = ClientRequest;
     const TYPES: &'static [&'static str] = &CLIENT_TYPES;
 
-    fn socket(&mut self) -> &mut Socket {
+    fn socket(&mut self) -> &mut Socket<ClientRequest> {
         &mut self.socket
     }
 
@@ -140,16 +158,22 @@ impl Session for ClientSession {
         matches!(request, ClientRequest::Ping)
     }
 
-    fn answer(&mut self, request: ClientRequest) -> LocalBoxFuture<'static, Result<Value, ApiError>> {
+    fn answer(&mut self, request: ClientRequest) -> LocalBoxFuture<'static, Result<Answered, EdgeError>> {
+        self.echo.started();
         let requester = ClientRequester {
             app: self.socket.app.clone(),
             conversation: self.conversation.clone(),
             name: self.name.clone(),
             page_url: self.page_url.clone(),
-            origin: self.socket.sub,
             exists: Rc::clone(&self.exists),
         };
         requests::client(requester, request).boxed_local()
+    }
+
+    fn answered(&mut self, stored: Option<StoredAt>, ctx: &mut ws::WebsocketContext<Self>) {
+        for notice in self.echo.answered(stored) {
+            self.deliver(&notice, ctx);
+        }
     }
 }
 
@@ -158,31 +182,36 @@ impl Actor for ClientSession {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         session::started(self, ctx);
-        let (hub, cut) = (&self.socket.app.node.shared.hub, self.socket.cut.clone());
+        let (node, cut) = (&self.socket.app.node, self.socket.cut.clone());
         self.socket.sub =
-            Some(hub.subscribe_client(self.conversation.clone(), ctx.address().recipient(), cut));
+            Some(node.connect_client(self.conversation.clone(), ctx.address().recipient(), cut));
         self.welcome(ctx);
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         if let Some(sub) = self.socket.sub.take() {
-            self.socket.app.node.shared.hub.unsubscribe_client(&self.conversation, sub);
+            self.socket.app.node.disconnect_client(&self.conversation, sub);
         }
         session::stopped(self);
     }
 }
 
-impl Handler<ToClient> for ClientSession {
+impl Handler<NotifyClient> for ClientSession {
     type Result = ();
 
-    fn handle(&mut self, msg: ToClient, ctx: &mut Self::Context) {
+    fn handle(&mut self, msg: NotifyClient, ctx: &mut Self::Context) {
         if session::cut_off(self, ctx) {
             return;
         }
-        if self.welcomed || matches!(msg.0, ClientNotice::Closing) {
-            self.deliver(&msg.0, ctx);
+        let notice = msg.notice;
+        if matches!(notice, ClientNotice::Closing) {
+            self.deliver(&notice, ctx);
+        } else if !self.welcomed {
+            self.held.push(notice);
         } else {
-            self.held.push(msg.0);
+            for notice in self.echo.notice(Self::own(&notice), notice) {
+                self.deliver(&notice, ctx);
+            }
         }
     }
 }

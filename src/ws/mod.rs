@@ -9,8 +9,8 @@
 //! Authentication happens before the upgrade: a bad operator token or client signature is
 //! answered 401 and no socket is opened.
 
-mod admission;
 mod client;
+mod echo;
 pub mod frames;
 mod guard;
 mod operator;
@@ -18,15 +18,13 @@ mod render;
 mod requests;
 mod session;
 
-use crate::api::{token_of, ApiError, Params};
-use crate::auth;
-use crate::domain::{text, ChannelId, ClientId, ConversationId};
-use crate::server::AppState;
 use actix_http::ws::{Codec, Item};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 
-pub use admission::{Admission, Slot};
+use crate::auth;
+use crate::domain::{text, ChannelId, ClientId, ConversationId};
+use crate::edge::{token_of, AppState, EdgeError, ErrorCode, Params, Slot};
 
 pub use guard::{GOING_AWAY, POLICY};
 
@@ -45,7 +43,7 @@ async fn agent_socket(
     req: HttpRequest,
     stream: web::Payload,
     app: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     let token = token_of(&req).unwrap_or_default();
     let me = auth::verify(&app.config.auth, &app.config.settings, &token, auth::now_secs())?;
     let slot = admit_address(&req, &app)?;
@@ -54,7 +52,7 @@ async fn agent_socket(
     ws::WsResponseBuilder::new(session, &req, stream)
         .codec(codec)
         .start()
-        .map_err(|e| ApiError::bad_request(e.to_string()))
+        .map_err(|e| EdgeError::bad_request(e.to_string()))
 }
 
 /// The query parameters a client socket takes (PROTOCOL 3.3).
@@ -62,18 +60,18 @@ const CLIENT_PARAMS: [&str; 6] = ["channel", "client_id", "name", "page_url", "s
 
 /// The one answer to a client that does not prove its conversation: the same whether the token
 /// is missing or wrong, and naming nothing about the conversation.
-fn not_proven() -> ApiError {
-    ApiError::new("unauthorized", "the conversation token is missing or wrong")
+fn not_proven() -> EdgeError {
+    EdgeError::new(ErrorCode::Unauthorized, "the conversation token is missing or wrong")
 }
 
 /// Too many sockets: from this address, or on this conversation.
-fn too_many(what: &str) -> ApiError {
-    ApiError::new("rate_limited", format!("too many sockets open {what}; close one first"))
+fn too_many(what: &str) -> EdgeError {
+    EdgeError::new(ErrorCode::RateLimited, format!("too many sockets open {what}; close one first"))
 }
 
 /// A place for one more socket from the caller's address (the operator and client sockets
 /// both count).
-fn admit_address(req: &HttpRequest, app: &AppState) -> Result<Option<Slot>, ApiError> {
+fn admit_address(req: &HttpRequest, app: &AppState) -> Result<Option<Slot>, EdgeError> {
     let Some(peer) = req.peer_addr() else { return Ok(None) };
     app.sockets_per_address
         .admit(peer.ip(), app.config.limits.connections_per_address)
@@ -92,16 +90,16 @@ async fn client_socket(
     req: HttpRequest,
     stream: web::Payload,
     app: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, EdgeError> {
     let params = Params::parse(req.query_string(), &CLIENT_PARAMS)?;
-    let channel_id = params.one("channel")?.ok_or_else(|| ApiError::bad_request("channel is required"))?;
+    let channel_id = params.one("channel")?.ok_or_else(|| EdgeError::bad_request("channel is required"))?;
     let channel = app
         .config
         .settings
         .channel(&ChannelId::from(channel_id))
-        .ok_or_else(|| ApiError::not_found(format!("unknown channel {channel_id:?}")))?;
+        .ok_or_else(|| EdgeError::not_found(format!("unknown channel {channel_id:?}")))?;
     let (client, fresh) = match params.one("client_id")?.filter(|c| !c.is_empty()) {
-        Some(id) => (ClientId::checked(id).map_err(|e| ApiError::bad_request(e.to_string()))?, false),
+        Some(id) => (ClientId::checked(id).map_err(|e| EdgeError::bad_request(e.to_string()))?, false),
         None => (ClientId::from(uuid::Uuid::new_v4().simple().to_string()), true),
     };
     let name = params.one("name")?.filter(|n| !n.trim().is_empty()).map(str::to_owned);
@@ -118,7 +116,7 @@ async fn client_socket(
         Some(secret) => {
             let sig = params.one("sig")?.unwrap_or_default();
             if !auth::client_signature_ok(secret, conversation.client.as_str(), sig) {
-                return Err(ApiError::new("unauthorized", "identity signature missing or wrong"));
+                return Err(EdgeError::new(ErrorCode::Unauthorized, "identity signature missing or wrong"));
             }
             None
         }
@@ -129,7 +127,7 @@ async fn client_socket(
                 Some(_) => {}
                 None if fresh => {}
                 None => {
-                    if app.node.shared.store.conversation_head(conversation.clone()).await?.is_some() {
+                    if app.node.conversation_head(conversation.clone()).await?.is_some() {
                         return Err(not_proven());
                     }
                 }
@@ -151,14 +149,14 @@ async fn client_socket(
     ws::WsResponseBuilder::new(session, &req, stream)
         .codec(codec)
         .start()
-        .map_err(|e| ApiError::bad_request(e.to_string()))
+        .map_err(|e| EdgeError::bad_request(e.to_string()))
 }
 
 /// Why a fragmented message was refused.
 #[derive(Debug, PartialEq, Eq)]
 enum Refused {
     /// Over the frame size limit, or binary: answered with an error, the socket stays usable.
-    Frame(&'static str, String),
+    Frame(ErrorCode, String),
     /// Not valid UTF-8 once whole: the socket is closed with 1007.
     NotUtf8,
 }
@@ -177,7 +175,10 @@ fn reassemble(
         }
         Item::FirstBinary(_) => {
             *partial = None;
-            Some(Err(Refused::Frame("bad_request", "binary frames are not supported; send JSON text".into())))
+            Some(Err(Refused::Frame(
+                ErrorCode::BadRequest,
+                "binary frames are not supported; send JSON text".into(),
+            )))
         }
         Item::Continue(bytes) => {
             let buf = partial.as_mut()?;
@@ -185,7 +186,7 @@ fn reassemble(
             if guard.too_large(buf.len()) {
                 *partial = None;
                 return Some(Err(Refused::Frame(
-                    "too_large",
+                    ErrorCode::TooLarge,
                     "fragmented message is over the size limit".into(),
                 )));
             }
@@ -235,10 +236,10 @@ mod tests {
             Item::Continue(Bytes::from_static(b"0123456789")),
             Item::Last(Bytes::from_static(b"x")),
         ]);
-        assert!(matches!(got[1], Some(Err(Refused::Frame("too_large", _)))));
+        assert!(matches!(got[1], Some(Err(Refused::Frame(ErrorCode::TooLarge, _)))));
         assert_eq!(got[2], None, "the rest of a refused message is dropped");
         let got = run(vec![Item::FirstBinary(Bytes::from_static(b"\x00")), Item::Last(Bytes::new())]);
-        assert!(matches!(got[0], Some(Err(Refused::Frame("bad_request", _)))));
+        assert!(matches!(got[0], Some(Err(Refused::Frame(ErrorCode::BadRequest, _)))));
         assert_eq!(got[1], None);
     }
 }

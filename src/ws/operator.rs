@@ -9,19 +9,18 @@ use actix_web::web;
 use actix_web_actors::ws;
 use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::admission::Slot;
+use super::echo::{EchoFilter, StoredAt};
 use super::frames::{OperatorRequest, OPERATOR_TYPES};
 use super::render;
 use super::requests::{self, Requester};
-use super::session::{self, Peer, Session, Socket};
-use crate::actors::messages::{GetNewTab, OperatorConnected, OperatorDisconnected};
-use crate::actors::ToOperator;
-use crate::api::ApiError;
+use super::session::{self, Answered, Peer, Session, Socket};
 use crate::auth::Identity;
-use crate::domain::{OperatorNotice, Phase};
-use crate::server::AppState;
+use crate::domain::notice::after_welcome;
+use crate::domain::{AuthorKind, OperatorNotice, Phase};
+use crate::edge::{AppState, EdgeError, ErrorCode, Slot};
+use crate::node::NotifyOperator;
 use crate::store::{ChatQuery, Scope, SortColumn, SortKey};
 
 /// The most New-tab chats a welcome lists (oldest first); `new_total` says how many there are,
@@ -30,12 +29,13 @@ pub const WELCOME_NEW_CHATS: usize = 100;
 
 /// One operator's socket.
 pub struct OperatorSession {
-    socket: Socket,
+    socket: Socket<OperatorRequest>,
     me: Identity,
     /// Its place among the sockets of its address, given back when the session ends.
     _slot: Option<Slot>,
     welcomed: bool,
     held: Vec<OperatorNotice>,
+    echo: EchoFilter<OperatorNotice>,
 }
 
 impl OperatorSession {
@@ -53,6 +53,27 @@ impl OperatorSession {
             _slot: slot,
             welcomed: false,
             held: Vec::new(),
+            echo: EchoFilter::default(),
+        }
+    }
+
+    /// Where the operator's own message a notice carries is stored (for the echo filter).
+    fn own(&self, notice: &OperatorNotice) -> Option<StoredAt> {
+        match notice {
+            OperatorNotice::Message(m)
+                if m.author.kind == AuthorKind::Operator && m.author.id == self.me.operator.as_str() =>
+            {
+                Some((m.conversation.clone(), m.seq))
+            }
+            _ => None,
+        }
+    }
+
+    /// Delivers `notice` once it has passed the echo filter.
+    fn notify(&mut self, notice: OperatorNotice, ctx: &mut ws::WebsocketContext<Self>) {
+        let own = self.own(&notice);
+        for notice in self.echo.notice(own, notice) {
+            self.deliver(&notice, ctx);
         }
     }
 
@@ -65,8 +86,7 @@ impl OperatorSession {
 
     /// Loads the My tab (store) and the New tab with offers (supervisor), then welcomes.
     fn welcome(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        let store = self.socket.app.node.shared.store.clone();
-        let supervisor = self.socket.app.node.supervisor.clone();
+        let node = self.socket.app.node.clone();
         let me = self.me.operator.clone();
         let my = ChatQuery {
             phase: vec![Phase::Active, Phase::Closing],
@@ -76,14 +96,13 @@ impl OperatorSession {
             ..ChatQuery::default()
         };
         let load = async move {
-            let my = store.chats(my).await;
-            let new =
-                supervisor.send(GetNewTab { operator: me, after: None, limit: WELCOME_NEW_CHATS }).await;
+            let my = node.chats(my).await;
+            let new = node.new_tab(me, None, WELCOME_NEW_CHATS).await;
             (my, new)
         };
         ctx.spawn(load.into_actor(self).map(|(my, new), act, ctx| {
             let (Ok(my), Ok(new)) = (my, new) else {
-                session::send(act, &render::error(None, "unavailable", "cannot load the tabs"), ctx);
+                session::send(act, &render::error(None, ErrorCode::Unavailable, "cannot load the tabs"), ctx);
                 ctx.stop();
                 return;
             };
@@ -103,34 +122,16 @@ impl OperatorSession {
             });
             session::send(act, &welcome, ctx);
             let listed: Vec<_> = new.chats.iter().map(|c| c.id).collect();
-            let offered: Vec<_> = new.offers.iter().map(|(c, _)| c.id).collect();
-            for (chat, expires_in_ms) in new.offers {
-                act.deliver(&OperatorNotice::Offer { chat, expires_in_ms }, ctx);
+            let offered: Vec<_> = new.offers.iter().map(|o| o.chat.id).collect();
+            for offer in new.offers {
+                act.deliver(
+                    &OperatorNotice::Offer { chat: offer.chat, expires_in_ms: offer.expires_in_ms },
+                    ctx,
+                );
             }
             act.welcomed = true;
-            let held = std::mem::take(&mut act.held);
-            let withdrawn: Vec<_> = held
-                .iter()
-                .filter_map(|n| match n {
-                    OperatorNotice::OfferWithdrawn { chat, .. }
-                    | OperatorNotice::ChatRemoved { chat, .. } => Some(*chat),
-                    _ => None,
-                })
-                .collect();
-            for notice in held {
-                // The welcome already shows these (unless they came and went meanwhile).
-                let shown = match &notice {
-                    OperatorNotice::Offer { chat, .. } => {
-                        offered.contains(&chat.id) && !withdrawn.contains(&chat.id)
-                    }
-                    OperatorNotice::ChatNew(chat) => {
-                        listed.contains(&chat.id) && !withdrawn.contains(&chat.id)
-                    }
-                    _ => false,
-                };
-                if !shown {
-                    act.deliver(&notice, ctx);
-                }
+            for notice in after_welcome(std::mem::take(&mut act.held), &listed, &offered) {
+                act.notify(notice, ctx);
             }
         }));
     }
@@ -140,7 +141,7 @@ impl Session for OperatorSession {
     type Request = OperatorRequest;
     const TYPES: &'static [&'static str] = &OPERATOR_TYPES;
 
-    fn socket(&mut self) -> &mut Socket {
+    fn socket(&mut self) -> &mut Socket<OperatorRequest> {
         &mut self.socket
     }
 
@@ -148,14 +149,20 @@ impl Session for OperatorSession {
         matches!(request, OperatorRequest::Ping)
     }
 
-    fn answer(&mut self, request: OperatorRequest) -> LocalBoxFuture<'static, Result<Value, ApiError>> {
+    fn answer(&mut self, request: OperatorRequest) -> LocalBoxFuture<'static, Result<Answered, EdgeError>> {
+        self.echo.started();
         let requester = Requester {
             app: self.socket.app.clone(),
             me: self.me.clone(),
-            origin: self.socket.sub,
             max_text_chars: self.socket.app.config.limits.max_text_chars,
         };
         requests::operator(requester, request).boxed_local()
+    }
+
+    fn answered(&mut self, stored: Option<StoredAt>, ctx: &mut ws::WebsocketContext<Self>) {
+        for notice in self.echo.answered(stored) {
+            self.deliver(&notice, ctx);
+        }
     }
 }
 
@@ -164,38 +171,39 @@ impl Actor for OperatorSession {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         session::started(self, ctx);
-        let operator = self.me.operator.clone();
         let app = self.socket.app.clone();
-        self.socket.sub = Some(app.node.shared.hub.subscribe_operator(
-            operator.clone(),
+        let sub = app.node.connect_operator(
+            self.me.operator.clone(),
             ctx.address().recipient(),
             self.socket.cut.clone(),
-        ));
-        app.node.supervisor.do_send(OperatorConnected { operator });
+        );
+        self.socket.sub = Some(sub);
         self.welcome(ctx);
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         let app = self.socket.app.clone();
         if let Some(sub) = self.socket.sub.take() {
-            app.node.shared.hub.unsubscribe_operator(&self.me.operator, sub);
-            app.node.supervisor.do_send(OperatorDisconnected { operator: self.me.operator.clone() });
+            app.node.disconnect_operator(&self.me.operator, sub);
         }
         session::stopped(self);
     }
 }
 
-impl Handler<ToOperator> for OperatorSession {
+impl Handler<NotifyOperator> for OperatorSession {
     type Result = ();
 
-    fn handle(&mut self, msg: ToOperator, ctx: &mut Self::Context) {
+    fn handle(&mut self, msg: NotifyOperator, ctx: &mut Self::Context) {
         if session::cut_off(self, ctx) {
             return;
         }
-        if self.welcomed || matches!(msg.0, OperatorNotice::Closing) {
-            self.deliver(&msg.0, ctx);
+        let notice = msg.notice;
+        if matches!(notice, OperatorNotice::Closing) {
+            self.deliver(&notice, ctx);
+        } else if !self.welcomed {
+            self.held.push(notice);
         } else {
-            self.held.push(msg.0);
+            self.notify(notice, ctx);
         }
     }
 }

@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::domain::{ClientNotice, MessageView, OperatorNotice};
+use crate::edge::ErrorCode;
 
 /// The frame of an operator notice (`None` for `Closing`, which closes the socket instead).
 pub fn operator_frame(notice: &OperatorNotice) -> Option<Value> {
@@ -69,13 +70,13 @@ pub fn ack(reference: Option<&Value>, fields: Value) -> Value {
 }
 
 /// `{"type":"error","ref":...,"code":...,"message":...}`.
-pub fn error(reference: Option<&Value>, code: &str, message: &str) -> Value {
+pub fn error(reference: Option<&Value>, code: ErrorCode, message: &str) -> Value {
     let mut frame = Map::new();
     frame.insert("type".into(), Value::from("error"));
     if let Some(r) = reference {
         frame.insert("ref".into(), r.clone());
     }
-    frame.insert("code".into(), Value::from(code));
+    frame.insert("code".into(), Value::from(code.as_str()));
     frame.insert("message".into(), Value::from(message));
     Value::Object(frame)
 }

@@ -1,22 +1,20 @@
 //! What each socket request does: resolve the chat's conversation, check scope, run the command
-//! through the node, and answer the ack fields (PROTOCOL 3.2, 3.3). Plain async functions: the
-//! sessions only parse frames and send the answers.
+//! through the node's door, and answer the ack fields and the message it stored (PROTOCOL 3.2,
+//! 3.3). Plain async functions: the sessions only parse frames and send the answers.
 
-use actix_web::web;
-use serde_json::{json, Value};
-
-use super::frames::{ClientRequest, OperatorRequest};
-use super::render;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use crate::actors::messages::{DeclineOffer, OperatorTyping, SetPresence, TakeChat};
-use crate::actors::registry::Registry;
-use crate::actors::SubscriptionId;
-use crate::api::ApiError;
+use actix_web::web;
+use serde_json::json;
+
+use super::echo::StoredAt;
+use super::frames::{ClientRequest, OperatorRequest};
+use super::render;
+use super::session::Answered;
 use crate::auth::Identity;
 use crate::domain::{access, text, ChatId, Command, ConversationId, FieldsUpdate, ForwardTarget, Reply, Seq};
-use crate::server::AppState;
+use crate::edge::{AppState, EdgeError, ErrorCode};
 use crate::store::MessageQuery;
 
 /// Who asks, through which socket.
@@ -25,47 +23,58 @@ pub struct Requester {
     pub app: web::Data<AppState>,
     /// The operator.
     pub me: Identity,
-    /// Their socket's subscription (it gets the ack, not an echo).
-    pub origin: Option<SubscriptionId>,
     /// `limits.max_text_chars`.
     pub max_text_chars: usize,
 }
 
-/// The ack fields of a command's reply.
-fn reply_fields(reply: Reply) -> Value {
-    match reply {
+/// The answer of a command's reply, run on `conversation`.
+fn answered(conversation: &ConversationId, reply: Reply) -> Answered {
+    let stored = match reply {
+        Reply::Stored { seq, .. } => Some::<StoredAt>((conversation.clone(), seq)),
+        _ => None,
+    };
+    let fields = match reply {
         Reply::Done => json!({}),
         Reply::Stored { chat, seq } => json!({"chat": chat, "seq": seq}),
         Reply::NewChat(chat) => json!({"new_chat": chat}),
         Reply::MergedInto(chat) => json!({"into": chat}),
         Reply::Automated(outcome) => json!({"outcome": outcome.as_str()}),
-    }
+    };
+    Answered { fields, stored }
 }
 
-fn check_text(text: &str, max: usize) -> Result<(), ApiError> {
+/// The ack fields of a reply that stores nothing on this socket's behalf (takes, accepts).
+fn fields_of(reply: Reply) -> Answered {
+    Answered::fields(match reply {
+        Reply::Stored { chat, seq } => json!({"chat": chat, "seq": seq}),
+        _ => json!({}),
+    })
+}
+
+fn check_text(text: &str, max: usize) -> Result<(), EdgeError> {
     if text.len() > max && text.chars().count() > max {
-        return Err(ApiError::new("too_large", format!("text is longer than {max} characters")));
+        return Err(EdgeError::new(ErrorCode::TooLarge, format!("text is longer than {max} characters")));
     }
     Ok(())
 }
 
 /// Parses `<channel>:<client_id>` of a configured channel.
-pub fn conversation_of(app: &AppState, conversation: &str) -> Result<ConversationId, ApiError> {
-    let id = ConversationId::parse_checked(conversation).map_err(|e| ApiError::bad_request(e.to_string()))?;
+pub fn conversation_of(app: &AppState, conversation: &str) -> Result<ConversationId, EdgeError> {
+    let id = ConversationId::parse_checked(conversation)?;
     if app.config.settings.channel(&id.channel).is_none() {
-        return Err(ApiError::not_found(format!("unknown channel {}", id.channel)));
+        return Err(EdgeError::not_found(format!("unknown channel {}", id.channel)));
     }
     Ok(id)
 }
 
 impl Requester {
-    async fn run(&self, conversation: &ConversationId, command: Command) -> Result<Value, ApiError> {
-        let ack = self.app.node.execute(conversation, command, self.origin).await?;
-        Ok(reply_fields(ack.reply))
+    async fn run(&self, conversation: &ConversationId, command: Command) -> Result<Answered, EdgeError> {
+        let reply = self.app.node.execute(conversation, command).await?;
+        Ok(answered(conversation, reply))
     }
 
     /// Runs a command on the conversation of `chat`.
-    async fn on_chat(&self, chat: ChatId, command: Command) -> Result<Value, ApiError> {
+    async fn on_chat(&self, chat: ChatId, command: Command) -> Result<Answered, EdgeError> {
         let conversation = self.app.node.locate(chat).await?;
         self.run(&conversation, command).await
     }
@@ -76,15 +85,12 @@ impl Requester {
         chat: ChatId,
         before_seq: Option<Seq>,
         limit: Option<usize>,
-    ) -> Result<Value, ApiError> {
-        let shared = &self.app.node.shared;
-        let view = shared
-            .store
-            .chat(chat)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("chat {chat} not found")))?;
-        if !access::may_see_view(&shared.settings, &self.me.operator, &view, &shared.board.watchers(chat)) {
-            return Err(ApiError::not_found(format!("chat {chat} not found")));
+    ) -> Result<Answered, EdgeError> {
+        let node = &self.app.node;
+        let not_found = || EdgeError::not_found(format!("chat {chat} not found"));
+        let view = node.chat(chat).await?.ok_or_else(not_found)?;
+        if !access::may_see_view(node.settings(), &self.me.operator, &view, &node.watchers(chat)) {
+            return Err(not_found());
         }
         let query = MessageQuery {
             conversation: view.conversation.clone(),
@@ -93,18 +99,19 @@ impl Requester {
             limit: limit.unwrap_or(50).clamp(1, 500),
             include_private: true,
         };
-        let messages = shared.store.messages(query).await?;
-        Ok(json!({"messages": messages, "prev_chat": view.prev_chat}))
+        let messages = node.messages(query).await?;
+        Ok(Answered::fields(json!({"messages": messages, "prev_chat": view.prev_chat})))
     }
 }
 
 /// Carries out one operator request.
-pub async fn operator(r: Requester, request: OperatorRequest) -> Result<Value, ApiError> {
+pub async fn operator(r: Requester, request: OperatorRequest) -> Result<Answered, EdgeError> {
     let by = r.me.operator.clone();
+    let node = &r.app.node;
     match request {
         OperatorRequest::Presence { status } => {
-            r.app.node.supervisor.do_send(SetPresence { operator: by, status });
-            Ok(json!({}))
+            node.set_presence(by, status).await?;
+            Ok(Answered::fields(json!({})))
         }
         OperatorRequest::Send { chat, conversation, text, client_msg_id } => {
             check_text(&text, r.max_text_chars)?;
@@ -112,45 +119,22 @@ pub async fn operator(r: Requester, request: OperatorRequest) -> Result<Value, A
             match (chat, conversation) {
                 (Some(chat), _) => r.on_chat(chat, command).await,
                 (None, Some(conversation)) => r.run(&conversation_of(&r.app, &conversation)?, command).await,
-                (None, None) => Err(ApiError::bad_request("send needs \"chat\" or \"conversation\"")),
+                (None, None) => Err(EdgeError::bad_request("send needs \"chat\" or \"conversation\"")),
             }
         }
         OperatorRequest::Note { chat, text } => {
             check_text(&text, r.max_text_chars)?;
             r.on_chat(chat, Command::Note { by, chat, text }).await
         }
-        OperatorRequest::Take { chat } | OperatorRequest::Accept { chat } => {
-            let accept = matches!(request, OperatorRequest::Accept { .. });
-            let conversation = r.app.node.locate(chat).await?;
-            let take = TakeChat { operator: by, chat, conversation, accept };
-            let answer = r
-                .app
-                .node
-                .supervisor
-                .send(take)
-                .await
-                .map_err(|e| ApiError::unavailable("the supervisor", &e))?;
-            Ok(reply_fields(answer?.reply))
-        }
+        OperatorRequest::Take { chat } => Ok(fields_of(node.take(by, chat).await?)),
+        OperatorRequest::Accept { chat } => Ok(fields_of(node.accept(by, chat).await?)),
         OperatorRequest::Decline { chat } => {
-            let decline = DeclineOffer { operator: by, chat };
-            r.app
-                .node
-                .supervisor
-                .send(decline)
-                .await
-                .map_err(|e| ApiError::unavailable("the supervisor", &e))??;
-            Ok(json!({}))
+            node.decline(by, chat).await?;
+            Ok(Answered::fields(json!({})))
         }
         OperatorRequest::Typing { chat } => {
-            let conversation = r.app.node.locate(chat).await?;
-            Registry::operator_typing(
-                &r.app.node.shared,
-                &conversation,
-                OperatorTyping { operator: by, chat },
-            )
-            .await?;
-            Ok(json!({}))
+            node.operator_typing(by, chat).await?;
+            Ok(Answered::fields(json!({})))
         }
         OperatorRequest::SetStatus { chat, status } => {
             r.on_chat(chat, Command::SetStatus { by, chat, status }).await
@@ -165,7 +149,7 @@ pub async fn operator(r: Requester, request: OperatorRequest) -> Result<Value, A
                 (Some(op), None) => ForwardTarget::Operator(op.into()),
                 (None, Some(line)) => ForwardTarget::Line(line.into()),
                 _ => {
-                    return Err(ApiError::bad_request(
+                    return Err(EdgeError::bad_request(
                         "forward needs exactly one of \"to_operator\" and \"to_line\"",
                     ))
                 }
@@ -185,7 +169,7 @@ pub async fn operator(r: Requester, request: OperatorRequest) -> Result<Value, A
             r.on_chat(chat, Command::UpdateChat { by, chat, fields, pinned }).await
         }
         OperatorRequest::History { chat, before_seq, limit } => r.history(chat, before_seq, limit).await,
-        OperatorRequest::Ping => Ok(json!({})),
+        OperatorRequest::Ping => Ok(Answered::fields(json!({}))),
     }
 }
 
@@ -199,31 +183,29 @@ pub struct ClientRequester {
     pub name: Option<String>,
     /// The widget page it connected from.
     pub page_url: Option<String>,
-    /// Its socket's subscription.
-    pub origin: Option<SubscriptionId>,
     /// The conversation has a journal (it had one at the welcome, or this socket wrote): only
     /// then may typing activate it.
     pub exists: Rc<Cell<bool>>,
 }
 
 /// Carries out one client request.
-pub async fn client(r: ClientRequester, request: ClientRequest) -> Result<Value, ApiError> {
+pub async fn client(r: ClientRequester, request: ClientRequest) -> Result<Answered, EdgeError> {
     let node = &r.app.node;
     match request {
         ClientRequest::Send { text, client_msg_id } => {
             check_text(&text, r.app.config.limits.max_text_chars)?;
             let command = Command::ClientMessage { text, client_msg_id, name: r.name, page_url: r.page_url };
-            let ack = node.execute(&r.conversation, command, r.origin).await?;
+            let reply = node.execute(&r.conversation, command).await?;
             r.exists.set(true);
-            Ok(reply_fields(ack.reply))
+            Ok(answered(&r.conversation, reply))
         }
         ClientRequest::Typing => {
-            Registry::client_typing(&node.shared, &r.conversation, r.exists.get());
-            Ok(json!({}))
+            node.client_typing(&r.conversation, r.exists.get());
+            Ok(Answered::fields(json!({})))
         }
         ClientRequest::Vote { chat, score } => {
-            let ack = node.execute(&r.conversation, Command::Vote { chat, score }, r.origin).await?;
-            Ok(reply_fields(ack.reply))
+            let reply = node.execute(&r.conversation, Command::Vote { chat, score }).await?;
+            Ok(answered(&r.conversation, reply))
         }
         ClientRequest::History { before_seq, limit } => {
             let query = MessageQuery {
@@ -233,19 +215,31 @@ pub async fn client(r: ClientRequester, request: ClientRequest) -> Result<Value,
                 limit: limit.unwrap_or(50).clamp(1, 500),
                 include_private: false,
             };
-            Ok(json!({"messages": render::client_messages(&node.shared.store.messages(query).await?)}))
+            let messages = node.messages(query).await?;
+            Ok(Answered::fields(json!({"messages": render::client_messages(&messages)})))
         }
-        ClientRequest::Ping => Ok(json!({})),
+        ClientRequest::Ping => Ok(Answered::fields(json!({}))),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ChatId;
 
     #[test]
     fn text_length_is_counted_in_characters_not_bytes() {
         assert!(check_text("äöü", 3).is_ok(), "6 bytes, 3 characters");
-        assert_eq!(check_text("abcd", 3).unwrap_err().code, "too_large");
+        assert_eq!(check_text("abcd", 3).unwrap_err().code, ErrorCode::TooLarge);
+    }
+
+    #[test]
+    fn an_answer_names_the_message_it_stored_for_the_echo_filter() {
+        let conversation = ConversationId::new("web", "c1");
+        let stored = answered(&conversation, Reply::Stored { chat: Some(ChatId(3)), seq: 7 });
+        assert_eq!(stored.fields, json!({"chat": 3, "seq": 7}));
+        assert_eq!(stored.stored, Some((conversation.clone(), 7)));
+        assert_eq!(answered(&conversation, Reply::Done).stored, None);
+        assert_eq!(fields_of(Reply::Done).stored, None, "a take stores nothing of this socket's");
     }
 }

@@ -2,7 +2,12 @@
 //! acks out, heartbeat, slow-consumer cut-off, close codes). A session supplies the request type
 //! it reads and how to answer a request ([`Session`]); everything else is here, the access log's
 //! open and close lines included.
+//!
+//! A socket's requests run one at a time, in the order they were read: two messages written
+//! back to back are stored in that order, and each answer can tell the echo filter
+//! (`super::echo`) which message it stored.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -14,18 +19,33 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::echo::StoredAt;
 use super::frames::{parse, reference_of};
 use super::guard::{Guard, GOING_AWAY, POLICY};
 use super::render;
 use super::Refused;
 use crate::access_log::{self, Closing};
-use crate::actors::hub::CutOff;
-use crate::actors::SubscriptionId;
-use crate::api::ApiError;
-use crate::server::AppState;
+use crate::edge::{AppState, EdgeError, ErrorCode};
+use crate::node::{CutOff, SubscriptionId};
 
-/// The state every socket has.
-pub struct Socket {
+/// A request's successful answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered {
+    /// The `ack`'s fields.
+    pub fields: Value,
+    /// The message the request stored, if any (its echo is not sent back to this socket).
+    pub stored: Option<StoredAt>,
+}
+
+impl Answered {
+    /// An answer that stored no message.
+    pub fn fields(fields: Value) -> Self {
+        Self { fields, stored: None }
+    }
+}
+
+/// The state every socket has; `R` is what it reads.
+pub struct Socket<R> {
     /// Server state.
     pub app: web::Data<AppState>,
     /// Limits of this socket.
@@ -42,6 +62,10 @@ pub struct Socket {
     peer: Peer,
     /// How it is ending, once known.
     closing: Option<Closing>,
+    /// Requests read and not yet started, oldest first, with their `ref`.
+    pending: VecDeque<(R, Option<Value>)>,
+    /// A request is being answered.
+    busy: bool,
 }
 
 /// Who a socket is from, for the access log.
@@ -62,11 +86,22 @@ impl Peer {
     }
 }
 
-impl Socket {
+impl<R> Socket<R> {
     /// A socket of `kind` (`operator` or `client`) from `peer`.
     pub fn new(app: web::Data<AppState>, kind: &'static str, peer: Peer) -> Self {
         let guard = Guard::new(app.config.limits);
-        Self { app, guard, cut: CutOff::default(), sub: None, partial: None, kind, peer, closing: None }
+        Self {
+            app,
+            guard,
+            cut: CutOff::default(),
+            sub: None,
+            partial: None,
+            kind,
+            peer,
+            closing: None,
+            pending: VecDeque::new(),
+            busy: false,
+        }
     }
 }
 
@@ -78,20 +113,25 @@ pub trait Session: Actor<Context = ws::WebsocketContext<Self>> {
     const TYPES: &'static [&'static str];
 
     /// Its shared socket state.
-    fn socket(&mut self) -> &mut Socket;
+    fn socket(&mut self) -> &mut Socket<Self::Request>;
 
     /// `ping`: answered `pong` at once.
     fn is_ping(request: &Self::Request) -> bool;
 
-    /// The ack fields of a request, or why it failed.
-    fn answer(&mut self, request: Self::Request) -> LocalBoxFuture<'static, Result<Value, ApiError>>;
+    /// The answer to a request (the ack's fields and what it stored), or why it failed. The
+    /// session's echo filter has been told a request started.
+    fn answer(&mut self, request: Self::Request) -> LocalBoxFuture<'static, Result<Answered, EdgeError>>;
+
+    /// A request was answered (`stored`: the message it stored): deliver the notices the echo
+    /// filter held meanwhile. Called before the answer goes out.
+    fn answered(&mut self, stored: Option<StoredAt>, ctx: &mut ws::WebsocketContext<Self>);
 }
 
 /// Sends one frame (counting errors).
 pub fn send<A: Session>(act: &mut A, frame: &Value, ctx: &mut ws::WebsocketContext<A>) {
     if let Some("error") = frame.get("type").and_then(Value::as_str) {
         let code = frame.get("code").and_then(Value::as_str).unwrap_or("unknown");
-        act.socket().app.node.shared.metrics.errors_total.with_label_values(&[code]).inc();
+        act.socket().app.node.metrics().errors_total.with_label_values(&[code]).inc();
     }
     ctx.text(frame.to_string());
 }
@@ -125,14 +165,14 @@ pub fn started<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
     }
     // Notices wait here while the connection is slow; the hub cuts the socket off when full.
     ctx.set_mailbox_capacity(socket.app.config.limits.max_outbound_frames);
-    socket.app.node.shared.metrics.connections.with_label_values(&[socket.kind]).inc();
+    socket.app.node.metrics().connections.with_label_values(&[socket.kind]).inc();
     ctx.run_interval(socket.guard.ping_every(), |act, ctx| {
         if cut_off(act, ctx) {
             return;
         }
         let socket = act.socket();
         if socket.guard.silent() {
-            socket.app.node.shared.metrics.disconnects_total.with_label_values(&["heartbeat"]).inc();
+            socket.app.node.metrics().disconnects_total.with_label_values(&["heartbeat"]).inc();
             close(act, ctx, POLICY, "heartbeat timeout");
         } else {
             ctx.ping(b"");
@@ -143,7 +183,7 @@ pub fn started<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
 /// Shut-down common to every session.
 pub fn stopped<A: Session>(act: &mut A) {
     let socket = act.socket();
-    socket.app.node.shared.metrics.connections.with_label_values(&[socket.kind]).dec();
+    socket.app.node.metrics().connections.with_label_values(&[socket.kind]).dec();
     if socket.app.config.access_log {
         let closing = socket.closing.take().unwrap_or_else(Closing::lost);
         let peer = &socket.peer;
@@ -173,7 +213,7 @@ pub fn on_message<A: Session>(
         }
         Ok(ws::Message::Binary(_)) => send(
             act,
-            &render::error(None, "bad_request", "binary frames are not supported; send JSON text"),
+            &render::error(None, ErrorCode::BadRequest, "binary frames are not supported; send JSON text"),
             ctx,
         ),
         Ok(ws::Message::Ping(payload)) => ctx.pong(&payload),
@@ -210,7 +250,7 @@ pub fn on_message<A: Session>(
 /// A text message that is not valid UTF-8: nothing of it is read; the socket is closed with
 /// 1007 (RFC 6455: inconsistent data).
 fn not_utf8<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
-    act.socket().app.node.shared.metrics.disconnects_total.with_label_values(&["invalid_utf8"]).inc();
+    act.socket().app.node.metrics().disconnects_total.with_label_values(&["invalid_utf8"]).inc();
     close(act, ctx, u16::from(ws::CloseCode::Invalid), "text is not valid UTF-8");
 }
 
@@ -219,26 +259,46 @@ fn on_text<A: Session>(act: &mut A, text: &str, ctx: &mut ws::WebsocketContext<A
     let guard = &mut act.socket().guard;
     if !guard.admit() {
         let reference = reference_of(text);
-        send(act, &render::error(reference.as_ref(), "rate_limited", "too many frames; slow down"), ctx);
+        send(
+            act,
+            &render::error(reference.as_ref(), ErrorCode::RateLimited, "too many frames; slow down"),
+            ctx,
+        );
         return;
     }
     if guard.too_large(text.len()) {
         let message = format!("frame of {} bytes is over the limit", text.len());
-        send(act, &render::error(None, "too_large", &message), ctx);
+        send(act, &render::error(None, ErrorCode::TooLarge, &message), ctx);
         return;
     }
     match parse::<A::Request>(text, A::TYPES) {
-        Err(e) => send(act, &render::error(e.reference.as_ref(), "bad_request", &e.message), ctx),
+        Err(e) => send(act, &render::error(e.reference.as_ref(), ErrorCode::BadRequest, &e.message), ctx),
         Ok((request, reference)) if A::is_ping(&request) => send(act, &render::pong(reference.as_ref()), ctx),
         Ok((request, reference)) => {
-            let answer = act.answer(request);
-            ctx.spawn(answer.into_actor(act).map(move |answer, act, ctx| {
-                let frame = match answer {
-                    Ok(fields) => render::ack(reference.as_ref(), fields),
-                    Err(e) => render::error(reference.as_ref(), e.code, &e.message),
-                };
-                send(act, &frame, ctx);
-            }));
+            act.socket().pending.push_back((request, reference));
+            next_request(act, ctx);
         }
     }
+}
+
+/// Starts the oldest pending request unless one is being answered; when it is, sends the
+/// notices held meanwhile, then its answer, then starts the next.
+fn next_request<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
+    let socket = act.socket();
+    if socket.busy {
+        return;
+    }
+    let Some((request, reference)) = socket.pending.pop_front() else { return };
+    socket.busy = true;
+    let answer = act.answer(request);
+    ctx.spawn(answer.into_actor(act).map(move |answer, act, ctx| {
+        let (frame, stored) = match answer {
+            Ok(Answered { fields, stored }) => (render::ack(reference.as_ref(), fields), stored),
+            Err(e) => (render::error(reference.as_ref(), e.code, &e.message), None),
+        };
+        act.answered(stored, ctx);
+        send(act, &frame, ctx);
+        act.socket().busy = false;
+        next_request(act, ctx);
+    }));
 }

@@ -43,7 +43,7 @@ async fn racing_first_messages_start_exactly_one_actor_and_get_distinct_seqs() {
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=50).collect::<Vec<_>>());
     assert!(acks.iter().all(|(chat, _)| *chat == acks[0].0), "one chat");
-    assert_eq!(rig.node.shared.registry.len(), 1);
+    assert_eq!(rig.node.registry().len(), 1);
 }
 
 #[actix::test]
@@ -54,7 +54,7 @@ async fn an_idle_conversation_is_passivated_and_comes_back_from_the_store() {
     let conv = Rig::conv("c1");
     let (chat, _) = rig.client_says("c1", "hello").await;
     let deadline = std::time::Instant::now() + PATIENCE;
-    while rig.node.shared.registry.is_active(&conv) {
+    while rig.node.registry().is_active(&conv) {
         assert!(std::time::Instant::now() < deadline, "never passivated");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -78,7 +78,8 @@ pub(super) fn in_a_node_that_crashes<T: Send + 'static>(
             let result = f(rig.clone()).await;
             // Every worker stops where it is: no flush, no shutdown of the node.
             let Ok(rig) = Arc::try_unwrap(rig) else { panic!("the rig is still in use") };
-            rig.node.kill();
+            let Ok(node) = Arc::try_unwrap(rig.node) else { panic!("the node is still in use") };
+            node.kill();
             result
         })
     })
@@ -125,8 +126,8 @@ async fn after_a_crash_every_acknowledged_message_and_chat_state_is_back_and_ove
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // The queued chat is back in its line's queue.
-    let lines = rig.node.supervisor.send(crate::actors::messages::GetLines).await.unwrap();
-    assert_eq!(lines[0].1.waiting, 1);
+    let lines = rig.node.lines().await.unwrap();
+    assert_eq!(lines[0].stats.waiting, 1);
     // Idempotency keys written before the crash still hold.
     let again = rig.run(&Rig::conv("c1"), keyed("m5", "k5")).await.unwrap();
     assert_eq!(stored(again).1, 6);

@@ -16,12 +16,11 @@ use std::time::Duration;
 use actix::prelude::*;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use super::hub::{SubscriptionId, ToClient, ToOperator};
-use super::messages::{Ack, CommandError, OperatorConnected, OperatorDisconnected, TakeChat};
-use super::node::{Node, NodeOptions};
+use crate::clock::SystemClock;
 use crate::domain::{
     ChatId, ChatView, ClientNotice, Command, ConversationId, OperatorNotice, Reply, Settings, Span,
 };
+use crate::node::{CommandError, Node, NodeOptions, NodeParts, NotifyClient, NotifyOperator, SubscriptionId};
 use crate::presence::MemoryPresence;
 use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
@@ -33,7 +32,7 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A running node on a fresh data directory.
 pub(crate) struct Rig {
-    pub node: Node,
+    pub node: Arc<Node>,
     pub store: Arc<SqliteStore>,
     /// Keeps the data directory alive as long as the node.
     _dir: Arc<tempfile::TempDir>,
@@ -73,15 +72,14 @@ impl Rig {
 
     pub async fn start_in(settings: Settings, options: NodeOptions, dir: Arc<tempfile::TempDir>) -> Rig {
         let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
-        let node = Node::start(
-            Arc::new(settings),
-            store.clone(),
-            Arc::new(MemoryPresence::default()),
-            Arc::new(crate::metrics::Metrics::new()),
-            options,
-        )
-        .await
-        .unwrap();
+        let parts = NodeParts {
+            settings: Arc::new(settings),
+            store: store.clone(),
+            presence: Arc::new(MemoryPresence::default()),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
+            clock: Arc::new(SystemClock),
+        };
+        let node = Arc::new(Node::start(parts, options).await.unwrap());
         Rig { node, store, _dir: dir }
     }
 
@@ -90,8 +88,8 @@ impl Rig {
         ConversationId::new("web", client)
     }
 
-    pub async fn run(&self, conversation: &ConversationId, command: Command) -> Result<Ack, CommandError> {
-        self.node.execute(conversation, command, None).await
+    pub async fn run(&self, conversation: &ConversationId, command: Command) -> Result<Reply, CommandError> {
+        self.node.execute(conversation, command).await
     }
 
     /// The client writes; returns (chat, seq).
@@ -108,15 +106,19 @@ impl Rig {
         stored(self.run(&Self::conv(client), cmd).await.unwrap())
     }
 
+    /// `operator` accepts the offer of `chat` (`accept`), or takes it from New.
     pub async fn take(
         &self,
         operator: &str,
-        client: &str,
+        _client: &str,
         chat: ChatId,
         accept: bool,
-    ) -> Result<Ack, CommandError> {
-        let msg = TakeChat { operator: op(operator), chat, conversation: Self::conv(client), accept };
-        self.node.supervisor.send(msg).await.unwrap()
+    ) -> Result<Reply, CommandError> {
+        if accept {
+            self.node.accept(op(operator), chat).await
+        } else {
+            self.node.take(op(operator), chat).await
+        }
     }
 
     pub async fn chat(&self, id: ChatId) -> ChatView {
@@ -127,29 +129,29 @@ impl Rig {
     pub async fn operator(&self, operator: &str) -> Socket<OperatorNotice> {
         let (tx, rx) = unbounded_channel();
         let sink = OperatorSink(tx).start();
-        let sub = self.node.shared.hub.subscribe_operator(op(operator), sink.recipient(), Default::default());
-        self.node.supervisor.send(OperatorConnected { operator: op(operator) }).await.unwrap();
+        let sub = self.node.connect_operator(op(operator), sink.recipient(), Default::default());
+        // The supervisor has handled the connect once it answers a later question.
+        self.node.operators().await.unwrap();
         Socket { sub, rx, kept: Vec::new() }
     }
 
     /// Closes a socket of `operator`.
     pub async fn disconnect(&self, operator: &str, socket: Socket<OperatorNotice>) {
-        self.node.shared.hub.unsubscribe_operator(&op(operator), socket.sub);
-        self.node.supervisor.send(OperatorDisconnected { operator: op(operator) }).await.unwrap();
+        self.node.disconnect_operator(&op(operator), socket.sub);
+        self.node.operators().await.unwrap();
     }
 
     /// Connects a socket of a `web` client.
     pub fn client(&self, client: &str) -> Socket<ClientNotice> {
         let (tx, rx) = unbounded_channel();
         let sink = ClientSink(tx).start();
-        let sub =
-            self.node.shared.hub.subscribe_client(Self::conv(client), sink.recipient(), Default::default());
+        let sub = self.node.connect_client(Self::conv(client), sink.recipient(), Default::default());
         Socket { sub, rx, kept: Vec::new() }
     }
 }
 
-pub(crate) fn stored(ack: Ack) -> (ChatId, u64) {
-    match ack.reply {
+pub(crate) fn stored(reply: Reply) -> (ChatId, u64) {
+    match reply {
         Reply::Stored { chat: Some(chat), seq } => (chat, seq),
         other => panic!("expected a stored message, got {other:?}"),
     }
@@ -201,10 +203,10 @@ impl Actor for OperatorSink {
     type Context = Context<Self>;
 }
 
-impl Handler<ToOperator> for OperatorSink {
+impl Handler<NotifyOperator> for OperatorSink {
     type Result = ();
-    fn handle(&mut self, msg: ToOperator, _: &mut Self::Context) {
-        let _ = self.0.send(msg.0);
+    fn handle(&mut self, msg: NotifyOperator, _: &mut Self::Context) {
+        let _ = self.0.send(msg.notice);
     }
 }
 
@@ -214,10 +216,10 @@ impl Actor for ClientSink {
     type Context = Context<Self>;
 }
 
-impl Handler<ToClient> for ClientSink {
+impl Handler<NotifyClient> for ClientSink {
     type Result = ();
-    fn handle(&mut self, msg: ToClient, _: &mut Self::Context) {
-        let _ = self.0.send(msg.0);
+    fn handle(&mut self, msg: NotifyClient, _: &mut Self::Context) {
+        let _ = self.0.send(msg.notice);
     }
 }
 

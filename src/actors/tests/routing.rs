@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use futures_util::future::join_all;
 
 use super::*;
-use crate::actors::messages::GetOperators;
-use crate::domain::{Operator, Role, Strategy};
+use crate::domain::{DomainError, Operator, Role, Strategy};
 
 fn line1(strategy: Strategy, f: impl FnOnce(&mut Settings)) -> Settings {
     settings_with(|s| {
@@ -69,7 +68,7 @@ async fn broadcast_shows_the_chat_to_every_online_member_and_the_first_take_wins
     bob.wait(is_assigned(chat)).await;
     alice.wait(is_removed(chat)).await;
     let err = rig.take("alice", "c1", chat, false).await.unwrap_err();
-    assert_eq!(err.code(), "already_taken");
+    assert!(matches!(err, CommandError::Domain(DomainError::AlreadyTaken { .. })), "{err:?}");
     assert_eq!(rig.chat(chat).await.responsible, Some(op("bob")));
 }
 
@@ -93,8 +92,7 @@ async fn a_declined_offer_goes_to_the_next_operator_at_once() {
     let mut bob = rig.operator("bob").await;
     let (chat, _) = rig.client_says("c1", "hi").await;
     alice.wait(is_offer(chat)).await;
-    let decline = crate::actors::messages::DeclineOffer { operator: op("alice"), chat };
-    rig.node.supervisor.send(decline).await.unwrap().unwrap();
+    rig.node.decline(op("alice"), chat).await.unwrap();
     bob.wait(is_offer(chat)).await;
 }
 
@@ -109,18 +107,12 @@ async fn a_burst_of_1000_new_chats_never_puts_anyone_over_capacity() {
     let mut accepting = Vec::new();
     for name in ["alice", "bob"] {
         let mut socket = rig.operator(name).await;
-        let supervisor = rig.node.supervisor.clone();
+        let node = rig.node.clone();
         accepting.push(actix::spawn(async move {
             loop {
                 let n = socket.wait(any_offer).await;
                 let OperatorNotice::Offer { chat, .. } = n else { continue };
-                let take = TakeChat {
-                    operator: op(name),
-                    chat: chat.id,
-                    conversation: chat.conversation.clone(),
-                    accept: true,
-                };
-                let _ = supervisor.send(take).await;
+                let _ = node.accept(op(name), chat.id).await;
             }
         }));
     }
@@ -129,13 +121,13 @@ async fn a_burst_of_1000_new_chats_never_puts_anyone_over_capacity() {
         async move {
             let cmd =
                 Command::ClientMessage { text: "hi".into(), client_msg_id: None, name: None, page_url: None };
-            node.execute(&Rig::conv(&format!("burst{i}")), cmd, None).await.unwrap()
+            node.execute(&Rig::conv(&format!("burst{i}")), cmd).await.unwrap()
         }
     });
     join_all(sends).await;
     let deadline = std::time::Instant::now() + PATIENCE;
     loop {
-        let ops = rig.node.supervisor.send(GetOperators).await.unwrap();
+        let ops = rig.node.operators().await.unwrap();
         let load: HashMap<_, _> = ops.iter().map(|o| (o.operator.to_string(), o.active_chats)).collect();
         assert!(load["alice"] <= 2 && load["bob"] <= 3, "over capacity: {load:?}");
         if load["alice"] == 2 && load["bob"] == 3 {
@@ -144,8 +136,8 @@ async fn a_burst_of_1000_new_chats_never_puts_anyone_over_capacity() {
         assert!(std::time::Instant::now() < deadline, "chats were not assigned: {load:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let lines = rig.node.supervisor.send(crate::actors::messages::GetLines).await.unwrap();
-    assert_eq!(lines[0].1.waiting, 995, "everything else waits in the queue");
+    let lines = rig.node.lines().await.unwrap();
+    assert_eq!(lines[0].stats.waiting, 995, "everything else waits in the queue");
     for task in accepting {
         task.abort();
     }
@@ -180,7 +172,11 @@ async fn concurrent_takes_of_one_chat_have_exactly_one_winner_100_times() {
             results.iter().zip(&operators).filter(|(r, _)| r.is_ok()).map(|(_, o)| o.clone()).collect();
         assert_eq!(winners.len(), 1, "round {round}: {results:?}");
         for r in results.iter().filter(|r| r.is_err()) {
-            assert_eq!(r.as_ref().unwrap_err().code(), "already_taken", "round {round}");
+            let err = r.as_ref().unwrap_err();
+            assert!(
+                matches!(err, CommandError::Domain(DomainError::AlreadyTaken { .. })),
+                "round {round}: {err:?}"
+            );
         }
         assert_eq!(rig.chat(chat).await.responsible, Some(op(&winners[0])));
     }
@@ -199,7 +195,7 @@ async fn an_operator_whose_socket_dropped_stays_online_for_the_grace_then_offers
         "offered to bob during alice's grace"
     );
     bob.wait(is_offer(chat)).await;
-    let ops = rig.node.supervisor.send(GetOperators).await.unwrap();
+    let ops = rig.node.operators().await.unwrap();
     let alice = ops.iter().find(|o| o.operator == op("alice")).unwrap();
     assert_eq!(alice.presence, crate::domain::routing::Presence::Offline);
 }
@@ -215,13 +211,8 @@ async fn a_reconnect_within_the_grace_loses_nothing() {
         alice.quiet(is_withdrawn(chat), Duration::from_millis(500)).await,
         "the offer survived the reconnect"
     );
-    let tab = rig
-        .node
-        .supervisor
-        .send(crate::actors::messages::GetNewTab { operator: op("alice"), after: None, limit: 100 })
-        .await
-        .unwrap();
-    assert_eq!(tab.offers.iter().map(|(c, _)| c.id).collect::<Vec<_>>(), vec![chat]);
+    let tab = rig.node.new_tab(op("alice"), None, 100).await.unwrap();
+    assert_eq!(tab.offers.iter().map(|o| o.chat.id).collect::<Vec<_>>(), vec![chat]);
 }
 
 #[actix::test]

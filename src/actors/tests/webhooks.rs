@@ -149,7 +149,7 @@ async fn outbox_drains(rig: &Rig) {
 }
 
 fn attempts(rig: &Rig, result: &str) -> u64 {
-    rig.node.shared.metrics.webhook_attempts_total.with_label_values(&[result]).get()
+    rig.node.metrics().webhook_attempts_total.with_label_values(&[result]).get()
 }
 
 fn seqs(bodies: &[Value]) -> Vec<u64> {
@@ -362,7 +362,7 @@ async fn a_delivery_failing_its_last_attempt_is_parked_and_no_longer_holds_back_
     let rows = wait_parked(&rig, 1).await;
     assert_eq!((rows[0].payload["seq"].as_u64(), rows[0].attempts), (Some(first), 2));
     assert_eq!(rows[0].reason, "HTTP 500 Internal Server Error; gave up after 2 failed attempts");
-    let metrics = &rig.node.shared.metrics;
+    let metrics = rig.node.metrics();
     assert_eq!((metrics.webhook_parked_total.get(), metrics.webhook_parked.get()), (1, 1));
 
     let (_, second) = rig.operator_says("alice", "c1", "two").await;
@@ -370,7 +370,7 @@ async fn a_delivery_failing_its_last_attempt_is_parked_and_no_longer_holds_back_
     assert_eq!(seqs(&accepted), vec![second], "the later message goes out: nothing holds it back");
 
     assert!(rig.store.requeue_parked(rows[0].id.clone(), Timestamp::now()).await.unwrap());
-    rig.node.shared.outbox_written();
+    rig.node.deliverer().unwrap().do_send(crate::webhook::OutboxWritten);
     let accepted = receiver.wait_accepted(2).await;
     assert_eq!(seqs(&accepted), vec![second, first], "re-queued, it arrives after the later one");
     outbox_drains(&rig).await;
@@ -407,6 +407,6 @@ async fn a_pending_delivery_whose_channel_lost_its_webhook_is_parked_without_bei
     assert!(outbox_is_empty(&rig).await);
     tokio::time::sleep(Duration::from_millis(200)).await; // ten polls
     assert_eq!(receiver.seen.posts().len(), tried, "nothing more went to the old URL");
-    assert_eq!(rig.node.shared.metrics.webhook_parked.get(), 1);
+    assert_eq!(rig.node.metrics().webhook_parked.get(), 1);
     receiver.stop().await;
 }

@@ -5,8 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::cause::Cause;
+use crate::domain::chat::Chat;
 use crate::domain::ids::{ChatId, ConversationId, LineId, OperatorId, Span, Timestamp};
-use crate::domain::status::AssignVia;
+use crate::domain::status::{AssignVia, Phase};
+use crate::domain::view::ChatView;
 
 /// An operator's presence (PROTOCOL 3.2 `presence`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -60,6 +62,57 @@ pub struct ChatRouting {
     pub via: Option<AssignVia>,
     /// Who or what made this change (named by the withdrawals and New-tab removals it causes).
     pub by: Cause,
+}
+
+impl ChatRouting {
+    /// The routing facts of a live `chat` of `conversation`, changed by `by`.
+    pub fn of(conversation: &ConversationId, chat: &Chat, by: Cause) -> Self {
+        Self {
+            chat: chat.id,
+            conversation: conversation.clone(),
+            line: chat.line.clone(),
+            queued_at: chat.metrics.queued_at,
+            needs_routing: chat.needs_routing(),
+            responsible: chat.responsible.clone(),
+            open: chat.is_open(),
+            via: chat.assigned_via,
+            by,
+        }
+    }
+
+    /// The same facts from a stored chat row (what the supervisor rebuilds its queues from
+    /// after a restart). A row does not say how its responsible got it (`via` is `None`), which
+    /// only capacity accounting of forced assignments would use; nothing else differs.
+    pub fn of_view(view: &ChatView) -> Self {
+        Self {
+            chat: view.id,
+            conversation: view.conversation.clone(),
+            line: view.line.clone(),
+            queued_at: view.metrics.queued_at,
+            needs_routing: view.phase == Phase::Active && view.responsible.is_none(),
+            responsible: view.responsible.clone(),
+            open: view.phase != Phase::Finished,
+            via: None,
+            by: Cause::System,
+        }
+    }
+
+    /// Whether a change of a chat from `before` (none: it is new) to `after` concerns routing:
+    /// its line, queue entry, need of a responsible, responsible, openness or how it was
+    /// assigned changed. Only such changes are told to the supervisor.
+    pub fn changed(before: Option<&Chat>, after: &Chat) -> bool {
+        let facts = |c: &Chat| {
+            (
+                c.line.clone(),
+                c.needs_routing(),
+                c.responsible.clone(),
+                c.is_open(),
+                c.metrics.queued_at,
+                c.assigned_via,
+            )
+        };
+        before.map(facts) != Some(facts(after))
+    }
 }
 
 /// Why an open offer was withdrawn (PROTOCOL 3.2 `offer_withdrawn`).
@@ -201,16 +254,6 @@ pub enum RouteError {
     NoOffer,
 }
 
-impl RouteError {
-    /// The PROTOCOL error code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            RouteError::OverCapacity => "over_capacity",
-            RouteError::NoOffer => "invalid_transition",
-        }
-    }
-}
-
 /// A line's live figures (PROTOCOL 4 `GET /api/v1/lines`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LineStats {
@@ -243,8 +286,6 @@ mod tests {
         for r in [Removal::Taken, Removal::Finished, Removal::Moved] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
-        assert_eq!(RouteError::OverCapacity.code(), "over_capacity");
-        assert_eq!(RouteError::NoOffer.code(), "invalid_transition");
     }
 }
 

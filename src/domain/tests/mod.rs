@@ -7,6 +7,7 @@ mod fanout;
 mod held;
 mod invariants;
 mod metrics;
+mod pure_edges;
 mod rules;
 mod spec2_status;
 mod spec3_messages;
@@ -289,4 +290,17 @@ pub(crate) fn spam() -> World {
     let chat = w.latest_id();
     w.ok(Command::ForceFinish { by: op("alice"), chat });
     w
+}
+
+/// The wire code a refusal is answered with (the edge's mapping): the behaviour tables name
+/// refusals by their code.
+pub(crate) trait WireCode {
+    /// `bad_request`, `invalid_transition`, ...
+    fn code(&self) -> &'static str;
+}
+
+impl WireCode for DomainError {
+    fn code(&self) -> &'static str {
+        crate::edge::EdgeError::from(self.clone()).code.as_str()
+    }
 }

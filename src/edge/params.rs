@@ -5,17 +5,17 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::error::ApiError;
+use super::error::EdgeError;
 
 /// The pairs of a query string (`application/x-www-form-urlencoded`: `+` is a space), each name
 /// and value percent-decoded and required to be valid UTF-8.
-fn decode_query(query: &str) -> Result<Vec<(String, String)>, ApiError> {
-    let decode = |part: &str| -> Result<String, ApiError> {
+fn decode_query(query: &str) -> Result<Vec<(String, String)>, EdgeError> {
+    let decode = |part: &str| -> Result<String, EdgeError> {
         let spaced = part.replace('+', " ");
         percent_encoding::percent_decode_str(&spaced)
             .decode_utf8()
             .map(|s| s.into_owned())
-            .map_err(|_| ApiError::bad_request("the query string is not valid UTF-8"))
+            .map_err(|_| EdgeError::bad_request("the query string is not valid UTF-8"))
     };
     query
         .split('&')
@@ -39,10 +39,10 @@ pub struct Params {
 impl Params {
     /// Parses `query`; a parameter not in `known` (nor `token`) is a `bad_request`, and so is
     /// one whose percent-decoded name or value is not valid UTF-8 (never decoded lossily).
-    pub fn parse(query: &str, known: &[&str]) -> Result<Self, ApiError> {
+    pub fn parse(query: &str, known: &[&str]) -> Result<Self, EdgeError> {
         let pairs = decode_query(query)?;
         if let Some((name, _)) = pairs.iter().find(|(n, _)| n != TOKEN && !known.contains(&n.as_str())) {
-            return Err(ApiError::bad_request(format!(
+            return Err(EdgeError::bad_request(format!(
                 "unknown query parameter {name:?}; known: {}",
                 known.join(", ")
             )));
@@ -51,11 +51,11 @@ impl Params {
     }
 
     /// The value of a parameter that may be given once.
-    pub fn one(&self, name: &str) -> Result<Option<&str>, ApiError> {
+    pub fn one(&self, name: &str) -> Result<Option<&str>, EdgeError> {
         let mut values = self.pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str());
         let first = values.next();
         if values.next().is_some() {
-            return Err(ApiError::bad_request(format!("{name}: given more than once")));
+            return Err(EdgeError::bad_request(format!("{name}: given more than once")));
         }
         Ok(first)
     }
@@ -66,7 +66,7 @@ impl Params {
         name: &str,
         what: &str,
         parse: impl Fn(&str) -> Option<T>,
-    ) -> Result<Option<T>, ApiError> {
+    ) -> Result<Option<T>, EdgeError> {
         match self.one(name)? {
             None => Ok(None),
             Some(raw) => parse(raw).map(Some).ok_or_else(|| invalid(name, raw, what)),
@@ -74,7 +74,7 @@ impl Params {
     }
 
     /// A whole number in `min..=max`.
-    pub fn number(&self, name: &str, min: u64, max: u64) -> Result<Option<u64>, ApiError> {
+    pub fn number(&self, name: &str, min: u64, max: u64) -> Result<Option<u64>, EdgeError> {
         let what = format!("a whole number from {min} to {max}");
         self.one_as(name, &what, |s| s.parse::<u64>().ok().filter(|n| (min..=max).contains(n)))
     }
@@ -86,7 +86,7 @@ impl Params {
         name: &str,
         what: &str,
         parse: impl Fn(&str) -> Option<T>,
-    ) -> Result<Vec<T>, ApiError> {
+    ) -> Result<Vec<T>, EdgeError> {
         let mut out = Vec::new();
         for (_, raw) in self.pairs.iter().filter(|(n, _)| n == name) {
             for item in raw.split(',') {
@@ -98,8 +98,8 @@ impl Params {
     }
 }
 
-fn invalid(name: &str, value: &str, what: &str) -> ApiError {
-    ApiError::bad_request(format!("{name}: {value:?} is not {what}"))
+fn invalid(name: &str, value: &str, what: &str) -> EdgeError {
+    EdgeError::bad_request(format!("{name}: {value:?} is not {what}"))
 }
 
 /// A wire name of a serde enum (`"on_hold"` → `Status::OnHold`).
@@ -113,11 +113,11 @@ pub fn one_of(values: &[&str]) -> String {
 }
 
 /// A JSON body, read by the handler itself once authentication and roles are checked.
-pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, EdgeError> {
     if body.is_empty() {
-        return Err(ApiError::bad_request("a JSON body is required"));
+        return Err(EdgeError::bad_request("a JSON body is required"));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body).map_err(|e| EdgeError::bad_request(format!("invalid JSON body: {e}")))
 }
 
 /// Deserialises a field that distinguishes absent (`None`, via `#[serde(default)]`) from
@@ -139,7 +139,7 @@ mod tests {
     fn unknown_parameters_are_refused_but_the_token_is_always_accepted() {
         assert!(Params::parse("status=new&token=x", &["status"]).is_ok());
         let err = Params::parse("stauts=new", &["status"]).unwrap_err();
-        assert_eq!(err.code, "bad_request");
+        assert_eq!(err.code.as_str(), "bad_request");
         assert!(err.message.contains("stauts"), "{}", err.message);
     }
 
@@ -150,7 +150,7 @@ mod tests {
         assert_eq!(p.one("status").unwrap(), Some(""));
         for bad in ["client=caf%C3", "client=%FF", "cl%FFient=x"] {
             let err = Params::parse(bad, &["client"]).unwrap_err();
-            assert_eq!(err.code, "bad_request", "{bad}");
+            assert_eq!(err.code.as_str(), "bad_request", "{bad}");
             assert!(err.message.contains("UTF-8"), "{}", err.message);
         }
     }

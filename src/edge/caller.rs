@@ -6,9 +6,9 @@ use std::future::{ready, Ready};
 
 use actix_web::{web, FromRequest, HttpRequest};
 
-use super::error::ApiError;
+use super::error::EdgeError;
+use super::state::AppState;
 use crate::auth::{self, Identity};
-use crate::server::AppState;
 
 /// A verified operator.
 #[derive(Debug, Clone)]
@@ -29,15 +29,15 @@ struct TokenQuery {
 }
 
 impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Error = EdgeError;
+    type Future = Ready<Result<Self, EdgeError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let Some(state) = req.app_data::<web::Data<AppState>>() else {
-            return ready(Err(ApiError::new("unavailable", "server state missing")));
+            return ready(Err(EdgeError::unavailable("the server", &"no AppState")));
         };
         let token = token_of(req).unwrap_or_default();
         let verified = auth::verify(&state.config.auth, &state.config.settings, &token, auth::now_secs());
-        ready(verified.map(Caller).map_err(ApiError::from))
+        ready(verified.map(Caller).map_err(EdgeError::from))
     }
 }

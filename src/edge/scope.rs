@@ -1,0 +1,47 @@
+//! Scope at the edges (SPEC 8), checked before any state, with the domain's one rule
+//! ([`crate::domain::access`]): an operator sees chats of their lines, chats they are
+//! responsible for or a participant of, and chats in their New tab (an overflowed chat of
+//! another line); supervisors and admins see all. A chat outside the caller's scope is answered
+//! exactly like a chat that does not exist (`not_found`), so its existence is not leaked.
+
+use crate::auth::Identity;
+use crate::domain::{access, ChatId, ChatView, Settings};
+use crate::store::Scope;
+
+use super::error::EdgeError;
+use super::state::AppState;
+
+/// The dialog-list scope of `caller`: `None` = everything (supervisors, admins).
+pub fn list_scope(settings: &Settings, caller: &Identity) -> Option<Scope> {
+    if access::sees_all(settings, &caller.operator) {
+        return None;
+    }
+    let lines = settings.operator(&caller.operator).map(|o| o.lines.clone()).unwrap_or_default();
+    Some(Scope { operator: caller.operator.clone(), lines })
+}
+
+/// Refuses (`forbidden`) a caller who is not a supervisor or an admin; `what` names what is
+/// theirs ("parked webhook deliveries").
+pub fn supervisors_only(settings: &Settings, caller: &Identity, what: &str) -> Result<(), EdgeError> {
+    if access::sees_all(settings, &caller.operator) {
+        Ok(())
+    } else {
+        Err(EdgeError::forbidden(format!("{what} are for supervisors and admins")))
+    }
+}
+
+/// The `not_found` answer for a chat that does not exist or is out of scope.
+pub fn chat_not_found(id: ChatId) -> EdgeError {
+    EdgeError::not_found(format!("chat {id} not found"))
+}
+
+/// The chat `id` as stored, if it exists and `caller` may see it; `not_found` otherwise.
+pub async fn visible_chat(state: &AppState, caller: &Identity, id: ChatId) -> Result<ChatView, EdgeError> {
+    let node = &state.node;
+    match node.chat(id).await? {
+        Some(chat) if access::may_see_view(node.settings(), &caller.operator, &chat, &node.watchers(id)) => {
+            Ok(chat)
+        }
+        _ => Err(chat_not_found(id)),
+    }
+}
