@@ -18,7 +18,7 @@ use crate::actors::conversation::{ConversationDeps, LiveConversations};
 use crate::actors::hub::Hub;
 use crate::actors::messages::{
     AcceptOffer, DeclineOffer, GetLines, GetNewTab, GetOperators, OperatorConnected, OperatorDisconnected,
-    RelayOperatorTyping, SetPresence, TakeChat,
+    RelayOperatorTyping, SetPresence, StopScheduler, TakeChat,
 };
 use crate::actors::registry::Registry;
 use crate::actors::scheduler::DeadlineScheduler;
@@ -177,8 +177,14 @@ impl Node {
             DeadlineScheduler::new(store.clone(), registry.clone(), clock.clone(), options.deadline_poll)
                 .start();
         let deliverer = webhooks.then(|| {
-            WebhookDeliverer::new(store.clone(), settings.clone(), metrics.clone(), options.deliverer())
-                .start()
+            WebhookDeliverer::new(
+                store.clone(),
+                settings.clone(),
+                metrics.clone(),
+                clock.clone(),
+                options.deliverer(),
+            )
+            .start()
         });
         if let Some(deliverer) = &deliverer {
             let _ = deps.deliveries.set(deliverer.clone().recipient());
@@ -444,17 +450,4 @@ impl Node {
 /// An actor of the node did not answer (it stopped: the node is shutting down).
 fn unreachable(e: MailboxError) -> CommandError {
     CommandError::Unavailable(format!("the supervisor is not answering: {e}"))
-}
-
-/// Stops the deadline scheduler.
-#[derive(Message)]
-#[rtype(result = "()")]
-struct StopScheduler;
-
-impl Handler<StopScheduler> for DeadlineScheduler {
-    type Result = ();
-
-    fn handle(&mut self, _: StopScheduler, ctx: &mut Self::Context) {
-        ctx.stop();
-    }
 }

@@ -27,7 +27,7 @@ async fn log_line(server: &TestServer, parts: &[&str]) -> String {
 
 #[actix_web::test]
 async fn requests_and_sockets_are_logged_without_credentials() {
-    let server = TestServer::start(&base_config());
+    let server = TestServer::start_process(&base_config());
     let sam = server.token_for("sam");
     let (status, _) = get(&server, "/api/v1/chats?phase=active", &sam).await;
     assert_eq!(status, StatusCode::OK);

@@ -397,7 +397,7 @@ async fn a_server_shutdown_exits_non_zero_with_the_close_code() {
     let token = server.token_for("sam");
     let mut agent = Agent::spawn(&["--url", &server.ws_url], &[("FRONTLINE_TOKEN", &token)]);
     agent.line("the welcome", |l| l.starts_with("connected as Sam (sam), role supervisor")).await;
-    server.terminate();
+    server.stop();
     let (status, stderr) = agent.exit().await;
     assert!(!status.success());
     assert!(stderr.contains("1001") && stderr.contains("server shutting down"), "{stderr}");

@@ -95,7 +95,7 @@ async fn a_refused_upgrade_reports_its_status() {
 
 #[actix_web::test]
 async fn a_test_server_restarts_on_its_data_and_stops_on_sigterm() {
-    let mut server = TestServer::start(&base_config());
+    let mut server = TestServer::start_process(&base_config());
     let ack = inbound(&server, "mail", json!({"client_id": "c1", "text": "kept"})).await;
     server.kill();
     server.restart();

@@ -215,7 +215,7 @@ async fn an_inbound_client_name_over_its_limit_or_with_control_characters_create
 
 #[actix_web::test]
 async fn forged_malformed_and_abusive_tokens_get_401_with_safe_words_over_http_and_at_the_upgrade() {
-    let server = TestServer::start(&base_config());
+    let server = TestServer::start_process(&base_config());
     let t = now();
     let claims = |sub: &str, role: &str, exp: u64| json!({"sub": sub, "role": role, "exp": exp});
     let alg_none = format!(
@@ -295,7 +295,7 @@ async fn a_shorter_max_token_ttl_refuses_tokens_valid_for_longer() {
 
 #[actix_web::test]
 async fn a_line_break_smuggled_into_a_token_header_cannot_forge_a_log_line() {
-    let server = TestServer::start(&base_config());
+    let server = TestServer::start_process(&base_config());
     // The header is parsed before any signature check, and the library's error echoes it.
     let header = br#"{"alg":"HS256\n1970-01-01T00:00:00Z  INFO FORGED: admin logged in","typ":"JWT"}"#;
     let forged = format!("{}.{}.{}", b64(header), b64(br#"{"sub":"sam"}"#), b64(b"sig"));

@@ -345,7 +345,8 @@ async fn split_and_merge_over_the_wire() {
 
 #[actix_web::test]
 async fn after_kill_9_every_acknowledged_message_is_back_and_retries_stay_idempotent() {
-    let mut server = TestServer::start(&single_line(|t| set(t, "limits.messages_per_second", 1000.into())));
+    let mut server =
+        TestServer::start_process(&single_line(|t| set(t, "limits.messages_per_second", 1000.into())));
     let (mut c, mut alice, id) = open_chat(&server, "c1").await;
     let mut acked_seqs = Vec::new();
     for i in 0..30 {
@@ -391,10 +392,19 @@ async fn health_readiness_and_metrics_answer_without_a_token() {
 
 #[actix_web::test]
 async fn inactivity_finishes_a_chat_open_if_the_client_wrote_last_and_pending_if_the_operator_did() {
-    let server = TestServer::start(&single_line(|t| set(t, "timeouts.inactivity", 1.0.into())));
+    // The default ten minutes, on a clock the test moves: no sleeping.
+    let server = TestServer::start_with_manual_clock(&single_line(|_| {}));
     let (_c1, mut alice, operator_last) = open_chat(&server, "c1").await;
     acked(&alice.request(json!({"type": "send", "chat": operator_last, "text": "Anything else?"})).await);
     let (_c2, _alice2, client_last) = open_chat(&server, "c2").await;
+    server.advance(599.0);
+    assert!(
+        alice.quiet(|f| f["type"] == "chat_removed", std::time::Duration::from_millis(100)).await,
+        "not a second early"
+    );
+    assert_eq!(chat(&server, operator_last).await["phase"], "active");
+    server.advance(1.0);
+    alice.wait(|f| f["type"] == "chat_removed" && f["chat"] == operator_last).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let (a, b) = (chat(&server, operator_last).await, chat(&server, client_last).await);
@@ -403,8 +413,7 @@ async fn inactivity_finishes_a_chat_open_if_the_client_wrote_last_and_pending_if
             assert_eq!(b["status"], "open", "the client wrote last");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "not auto-finished within 10 s: {a} {b}");
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(std::time::Instant::now() < deadline, "not auto-finished: {a} {b}");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    alice.wait(|f| f["type"] == "chat_removed" && f["chat"] == operator_last).await;
 }

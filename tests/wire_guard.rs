@@ -219,7 +219,9 @@ async fn a_silent_socket_is_closed_after_the_heartbeat_timeout() {
 async fn a_slow_consumer_is_disconnected_instead_of_growing_memory() {
     let server = TestServer::start(&broadcast(|t| {
         set(t, "limits.max_outbound_frames", 64.into());
-        set(t, "limits.heartbeat_timeout", 1.0.into());
+        // Long enough that the kernel's TCP_USER_TIMEOUT does not drop the stalled connection
+        // before its mailbox fills, however slow the machine; short enough to see it dropped.
+        set(t, "limits.heartbeat_timeout", 4.0.into());
         set(t, "limits.messages_per_second", 100_000.into());
     }));
     // alice's socket never reads; her New tab gets every message of the queued chat.
@@ -343,7 +345,7 @@ async fn welcome_frames_resynchronise_a_reconnecting_socket() {
 
 #[actix_web::test]
 async fn sigterm_closes_sockets_with_going_away_flushes_and_exits_cleanly() {
-    let mut server = TestServer::start(&broadcast(|_| {}));
+    let mut server = TestServer::start_process(&broadcast(|_| {}));
     let mut alice = agent(&server, "alice").await;
     let mut c = client(&server, "c1").await;
     let id = c.request(json!({"type": "send", "text": "before shutdown", "client_msg_id": "k1"})).await

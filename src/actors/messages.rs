@@ -206,3 +206,8 @@ pub struct NotifyClient {
     /// What happened.
     pub notice: ClientNotice,
 }
+
+/// Stop the deadline scheduler (the node shuts down).
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct StopScheduler;

@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::domain::Span;
 use crate::store::Store;
 
+use super::messages::StopScheduler;
 use super::registry::Registry;
 
 /// How many due conversations one poll activates at most.
@@ -73,5 +74,13 @@ impl Actor for DeadlineScheduler {
     fn started(&mut self, ctx: &mut Self::Context) {
         self.poll(ctx);
         ctx.run_interval(self.poll, |act, ctx| act.poll(ctx));
+    }
+}
+
+impl Handler<StopScheduler> for DeadlineScheduler {
+    type Result = ();
+
+    fn handle(&mut self, _: StopScheduler, ctx: &mut Self::Context) {
+        ctx.stop();
     }
 }

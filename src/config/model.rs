@@ -18,7 +18,8 @@ pub struct Config {
     pub listen: String,
     /// Directory of the embedded store.
     pub data_dir: PathBuf,
-    /// Redis URL (`redis://`, `rediss://` or `unix://`); set, the node runs clustered.
+    /// Redis URL (`redis://`, `rediss://` or `unix://`); refused by this build at start (the
+    /// cluster over Redis is not built yet).
     pub redis_url: Option<String>,
     /// This node's id within a cluster.
     pub node_id: Option<String>,

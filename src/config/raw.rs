@@ -67,7 +67,8 @@ pub struct RawConfig {
     /// Directory of the embedded store.
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
-    /// Redis URL (`redis://`, `rediss://` or `unix://`); set, the node joins a cluster.
+    /// Redis URL (`redis://`, `rediss://` or `unix://`); refused by this build at start (the
+    /// cluster over Redis is not built yet).
     #[serde(default)]
     pub redis_url: Option<String>,
     /// This node's id within a cluster.

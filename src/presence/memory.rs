@@ -23,15 +23,13 @@ impl PresenceStore for MemoryPresence {
         }
         Box::pin(async { Ok(()) })
     }
+}
 
-    fn get(&self, operator: OperatorId) -> PresenceFuture<Presence> {
-        let status = self.map.get(&operator).map_or(Presence::Offline, |p| *p);
-        Box::pin(async move { Ok(status) })
-    }
-
-    fn present(&self) -> PresenceFuture<Vec<(OperatorId, Presence)>> {
-        let all = self.map.iter().map(|e| (e.key().clone(), *e.value())).collect();
-        Box::pin(async move { Ok(all) })
+#[cfg(test)]
+impl MemoryPresence {
+    /// The recorded presence (`Offline` when never recorded or cleared).
+    fn recorded(&self, operator: &OperatorId) -> Presence {
+        self.map.get(operator).map_or(Presence::Offline, |p| *p)
     }
 }
 
@@ -40,14 +38,13 @@ mod tests {
     use super::*;
 
     #[actix::test]
-    async fn presence_is_recorded_read_back_and_cleared_by_offline() {
+    async fn presence_is_recorded_and_cleared_by_offline() {
         let p = MemoryPresence::default();
         let alice = OperatorId::from("alice");
-        assert_eq!(p.get(alice.clone()).await, Ok(Presence::Offline));
+        assert_eq!(p.recorded(&alice), Presence::Offline);
         p.set(alice.clone(), Presence::Away, "n1".into()).await.unwrap();
-        assert_eq!(p.get(alice.clone()).await, Ok(Presence::Away));
-        assert_eq!(p.present().await.unwrap(), vec![(alice.clone(), Presence::Away)]);
+        assert_eq!(p.recorded(&alice), Presence::Away);
         p.set(alice.clone(), Presence::Offline, "n1".into()).await.unwrap();
-        assert_eq!(p.present().await.unwrap(), vec![]);
+        assert_eq!((p.recorded(&alice), p.map.len()), (Presence::Offline, 0), "offline clears the record");
     }
 }

@@ -23,12 +23,9 @@ pub enum PresenceError {
     Unavailable(String),
 }
 
-/// Where operator presence is recorded.
+/// Where operator presence is recorded (the supervisor keeps the live presence it routes by;
+/// this is the record other nodes will read once there is a cluster).
 pub trait PresenceStore: Send + Sync + 'static {
     /// Records `operator`'s presence, as set by `node`.
     fn set(&self, operator: OperatorId, status: Presence, node: String) -> PresenceFuture<()>;
-    /// The recorded presence (`Offline` when never recorded).
-    fn get(&self, operator: OperatorId) -> PresenceFuture<Presence>;
-    /// Every recorded presence that is not offline.
-    fn present(&self) -> PresenceFuture<Vec<(OperatorId, Presence)>>;
 }

@@ -26,7 +26,8 @@ use std::time::Duration;
 use actix::prelude::*;
 use tracing::{debug, info, warn};
 
-use crate::domain::{ConversationId, Settings, Span, Timestamp};
+use crate::clock::Clock;
+use crate::domain::{ConversationId, Settings, Span};
 use crate::metrics::Metrics;
 use crate::store::{OutboundRow, Store};
 
@@ -97,6 +98,7 @@ pub struct WebhookDeliverer {
     store: Arc<dyn Store>,
     settings: Arc<Settings>,
     metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
     options: DelivererOptions,
     client: awc::Client,
     /// Conversations with a request (or its bookkeeping) in flight.
@@ -107,11 +109,12 @@ pub struct WebhookDeliverer {
 }
 
 impl WebhookDeliverer {
-    /// A deliverer of `store`'s outbox.
+    /// A deliverer of `store`'s outbox; due times and ages are read on `clock`.
     pub fn new(
         store: Arc<dyn Store>,
         settings: Arc<Settings>,
         metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
         options: DelivererOptions,
     ) -> Self {
         let client = http_client(options.timeout);
@@ -119,6 +122,7 @@ impl WebhookDeliverer {
             store,
             settings,
             metrics,
+            clock,
             options,
             client,
             in_flight: HashSet::new(),
@@ -141,7 +145,7 @@ impl WebhookDeliverer {
         // (its attempt may end and mark the row delivered meanwhile): such rows wait for the
         // poll that attempt's end asks for.
         let busy = self.in_flight.clone();
-        let due = self.store.due_outbound(Timestamp::now(), BATCH);
+        let due = self.store.due_outbound(self.clock.now(), BATCH);
         ctx.spawn(due.into_actor(self).map(move |found, act, ctx| {
             act.polling = false;
             match found {
@@ -169,8 +173,12 @@ impl WebhookDeliverer {
     fn attempt(&mut self, row: OutboundRow, ctx: &mut Context<Self>) {
         self.in_flight.insert(row.conversation.clone());
         let conversation = row.conversation.clone();
-        let record =
-            Record { store: self.store.clone(), metrics: self.metrics.clone(), retry: self.options.retry };
+        let record = Record {
+            store: self.store.clone(),
+            metrics: self.metrics.clone(),
+            clock: self.clock.clone(),
+            retry: self.options.retry,
+        };
         let work: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> =
             match destination(&self.settings, &row.channel) {
                 Err(reason) => Box::pin(async move {
@@ -219,6 +227,7 @@ async fn pause_for(pause: Option<Duration>) {
 struct Record {
     store: Arc<dyn Store>,
     metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
     retry: RetryPolicy,
 }
 
@@ -243,14 +252,14 @@ impl Record {
             Attempt::Failed { summary, detail } => {
                 self.metrics.webhook_attempts_total.with_label_values(&["failed"]).inc();
                 let attempts = row.attempts.saturating_add(1);
-                let age = Timestamp::now().since(row.queued_at).to_std();
+                let age = self.clock.now().since(row.queued_at).to_std();
                 match self.retry.after_failure(attempts, age, jitter(id, attempts), &summary) {
                     AfterFailure::RetryIn(wait) => {
                         warn!(
                             delivery = ?id, conversation = ?conversation.to_string(), url = ?url, attempts, retry_in_ms = wait.as_millis() as u64,
                             error = ?summary, detail = ?detail, "webhook delivery failed; retrying later"
                         );
-                        let next_at = Timestamp::now().after(Span::from_std(wait));
+                        let next_at = self.clock.now().after(Span::from_std(wait));
                         match self.store.retry_later(id.clone(), attempts, next_at).await {
                             Ok(()) => None,
                             Err(e) => {
@@ -272,7 +281,7 @@ impl Record {
     /// its conversation for when the store could not record it.
     async fn park(&self, row: &OutboundRow, attempts: u32, reason: String) -> Option<Duration> {
         let (id, conversation) = (&row.id, &row.conversation);
-        match self.store.park(id.clone(), attempts, Timestamp::now(), reason.clone()).await {
+        match self.store.park(id.clone(), attempts, self.clock.now(), reason.clone()).await {
             Ok(()) => {
                 self.metrics.webhook_parked_total.inc();
                 self.metrics.webhook_parked.inc();

@@ -3,6 +3,10 @@
 //! a changed configuration); [`TestServer::start_with`] adds arguments and environment.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use frontline::clock::{Clock, ManualClock, SystemClock};
+use frontline::domain::{Span, Timestamp};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
@@ -35,22 +39,75 @@ pub struct TestServer {
     extra_args: Vec<String>,
     extra_env: Vec<(String, String)>,
     child: Option<Child>,
+    in_process: Option<InProcess>,
+    /// Run the binary rather than in-process.
+    process: bool,
+    /// The clock of an in-process server that only moves when the test says so.
+    clock: Option<Arc<ManualClock>>,
     _dir: tempfile::TempDir,
 }
 
+/// A server running in this process, on its own thread and actix system.
+struct InProcess {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl InProcess {
+    /// Shuts the server down in order (sockets closed with 1001, journal flushed) and waits.
+    fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 impl TestServer {
-    /// Writes `config_toml`, starts the binary and waits for its `listening on` line.
+    /// Writes `config_toml` and starts a server with it in this process.
     pub fn start(config_toml: &str) -> Self {
-        Self::start_with(config_toml, &[], &[])
+        Self::new(config_toml, &[], &[], false)
     }
 
-    /// [`TestServer::start`] with more arguments after `serve --config FILE --data-dir DIR` and
-    /// environment variables (`FRONTLINE_*` ones included).
+    /// [`TestServer::start`] with the node on a manual clock: its timers fire only when the
+    /// test moves it ([`TestServer::advance`]), at once, however long they are.
+    pub fn start_with_manual_clock(config_toml: &str) -> Self {
+        let mut server = Self::new_stopped(config_toml, &[], &[], false);
+        server.clock = Some(Arc::new(ManualClock::new(Timestamp::now())));
+        server.spawn();
+        server
+    }
+
+    /// Moves the manual clock forward by `secs` seconds.
+    pub fn advance(&self, secs: f64) {
+        let clock = self.clock.as_ref().unwrap_or_else(|| panic!("start the server with a manual clock"));
+        clock.advance(Span::millis((secs * 1000.0) as i64));
+    }
+
+    /// Writes `config_toml`, starts the binary and waits for its `listening on` line.
+    pub fn start_process(config_toml: &str) -> Self {
+        Self::new(config_toml, &[], &[], true)
+    }
+
+    /// [`TestServer::start_process`] with more arguments after `serve --config FILE --data-dir
+    /// DIR` and environment variables (`FRONTLINE_*` ones included).
     pub fn start_with(config_toml: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::new(config_toml, args, env, true)
+    }
+
+    fn new(config_toml: &str, args: &[&str], env: &[(&str, &str)], process: bool) -> Self {
+        let mut server = Self::new_stopped(config_toml, args, env, process);
+        server.spawn();
+        server
+    }
+
+    fn new_stopped(config_toml: &str, args: &[&str], env: &[(&str, &str)], process: bool) -> Self {
         let dir = tempfile::Builder::new().prefix("frontline-test-").tempdir().unwrap();
         let config_path = dir.path().join("frontline.toml");
         std::fs::write(&config_path, config_toml).unwrap();
-        let mut server = Self {
+        Self {
             url: String::new(),
             ws_url: String::new(),
             data_dir: dir.path().join("data"),
@@ -61,13 +118,57 @@ impl TestServer {
             extra_args: args.iter().map(|a| a.to_string()).collect(),
             extra_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             child: None,
+            in_process: None,
+            process,
+            clock: None,
             _dir: dir,
-        };
-        server.spawn();
-        server
+        }
     }
 
     fn spawn(&mut self) {
+        if self.process {
+            self.spawn_process();
+        } else {
+            self.spawn_in_process();
+        }
+    }
+
+    fn spawn_in_process(&mut self) {
+        let text = std::fs::read_to_string(&self.config_path).unwrap();
+        let overrides =
+            frontline::config::Overrides { data_dir: Some(self.data_dir.clone()), ..Default::default() };
+        let config = frontline::config::Config::from_toml_str(&text, &overrides)
+            .unwrap_or_else(|e| panic!("the test config is refused: {e}"));
+        let (ready, address) = mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let clock: Arc<dyn Clock> = match &self.clock {
+            Some(manual) => manual.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let listener =
+                    frontline::server::bind(&config).unwrap_or_else(|e| panic!("cannot bind: {e}"));
+                let server = frontline::server::Server::build_with_clock(config, listener, clock)
+                    .await
+                    .unwrap_or_else(|e| panic!("the server does not start: {e:#}"));
+                let _ = ready.send(server.addr());
+                server
+                    .run(async move {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .unwrap_or_else(|e| panic!("{e:#}"));
+            });
+        });
+        let address =
+            address.recv_timeout(START_TIMEOUT).unwrap_or_else(|e| panic!("no server address: {e}"));
+        self.url = format!("http://{address}");
+        self.ws_url = format!("ws://{address}");
+        self.in_process = Some(InProcess { stop: Some(stop), thread: Some(thread) });
+    }
+
+    fn spawn_process(&mut self) {
         let log = OpenOptions::new().create(true).append(true).open(&self.log_path).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_frontline"));
         cmd.arg("serve").arg("--config").arg(&self.config_path).arg("--data-dir").arg(&self.data_dir);
@@ -111,11 +212,28 @@ impl TestServer {
 
     /// The process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
+        self.binary_only("pid");
         self.child.as_ref().map(Child::id)
+    }
+
+    fn binary_only(&self, what: &str) {
+        assert!(self.process, "{what} needs the binary: start it with TestServer::start_process");
+    }
+
+    /// Stops the server in order (sockets closed with 1001, every write flushed), whichever way
+    /// it runs.
+    pub fn stop(&mut self) {
+        if let Some(server) = self.in_process.take() {
+            server.stop();
+        }
+        if self.child.is_some() {
+            self.terminate();
+        }
     }
 
     /// Kills the process as a crash would (SIGKILL) and reaps it.
     pub fn kill(&mut self) {
+        self.binary_only("kill");
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -124,6 +242,7 @@ impl TestServer {
 
     /// Asks the process to shut down (SIGTERM) and waits up to 10 s for it (then kills it).
     pub fn terminate(&mut self) -> Option<ExitStatus> {
+        self.binary_only("terminate");
         let mut child = self.child.take()?;
         let sent = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
         assert!(sent.is_ok_and(|s| s.success()), "cannot send SIGTERM");
@@ -147,7 +266,7 @@ impl TestServer {
     /// Starts the server again on the same configuration and data dir (terminating it first if
     /// it still runs); the port, `url` and `ws_url` change.
     pub fn restart(&mut self) {
-        self.terminate();
+        self.stop();
         self.spawn();
     }
 
@@ -160,6 +279,7 @@ impl TestServer {
 
     /// Everything the server(s) wrote to stderr so far.
     pub fn log(&self) -> String {
+        self.binary_only("the server's log");
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
@@ -206,6 +326,12 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        self.kill();
+        if let Some(server) = self.in_process.take() {
+            server.stop();
+        }
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use crate::clock::SystemClock;
+use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::domain::{
     ChatId, ChatView, ClientNotice, Command, ConversationId, OperatorNotice, Reply, Settings, Span,
 };
@@ -33,6 +33,8 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// A running node on a fresh data directory.
 pub(crate) struct Rig {
     pub node: Arc<Node>,
+    /// The node's clock, when the test moves it ([`Rig::start_manual`]).
+    pub clock: Option<Arc<ManualClock>>,
     pub store: Arc<SqliteStore>,
     /// Keeps the data directory alive as long as the node.
     _dir: Arc<tempfile::TempDir>,
@@ -70,17 +72,40 @@ impl Rig {
         Self::start_in(settings, options(), Arc::new(tempfile::tempdir().unwrap())).await
     }
 
+    /// A node on a manual clock: timers fire only when the test calls [`Rig::advance`].
+    pub async fn start_manual(settings: Settings) -> Rig {
+        let clock = Arc::new(ManualClock::new(crate::domain::tests::T0));
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let mut rig = Self::start_on(settings, options(), dir, clock.clone()).await;
+        rig.clock = Some(clock);
+        rig
+    }
+
+    /// Moves the manual clock forward by `secs` seconds.
+    pub fn advance(&self, secs: f64) {
+        self.clock.as_ref().expect("a rig started with start_manual").advance(super::tests::secs(secs));
+    }
+
     pub async fn start_in(settings: Settings, options: NodeOptions, dir: Arc<tempfile::TempDir>) -> Rig {
+        Self::start_on(settings, options, dir, Arc::new(SystemClock)).await
+    }
+
+    async fn start_on(
+        settings: Settings,
+        options: NodeOptions,
+        dir: Arc<tempfile::TempDir>,
+        clock: Arc<dyn Clock>,
+    ) -> Rig {
         let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
         let parts = NodeParts {
             settings: Arc::new(settings),
             store: store.clone(),
             presence: Arc::new(MemoryPresence::default()),
             metrics: Arc::new(crate::metrics::Metrics::new()),
-            clock: Arc::new(SystemClock),
+            clock,
         };
         let node = Arc::new(Node::start(parts, options).await.unwrap());
-        Rig { node, store, _dir: dir }
+        Rig { node, clock: None, store, _dir: dir }
     }
 
     /// A client's conversation on `web`.

@@ -1,5 +1,6 @@
-//! Timers through the actors, with sub-second timeouts: inactivity, voting, and held automated
-//! messages flushed when a chat finishes.
+//! Timers through the actors, on a manual clock (the default ten minutes pass when the test says
+//! so, without sleeping): inactivity, voting, and held automated messages flushed when a chat
+//! finishes.
 
 use super::*;
 use crate::domain::{AutomatedKind, Phase, Status};
@@ -18,9 +19,14 @@ async fn answered(rig: &Rig) -> ChatId {
 
 #[actix::test]
 async fn an_inactive_chat_is_finished_pending_when_the_operator_wrote_last() {
-    let rig = Rig::start(settings_with(|s| s.timeouts.inactivity = secs(0.3))).await;
+    let rig = Rig::start_manual(settings()).await;
     let mut client = rig.client("c1");
     let chat = answered(&rig).await;
+    rig.advance(599.0);
+    assert!(
+        client.quiet(|n| matches!(n, ClientNotice::ChatFinished { .. }), Duration::from_millis(50)).await
+    );
+    rig.advance(1.0);
     client.wait(|n| matches!(n, ClientNotice::ChatFinished { chat: c } if *c == chat)).await;
     let view = rig.chat(chat).await;
     assert_eq!((view.phase, view.status), (Phase::Finished, Status::Pending));
@@ -28,10 +34,11 @@ async fn an_inactive_chat_is_finished_pending_when_the_operator_wrote_last() {
 
 #[actix::test]
 async fn an_inactive_chat_is_finished_open_when_the_client_wrote_last() {
-    let rig = Rig::start(settings_with(|s| s.timeouts.inactivity = secs(0.3))).await;
+    let rig = Rig::start_manual(settings()).await;
     let mut client = rig.client("c1");
     let chat = answered(&rig).await;
     rig.client_says("c1", "one more thing").await;
+    rig.advance(600.0);
     client.wait(|n| matches!(n, ClientNotice::ChatFinished { .. })).await;
     let view = rig.chat(chat).await;
     assert_eq!((view.phase, view.status), (Phase::Finished, Status::Open));
@@ -39,12 +46,13 @@ async fn an_inactive_chat_is_finished_open_when_the_client_wrote_last() {
 
 #[actix::test]
 async fn without_a_vote_the_voting_timer_finishes_the_chat() {
-    let rig = Rig::start(settings_with(|s| s.timeouts.voting = secs(0.3))).await;
+    let rig = Rig::start_manual(settings()).await;
     let mut client = rig.client("c1");
     let chat = answered(&rig).await;
     rig.run(&Rig::conv("c1"), finish(chat, Status::Closed)).await.unwrap();
     client.wait(|n| matches!(n, ClientNotice::VoteRequest { .. })).await;
     assert_eq!(rig.chat(chat).await.phase, Phase::Closing);
+    rig.advance(600.0);
     client.wait(|n| matches!(n, ClientNotice::ChatFinished { .. })).await;
     let view = rig.chat(chat).await;
     assert_eq!((view.phase, view.status, view.client_rating), (Phase::Finished, Status::Closed, None));

@@ -1,6 +1,6 @@
 //! The writer thread: the only connection that writes. It takes the first queued request,
 //! drains whatever else is queued (up to [`MAX_BATCH`]), writes every commit (and outbox
-//! update) in ONE transaction — one fsync for many conversations (group commit) — and hands
+//! update) in ONE transaction — one sync for many conversations (group commit) — and hands
 //! the answers to the syncer (`sync.rs`), which sends them once the WAL is on disk. A write
 //! that fails (a fencing conflict) is refused alone while the rest of the batch commits.
 //!
