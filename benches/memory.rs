@@ -95,7 +95,7 @@ impl Prebuilt {
     /// (the chat is active and assigned: its inactivity deadline is set).
     fn journal(&self, id: &ConversationId) -> Journal {
         let i: usize = id.client.as_str().trim_start_matches('c').parse().expect("a bench conversation");
-        let now = Timestamp::now();
+        let now = frontline::clock::SystemClock::now();
         let probe = i % self.probe_every == self.probe_every / 2;
         let at = if probe {
             // deadline = at + inactivity = now + PROBE_DELAY

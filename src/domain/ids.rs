@@ -198,14 +198,6 @@ impl Timestamp {
         Span((self.0 - earlier.0).max(0))
     }
 
-    /// Reads the wall clock. Only the edges (actors, IO) call this; the domain takes time in.
-    pub fn now() -> Self {
-        let ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        Self(ms)
-    }
-
     /// RFC 3339 UTC with milliseconds, as the wire contract writes times.
     pub fn to_rfc3339(self) -> String {
         let secs = self.0.div_euclid(1000);

@@ -75,7 +75,7 @@ impl TestServer {
     /// test moves it ([`TestServer::advance`]), at once, however long they are.
     pub fn start_with_manual_clock(config_toml: &str) -> Self {
         let mut server = Self::new_stopped(config_toml, &[], &[], false);
-        server.clock = Some(Arc::new(ManualClock::new(Timestamp::now())));
+        server.clock = Some(Arc::new(ManualClock::new(frontline::clock::SystemClock::now())));
         server.spawn();
         server
     }

@@ -369,7 +369,7 @@ async fn a_delivery_failing_its_last_attempt_is_parked_and_no_longer_holds_back_
     let accepted = receiver.wait_accepted(1).await;
     assert_eq!(seqs(&accepted), vec![second], "the later message goes out: nothing holds it back");
 
-    assert!(rig.store.requeue_parked(rows[0].id.clone(), Timestamp::now()).await.unwrap());
+    assert!(rig.store.requeue_parked(rows[0].id.clone(), crate::clock::SystemClock::now()).await.unwrap());
     rig.node.deliverer().unwrap().do_send(crate::webhook::OutboxWritten);
     let accepted = receiver.wait_accepted(2).await;
     assert_eq!(seqs(&accepted), vec![second, first], "re-queued, it arrives after the later one");
