@@ -317,6 +317,11 @@ impl Node {
         self.hub.close_all();
     }
 
+    /// Sockets still subscribed to notices (a session unsubscribes when it stops).
+    pub fn open_sockets(&self) -> usize {
+        self.hub.sockets()
+    }
+
     // ---- reads ----
 
     /// The chat row `id` (merged chats included), as stored.

@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpServer};
@@ -39,6 +39,9 @@ pub fn bind(config: &Config) -> anyhow::Result<std::net::TcpListener> {
     }
     listen_on(&config.listen)
 }
+
+/// How long shutdown waits for sockets to close after telling them to.
+const CLOSING_GRACE: Duration = Duration::from_millis(200);
 
 /// A built server: its node running and its listener serving, until [`Server::run`]'s shutdown.
 pub struct Server {
@@ -124,8 +127,13 @@ impl Server {
             shutdown.await;
             info!("shutting down: closing sockets, stopping the listener, flushing the journal");
             closing.close_all_sockets();
-            // Let the close frames go out before the listener stops the workers.
-            actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+            // Let the sessions close (their close frames go out as their streams end) before
+            // the listener stops the workers; a session that does not stop in time is left to
+            // the graceful stop's own timeout.
+            let deadline = Instant::now() + CLOSING_GRACE;
+            while closing.open_sockets() > 0 && Instant::now() < deadline {
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
             handle.stop(true).await;
         });
         http.await.context("the HTTP server failed")?;

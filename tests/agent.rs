@@ -92,6 +92,23 @@ impl Agent {
         }
     }
 
+    /// True if no line containing `word` comes within `quiet` (the lines read are kept).
+    async fn quiet(&mut self, word: &str, quiet: Duration) -> bool {
+        let deadline = Instant::now() + quiet;
+        while Instant::now() < deadline {
+            match self.out.try_recv() {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(word) {
+                        return false;
+                    }
+                }
+                Err(_) => actix_web::rt::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+        true
+    }
+
     /// Waits for a line equal to `exact`.
     async fn expect(&mut self, exact: &str) {
         self.line(&format!("{exact:?}"), |l| l == exact).await;
@@ -434,7 +451,8 @@ async fn a_chat_a_rule_finishes_is_removed_naming_the_rule() {
 
 #[actix_web::test]
 async fn a_withdrawn_offer_says_who_took_it_or_that_it_expired() {
-    let server = TestServer::start(&config_with(|t| set(t, "timeouts.offer", 1.into())));
+    // The default 30-second offer timeout, on a clock the test moves.
+    let server = TestServer::start_with_manual_clock(&base_config());
     let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", &server.token_for("alice")], &[]);
     agent.expect("New (0):").await;
     let mut c = client(&server, "c1").await;
@@ -444,11 +462,15 @@ async fn a_withdrawn_offer_says_who_took_it_or_that_it_expired() {
     let mut bob = common::agent(&server, "bob").await;
     acked(&bob.request(json!({"type": "take", "chat": first})).await);
     agent.expect(&format!("offer #{first} c1 withdrawn (taken by bob)")).await;
-    bob.close().await;
+    // bob steps away, so the next chat is offered to alice.
+    acked(&bob.request(json!({"type": "presence", "status": "away"})).await);
 
     let mut d = client(&server, "c2").await;
     acked(&d.request(json!({"type": "send", "text": "anyone?"})).await);
     let second = chat_number(&agent.line("a second offer", |l| l.starts_with("offer #")).await);
+    server.advance(29.0);
+    assert!(agent.quiet("withdrawn", Duration::from_millis(100)).await, "the offer expired early");
+    server.advance(1.0);
     agent.expect(&format!("offer #{second} c2 withdrawn (expired)")).await;
     agent.send("/quit");
     let (status, stderr) = agent.exit().await;
@@ -457,7 +479,8 @@ async fn a_withdrawn_offer_says_who_took_it_or_that_it_expired() {
 
 #[actix_web::test]
 async fn the_console_shows_the_clients_vote_and_the_inactivity_timer() {
-    let server = TestServer::start(&config_with(|t| set(t, "timeouts.inactivity", 1.into())));
+    // The default ten-minute inactivity timer, on a clock the test moves.
+    let server = TestServer::start_with_manual_clock(&base_config());
     let mut agent = Agent::spawn(&["--url", &server.ws_url, "--token", &server.token_for("alice")], &[]);
     agent.expect("New (0):").await;
     let mut c = client(&server, "c1").await;
@@ -477,6 +500,9 @@ async fn the_console_shows_the_clients_vote_and_the_inactivity_timer() {
     let next = chat_number(&agent.line("a new offer", |l| l.starts_with("offer #")).await);
     agent.send(&format!("/accept {next}"));
     agent.expect(&format!("ok accept {next}")).await;
+    server.advance(599.0);
+    assert!(agent.quiet("removed", Duration::from_millis(100)).await, "the chat finished early");
+    server.advance(1.0);
     agent.expect(&format!("removed #{next} c1 (finished by the inactivity timer)")).await;
     agent.send("/quit");
     let (status, stderr) = agent.exit().await;

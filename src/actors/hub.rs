@@ -125,6 +125,13 @@ impl Hub {
         self.operators.get(operator).map_or(0, |subs| subs.len())
     }
 
+    /// Sockets subscribed, of operators and clients.
+    pub fn sockets(&self) -> usize {
+        let operators: usize = self.operators.iter().map(|subs| subs.len()).sum();
+        let clients: usize = self.clients.iter().map(|subs| subs.len()).sum();
+        operators + clients
+    }
+
     /// Tells every socket the server is shutting down (each closes itself with a close code).
     pub fn close_all(&self) {
         for subs in self.operators.iter() {

@@ -64,17 +64,18 @@ async fn an_idle_conversation_is_passivated_and_comes_back_from_the_store() {
     assert_eq!(rig.run(&conv, keyed("x", "k")).await.unwrap(), retried, "keys survive passivation");
 }
 
-/// Runs `f` against a node in its own actix system on its own thread, then drops that system
-/// without a clean shutdown (no flush, no stop): what a crash leaves behind.
+/// Runs `f` against a node on `clock` in its own actix system on its own thread, then drops
+/// that system without a clean shutdown (no flush, no stop): what a crash leaves behind.
 pub(super) fn in_a_node_that_crashes<T: Send + 'static>(
     settings: Settings,
     dir: Arc<tempfile::TempDir>,
+    clock: Arc<dyn Clock>,
     f: impl FnOnce(Arc<Rig>) -> std::pin::Pin<Box<dyn std::future::Future<Output = T>>> + Send + 'static,
 ) -> T {
     std::thread::spawn(move || {
         let system = actix::System::new();
         system.block_on(async move {
-            let rig = Arc::new(Rig::start_in(settings, options(), dir).await);
+            let rig = Arc::new(Rig::start_on(settings, options(), dir, clock).await);
             let result = f(rig.clone()).await;
             // Every worker stops where it is: no flush, no shutdown of the node.
             let Ok(rig) = Arc::try_unwrap(rig) else { panic!("the rig is still in use") };
@@ -90,8 +91,9 @@ pub(super) fn in_a_node_that_crashes<T: Send + 'static>(
 #[actix::test]
 async fn after_a_crash_every_acknowledged_message_and_chat_state_is_back_and_overdue_deadlines_fire() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
-    let inactive = settings_with(|s| s.timeouts.inactivity = secs(0.5));
-    let (chat, other) = in_a_node_that_crashes(inactive.clone(), dir.clone(), |rig| {
+    // The default ten-minute inactivity, on a clock the test moves.
+    let clock = Arc::new(ManualClock::new(crate::domain::tests::T0));
+    let (chat, other) = in_a_node_that_crashes(settings(), dir.clone(), clock.clone(), |rig| {
         Box::pin(async move {
             let conv = Rig::conv("c1");
             let (chat, _) = rig.client_says("c1", "m0").await;
@@ -103,9 +105,9 @@ async fn after_a_crash_every_acknowledged_message_and_chat_state_is_back_and_ove
             (chat, other)
         })
     });
-    tokio::time::sleep(Duration::from_millis(700)).await; // the inactivity deadline passes while down
+    clock.advance(secs(601.0)); // the inactivity deadline passes while the node is down
 
-    let rig = Rig::start_in(inactive, options(), dir).await;
+    let rig = Rig::start_on(settings(), options(), dir, clock).await;
     let expected: Vec<String> = (0..30).map(|i| format!("m{i}")).collect();
     assert_eq!(texts(&*rig.store, "c1").await, expected);
     let queued = rig.chat(other).await;

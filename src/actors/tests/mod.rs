@@ -90,7 +90,8 @@ impl Rig {
         Self::start_on(settings, options, dir, Arc::new(SystemClock)).await
     }
 
-    async fn start_on(
+    /// A node on `clock`, its store in `dir`.
+    pub async fn start_on(
         settings: Settings,
         options: NodeOptions,
         dir: Arc<tempfile::TempDir>,

@@ -74,15 +74,17 @@ async fn broadcast_shows_the_chat_to_every_online_member_and_the_first_take_wins
 
 #[actix::test]
 async fn an_offer_that_times_out_goes_to_the_next_operator() {
-    let rig = Rig::start(line1(Strategy::RoundRobin, |s| s.timeouts.offer = secs(0.3))).await;
+    // The default 30-second offer timeout.
+    let rig = Rig::start_manual(line1(Strategy::RoundRobin, |_| {})).await;
     let mut alice = rig.operator("alice").await;
     let mut bob = rig.operator("bob").await;
     let (chat, _) = rig.client_says("c1", "hi").await;
     alice.wait(is_offer(chat)).await;
-    let started = std::time::Instant::now();
+    rig.advance(29.9);
+    assert!(alice.quiet(is_withdrawn(chat), Duration::from_millis(50)).await, "withdrawn too early");
+    rig.advance(0.1);
     alice.wait(is_withdrawn(chat)).await;
     bob.wait(is_offer(chat)).await;
-    assert!(started.elapsed() >= Duration::from_millis(250), "withdrawn too early: {:?}", started.elapsed());
 }
 
 #[actix::test]
@@ -184,16 +186,21 @@ async fn concurrent_takes_of_one_chat_have_exactly_one_winner_100_times() {
 
 #[actix::test]
 async fn an_operator_whose_socket_dropped_stays_online_for_the_grace_then_offers_move_on() {
-    let rig = Rig::start(line1(Strategy::RoundRobin, |s| s.timeouts.presence_grace = secs(0.3))).await;
+    // The default 30-second grace and a longer offer timeout, so only the grace can move it.
+    let rig = Rig::start_manual(line1(Strategy::RoundRobin, |s| s.timeouts.offer = secs(120.0))).await;
     let alice = rig.operator("alice").await;
     let mut bob = rig.operator("bob").await;
     rig.disconnect("alice", alice).await;
     // Still online within the grace: the first chat is offered to her (a reconnect would see it).
     let (chat, _) = rig.client_says("c1", "hi").await;
+    let tab = rig.node.new_tab(op("alice"), None, 100).await.unwrap();
+    assert_eq!(tab.offers.iter().map(|o| o.chat.id).collect::<Vec<_>>(), vec![chat]);
+    rig.advance(29.9);
     assert!(
-        bob.quiet(is_offer(chat), Duration::from_millis(150)).await,
+        bob.quiet(is_offer(chat), Duration::from_millis(50)).await,
         "offered to bob during alice's grace"
     );
+    rig.advance(0.1);
     bob.wait(is_offer(chat)).await;
     let ops = rig.node.operators().await.unwrap();
     let alice = ops.iter().find(|o| o.operator == op("alice")).unwrap();
@@ -202,14 +209,17 @@ async fn an_operator_whose_socket_dropped_stays_online_for_the_grace_then_offers
 
 #[actix::test]
 async fn a_reconnect_within_the_grace_loses_nothing() {
-    let rig = Rig::start(line1(Strategy::RoundRobin, |s| s.timeouts.presence_grace = secs(0.3))).await;
+    // The default 30-second grace and a longer offer timeout, so only the grace could end it.
+    let rig = Rig::start_manual(line1(Strategy::RoundRobin, |s| s.timeouts.offer = secs(120.0))).await;
     let alice = rig.operator("alice").await;
     rig.disconnect("alice", alice).await;
     let (chat, _) = rig.client_says("c1", "hi").await;
+    rig.advance(29.0);
     let mut alice = rig.operator("alice").await;
+    rig.advance(60.0); // well past the grace that started when she dropped
     assert!(
-        alice.quiet(is_withdrawn(chat), Duration::from_millis(500)).await,
-        "the offer survived the reconnect"
+        alice.quiet(is_withdrawn(chat), Duration::from_millis(50)).await,
+        "the offer did not survive the reconnect"
     );
     let tab = rig.node.new_tab(op("alice"), None, 100).await.unwrap();
     assert_eq!(tab.offers.iter().map(|o| o.chat.id).collect::<Vec<_>>(), vec![chat]);
@@ -217,15 +227,17 @@ async fn a_reconnect_within_the_grace_loses_nothing() {
 
 #[actix::test]
 async fn a_chat_waiting_past_overflow_after_is_offered_to_the_overflow_line() {
-    let rig = Rig::start(line1(Strategy::RoundRobin, |s| {
+    let rig = Rig::start_manual(line1(Strategy::RoundRobin, |s| {
         let l = s.lines.get_mut(&line("line1")).unwrap();
-        l.overflow_after = Some(secs(0.3));
+        l.overflow_after = Some(secs(90.0));
         l.overflow_to = Some(line("line2"));
     }))
     .await;
     let mut xena = rig.operator("xena").await; // line 2 only; nobody of line 1 is online
     let (chat, _) = rig.client_says("c1", "hi").await;
-    assert!(xena.quiet(is_offer(chat), Duration::from_millis(200)).await, "offered before overflow_after");
+    rig.advance(89.9);
+    assert!(xena.quiet(is_offer(chat), Duration::from_millis(50)).await, "offered before overflow_after");
+    rig.advance(0.1);
     xena.wait(is_offer(chat)).await;
 }
 

@@ -297,7 +297,7 @@ async fn a_delivery_pending_at_a_crash_is_posted_after_the_restart() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let settings = hooked(&receiver.url);
     let seen = receiver.seen.clone();
-    let seq = in_a_node_that_crashes(settings.clone(), dir.clone(), move |rig| {
+    let seq = in_a_node_that_crashes(settings.clone(), dir.clone(), Arc::new(SystemClock), move |rig| {
         Box::pin(async move {
             taken(&rig, "c1").await;
             let (_, seq) = rig.operator_says("alice", "c1", "before the crash").await;
@@ -384,7 +384,7 @@ async fn a_pending_delivery_whose_channel_lost_its_webhook_is_parked_without_bei
     let receiver = Receiver::start(usize::MAX);
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let seen = receiver.seen.clone();
-    let seq = in_a_node_that_crashes(hooked(&receiver.url), dir.clone(), move |rig| {
+    let seq = in_a_node_that_crashes(hooked(&receiver.url), dir.clone(), Arc::new(SystemClock), move |rig| {
         Box::pin(async move {
             taken(&rig, "c1").await;
             let (_, seq) = rig.operator_says("alice", "c1", "before the change").await;
