@@ -12,6 +12,7 @@ use crate::domain::{ChatId, ConversationId, Directory, OperatorId};
 #[derive(Default)]
 pub struct Board {
     availability: DashMap<OperatorId, bool>,
+    offline: DashMap<OperatorId, bool>,
     watchers: DashMap<ChatId, Arc<[OperatorId]>>,
     locator: DashMap<ChatId, ConversationId>,
 }
@@ -20,6 +21,11 @@ impl Board {
     /// Records whether `operator` can receive a chat now (online, below capacity).
     pub fn set_available(&self, operator: OperatorId, can_receive: bool) {
         self.availability.insert(operator, can_receive);
+    }
+
+    /// Records whether `operator` is offline after their grace (unknown: not offline).
+    pub fn set_offline(&self, operator: OperatorId, offline: bool) {
+        self.offline.insert(operator, offline);
     }
 
     /// Records who sees a queued chat in their New tab (empty: nobody, forget it).
@@ -58,5 +64,9 @@ impl Board {
 impl Directory for Board {
     fn can_receive_pinned(&self, operator: &OperatorId) -> bool {
         self.availability.get(operator).is_some_and(|v| *v)
+    }
+
+    fn is_offline(&self, operator: &OperatorId) -> bool {
+        self.offline.get(operator).is_some_and(|v| *v)
     }
 }

@@ -132,6 +132,7 @@ impl SupervisorActor {
                 Effect::Availability { operator, can_receive } => {
                     self.deps.board.set_available(operator, can_receive)
                 }
+                Effect::Offline { operator, offline } => self.deps.board.set_offline(operator, offline),
             }
         }
         let now = self.deps.clock.now();
@@ -158,7 +159,8 @@ impl Actor for SupervisorActor {
     fn started(&mut self, ctx: &mut Self::Context) {
         // A burst of new chats must not make conversations wait on a full mailbox.
         ctx.set_mailbox_capacity(1 << 20);
-        self.arm(ctx);
+        let effects = self.dispatcher.start_grace(self.deps.clock.now());
+        self.apply(effects, ctx);
     }
 }
 

@@ -276,7 +276,9 @@ fn lines(raw: &[RawLine], problems: &mut Problems) -> IndexMap<LineId, Line> {
             problems.push(duplicate(&key, "line", &l.id, &format!("lines[{first}]")));
             continue;
         }
-        lines.insert(id.clone(), Line { id, strategy, overflow_after: None, overflow_to: None });
+        let reassign_after =
+            l.reassign_after.and_then(|s| problems.ok(check::span(&format!("{key}.reassign_after"), s)));
+        lines.insert(id.clone(), Line { id, strategy, overflow_after: None, overflow_to: None, reassign_after });
     }
     // Overflow targets may be declared after the line that names them: a second pass.
     for (i, l) in raw.iter().enumerate() {
@@ -388,6 +390,8 @@ fn channels(
         if let Some(url) = &c.webhook_url {
             problems.ok(check::url(&format!("{key}.webhook_url"), url, &HTTP_SCHEMES));
         }
+        let inactivity =
+            c.inactivity.and_then(|s| problems.ok(check::span_or_never(&format!("{key}.inactivity"), s)));
         let id = ChannelId::from(c.id.as_str());
         if let Some(first) = channels.get_index_of(&id) {
             problems.push(duplicate(&key, "channel", &c.id, &format!("channels[{first}]")));
@@ -401,6 +405,7 @@ fn channels(
             secret: c.secret,
             token: c.token,
             webhook_url: c.webhook_url,
+            inactivity,
         };
         channels.insert(id, channel);
     }

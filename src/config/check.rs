@@ -29,6 +29,16 @@ pub(super) fn span(key: &str, secs: f64) -> Result<Span, ConfigError> {
     Ok(Span::millis(ms))
 }
 
+/// Seconds as a [`Span`], where 0 means "never" (`Span(0)`).
+pub(super) fn span_or_never(key: &str, secs: f64) -> Result<Span, ConfigError> {
+    if secs == 0.0 {
+        return Ok(Span(0));
+    }
+    span(key, secs).map_err(|_| {
+        ConfigError::invalid(key, format!("must be a positive number of seconds, or 0 for never (got {secs})"))
+    })
+}
+
 /// A positive integer that fits `T`.
 pub(super) fn positive<T: TryFrom<i64>>(key: &str, value: i64) -> Result<T, ConfigError> {
     if value < 1 {

@@ -385,6 +385,10 @@ pub struct RawChannel {
     /// A client message after a `closed` chat reactivates it (default false).
     #[serde(default)]
     pub reopen_closed: bool,
+    /// This channel's inactivity auto-finish in seconds; 0 = never (default: `timeouts.inactivity`,
+    /// never for email).
+    #[serde(default)]
+    pub inactivity: Option<f64>,
 }
 
 /// A `[[lines]]` entry.
@@ -401,6 +405,10 @@ pub struct RawLine {
     /// The line that takes overflow (another configured line).
     #[serde(default)]
     pub overflow_to: Option<String>,
+    /// Seconds an assigned chat's client may wait for an answer before the chat goes back to
+    /// the queue (off by default).
+    #[serde(default)]
+    pub reassign_after: Option<f64>,
 }
 
 /// An `[[operators]]` entry.

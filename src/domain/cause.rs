@@ -28,6 +28,8 @@ pub enum TimerKind {
     PresenceGrace,
     /// A chat waited past its line's `overflow_after` (SPEC 4).
     Overflow,
+    /// A client waited past the line's `reassign_after` for an answer (SPEC 4).
+    Reassign,
 }
 
 impl TimerKind {
@@ -40,6 +42,7 @@ impl TimerKind {
             TimerKind::Offer => "offer",
             TimerKind::PresenceGrace => "presence_grace",
             TimerKind::Overflow => "overflow",
+            TimerKind::Reassign => "reassign",
         }
     }
 }
@@ -50,6 +53,7 @@ impl From<Timer> for TimerKind {
             Timer::Inactivity => TimerKind::Inactivity,
             Timer::Voting => TimerKind::Voting,
             Timer::AutoClose => TimerKind::AutoClose,
+            Timer::Reassign => TimerKind::Reassign,
         }
     }
 }
@@ -138,6 +142,7 @@ fn moves_membership(change: &Change) -> bool {
             | Change::ChatReactivated { .. }
             | Change::Assigned { .. }
             | Change::Unassigned { .. }
+            | Change::Returned { .. }
             | Change::LineSet { .. }
             | Change::ParticipantAdded { .. }
             | Change::ClosingStarted { .. }

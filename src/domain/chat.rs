@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::ids::{ChatId, LineId, OperatorId, Seq, Timestamp};
 use super::metrics::Metrics;
 use super::status::{AssignVia, AuthorKind, DetailedStatus, Direction, GeneralStatus, Phase, Status};
-use super::timeouts::Timeouts;
+use super::timeouts::ChatTimers;
 
 /// The timers a chat can have armed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -18,11 +18,14 @@ pub enum Timer {
     Voting,
     /// Optional auto-close of a finished pending chat (SPEC 2.4).
     AutoClose,
+    /// An assigned chat whose client waited `reassign_after` for an answer goes back to the
+    /// queue (SPEC 4).
+    Reassign,
 }
 
 impl Timer {
     /// Every timer.
-    pub const ALL: [Timer; 3] = [Timer::Inactivity, Timer::Voting, Timer::AutoClose];
+    pub const ALL: [Timer; 4] = [Timer::Inactivity, Timer::Voting, Timer::AutoClose, Timer::Reassign];
 }
 
 /// Absolute deadlines of the chat's timers; persisted, never just scheduled.
@@ -34,6 +37,9 @@ pub struct Deadlines {
     pub voting: Option<Timestamp>,
     /// See [`Timer::AutoClose`].
     pub auto_close: Option<Timestamp>,
+    /// See [`Timer::Reassign`].
+    #[serde(default)]
+    pub reassign: Option<Timestamp>,
 }
 
 impl Deadlines {
@@ -43,6 +49,7 @@ impl Deadlines {
             Timer::Inactivity => self.inactivity,
             Timer::Voting => self.voting,
             Timer::AutoClose => self.auto_close,
+            Timer::Reassign => self.reassign,
         }
     }
 
@@ -52,12 +59,13 @@ impl Deadlines {
             Timer::Inactivity => self.inactivity = at,
             Timer::Voting => self.voting = at,
             Timer::AutoClose => self.auto_close = at,
+            Timer::Reassign => self.reassign = at,
         }
     }
 
     /// The earliest armed deadline.
     pub fn earliest(&self) -> Option<Timestamp> {
-        [self.inactivity, self.voting, self.auto_close].into_iter().flatten().min()
+        [self.inactivity, self.voting, self.auto_close, self.reassign].into_iter().flatten().min()
     }
 }
 
@@ -105,6 +113,13 @@ pub struct Chat {
     pub responsible: Option<OperatorId>,
     /// How the responsible got the chat.
     pub assigned_via: Option<AssignVia>,
+    /// When the current responsible got the chat.
+    #[serde(default)]
+    pub assigned_at: Option<Timestamp>,
+    /// The responsible the chat was taken back from for not answering (`reassign_after`): the
+    /// dispatcher tries them last. Cleared when someone gets the chat.
+    #[serde(default)]
+    pub returned_from: Option<OperatorId>,
     /// Invited operators.
     pub participants: Vec<OperatorId>,
     /// Pinned to its responsible (SPEC 3).
@@ -123,8 +138,13 @@ pub struct Chat {
     pub status_since: Timestamp,
     /// Author of the last client or operator message.
     pub last_author: Option<AuthorKind>,
-    /// Last client or operator message, or assignment: anchors the inactivity timer.
+    /// Last client or operator message, assignment, or leaving `on_hold`: anchors the
+    /// inactivity timer.
     pub last_activity_at: Timestamp,
+    /// The oldest client message not answered by an operator yet (private notes answer
+    /// nothing): anchors the reassign timer.
+    #[serde(default)]
+    pub unanswered_since: Option<Timestamp>,
     /// The client's vote 1-3.
     pub client_rating: Option<u8>,
     /// The operator's rating of the client 1-3.
@@ -156,6 +176,8 @@ impl Chat {
             direction,
             responsible: None,
             assigned_via: None,
+            assigned_at: None,
+            returned_from: None,
             participants: Vec::new(),
             pinned: false,
             forwarded: false,
@@ -166,6 +188,7 @@ impl Chat {
             status_since: at,
             last_author: None,
             last_activity_at: at,
+            unanswered_since: None,
             client_rating: None,
             operator_rating: None,
             supervisor_rating: None,
@@ -237,18 +260,26 @@ impl Chat {
         }
     }
 
-    /// The deadlines the chat's state calls for under `timeouts`.
-    pub fn due_deadlines(&self, timeouts: &Timeouts) -> Deadlines {
-        let inactivity = (self.phase == Phase::Active && self.responsible.is_some())
-            .then(|| self.last_activity_at.after(timeouts.inactivity));
+    /// The deadlines the chat's state calls for under `timers`. Inactivity and reassign run
+    /// only while someone is responsible for an active chat that is not `on_hold` (on hold
+    /// waits on purpose; a queued client is never dropped).
+    pub fn due_deadlines(&self, timers: &ChatTimers) -> Deadlines {
+        let handled = self.phase == Phase::Active && self.responsible.is_some() && self.status != Status::OnHold;
+        let inactivity = timers.inactivity.filter(|_| handled).map(|span| self.last_activity_at.after(span));
         let voting = (self.phase == Phase::Closing)
-            .then(|| self.metrics.operator_closed_at.unwrap_or(self.status_since).after(timeouts.voting));
-        let auto_close = timeouts
+            .then(|| self.metrics.operator_closed_at.unwrap_or(self.status_since).after(timers.voting));
+        let auto_close = timers
             .auto_close_pending
             .filter(|_| {
                 self.phase == Phase::Finished && self.status == Status::Pending && self.merged_into.is_none()
             })
             .map(|span| self.status_since.after(span));
-        Deadlines { inactivity, voting, auto_close }
+        // The client waits from their oldest unanswered message, or from when the responsible
+        // got the chat if they wrote before that.
+        let reassign = timers.reassign_after.filter(|_| handled).and_then(|span| {
+            let since = self.unanswered_since?;
+            Some(since.max(self.assigned_at.unwrap_or(since)).after(span))
+        });
+        Deadlines { inactivity, voting, auto_close, reassign }
     }
 }

@@ -70,6 +70,9 @@ pub struct Line {
     pub overflow_after: Option<Span>,
     /// The line that takes overflow.
     pub overflow_to: Option<LineId>,
+    /// An assigned chat whose client waited this long for an answer goes back to the queue and
+    /// is offered to someone else (the previous responsible last).
+    pub reassign_after: Option<Span>,
 }
 
 /// A configured operator.
@@ -99,13 +102,22 @@ pub trait Directory {
     /// The operator is online with free capacity, so a pinned chat reactivated by its client can
     /// go straight to them (SPEC 3, reactivation routing).
     fn can_receive_pinned(&self, operator: &OperatorId) -> bool;
+
+    /// The operator is offline after their presence grace (or said so): a chat of theirs the
+    /// client writes in goes back to its line, and nothing is forwarded or assigned to them.
+    fn is_offline(&self, operator: &OperatorId) -> bool;
 }
 
-/// A directory in which nobody can receive a pinned chat: reactivations are always re-routed.
+/// A directory in which nobody can receive a pinned chat (reactivations are always re-routed)
+/// and nobody is offline.
 pub struct NobodyAvailable;
 
 impl Directory for NobodyAvailable {
     fn can_receive_pinned(&self, _: &OperatorId) -> bool {
+        false
+    }
+
+    fn is_offline(&self, _: &OperatorId) -> bool {
         false
     }
 }

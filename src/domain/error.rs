@@ -47,6 +47,14 @@ pub enum DomainError {
         /// The chat.
         chat: ChatId,
     },
+    /// A chat cannot go to an operator who is offline (SPEC 4: forward).
+    #[error("operator {operator} is offline: chat {chat} cannot be forwarded to them")]
+    OperatorOffline {
+        /// The operator.
+        operator: OperatorId,
+        /// The chat.
+        chat: ChatId,
+    },
     /// The chat is not the conversation's latest.
     #[error("chat {chat} is not the latest chat of its conversation; the latest is {latest}")]
     Conflict {

@@ -181,6 +181,14 @@ pub enum Change {
         /// The chat.
         chat: ChatId,
     },
+    /// The responsible left the client unanswered for the line's `reassign_after`: the chat goes
+    /// back to the queue, and `from` is tried last.
+    Returned {
+        /// The chat.
+        chat: ChatId,
+        /// The responsible it was taken from.
+        from: OperatorId,
+    },
     /// The chat moved to a line.
     LineSet {
         /// The chat.
@@ -334,6 +342,7 @@ impl Change {
             | StatusSet { chat, .. }
             | Assigned { chat, .. }
             | Unassigned { chat }
+            | Returned { chat, .. }
             | LineSet { chat, .. }
             | PinSet { chat, .. }
             | ParticipantAdded { chat, .. }

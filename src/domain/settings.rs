@@ -4,9 +4,9 @@
 use indexmap::IndexMap;
 
 use super::directory::{Line, Operator};
-use super::ids::{ChannelId, LineId, OperatorId};
+use super::ids::{ChannelId, LineId, OperatorId, Span};
 use super::rules::{LineMembership, Rule};
-pub use super::timeouts::Timeouts;
+pub use super::timeouts::{ChatTimers, Timeouts};
 
 /// Client rating of finished chats (SPEC 2.3).
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +86,21 @@ pub struct Channel {
     pub token: Option<String>,
     /// Outbound delivery of operator, bot and system messages (edges only).
     pub webhook_url: Option<String>,
+    /// This channel's inactivity auto-finish (SPEC 2.2): `None` takes the default (the
+    /// installation's `timeouts.inactivity`, never for email); `Some(0)`: never.
+    pub inactivity: Option<Span>,
+}
+
+impl Channel {
+    /// How long an assigned chat of this channel may stay silent before it is finished;
+    /// `None`: never. The 10-minute rule is for real-time channels: email waits.
+    pub fn inactivity(&self, timeouts: &Timeouts) -> Option<Span> {
+        match (self.inactivity, self.kind) {
+            (Some(span), _) => (span > Span(0)).then_some(span),
+            (None, ChannelKind::Email) => None,
+            (None, ChannelKind::Realtime) => Some(timeouts.inactivity),
+        }
+    }
 }
 
 /// Everything the conversation state machine reads from configuration.
@@ -121,6 +136,18 @@ impl Settings {
     /// The operator is configured and a member of `line`.
     pub fn operator_in_line(&self, id: &OperatorId, line: &LineId) -> bool {
         self.operator(id).is_some_and(|o| o.in_line(line))
+    }
+
+    /// The timer lengths for a chat of `channel` in `line` (an unknown channel takes the
+    /// installation's inactivity; an unknown line reassigns nothing).
+    pub fn timers_for(&self, channel: &ChannelId, line: &LineId) -> ChatTimers {
+        let t = &self.timeouts;
+        ChatTimers {
+            inactivity: self.channel(channel).map_or(Some(t.inactivity), |c| c.inactivity(t)),
+            voting: t.voting,
+            auto_close_pending: t.auto_close_pending,
+            reassign_after: self.lines.get(line).and_then(|l| l.reassign_after),
+        }
     }
 }
 

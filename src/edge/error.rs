@@ -186,7 +186,7 @@ impl From<DomainError> for EdgeError {
             | DomainError::LineNotFound(_) => ErrorCode::NotFound,
             DomainError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             DomainError::AlreadyTaken { .. } => ErrorCode::AlreadyTaken,
-            DomainError::Conflict { .. } => ErrorCode::Conflict,
+            DomainError::Conflict { .. } | DomainError::OperatorOffline { .. } => ErrorCode::Conflict,
             DomainError::Forbidden { .. } => ErrorCode::Forbidden,
         };
         Self::new(code, e.to_string())

@@ -1,5 +1,5 @@
 //! Conversation snapshots as every backend stores them: the state after the first `n` events,
-//! as JSON in a versioned envelope `{"v":1,"state":{...}}`. A snapshot is only a shortcut: the
+//! as JSON in a versioned envelope `{"v":2,"state":{...}}`. A snapshot is only a shortcut: the
 //! events before it stay stored, so one that cannot be read (an older version, a damaged body)
 //! is ignored and the conversation is replayed from its first event instead.
 //!
@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Conversation;
 
 /// The envelope version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// 2: chats carry `assigned_at`, `returned_from`, `unanswered_since` and a reassign deadline.
+pub const VERSION: u32 = 2;
 
 /// Write a snapshot every this many events: activation then replays at most this many.
 pub const EVERY: u64 = 256;
@@ -52,7 +53,7 @@ mod tests {
     fn a_snapshot_reads_back_as_the_state_it_was_written_from() {
         let w = active_open();
         let body = encode(&w.conv).unwrap();
-        assert!(body.starts_with("{\"v\":1,"), "{body}");
+        assert!(body.starts_with("{\"v\":2,"), "{body}");
         assert_eq!(decode(&body), Some(w.conv));
     }
 
@@ -60,8 +61,9 @@ mod tests {
     fn a_snapshot_of_another_version_or_damaged_is_ignored() {
         let w = active_open();
         let body = encode(&w.conv).unwrap();
-        assert_eq!(decode(&body.replacen("\"v\":1", "\"v\":2", 1)), None);
+        assert_eq!(decode(&body.replacen("\"v\":2", "\"v\":1", 1)), None, "an older version");
+        assert_eq!(decode(&body.replacen("\"v\":2", "\"v\":3", 1)), None, "a newer version");
         assert_eq!(decode(&body[..body.len() / 2]), None);
-        assert_eq!(decode("{\"v\":1,\"state\":{\"id\":42}}"), None);
+        assert_eq!(decode("{\"v\":2,\"state\":{\"id\":42}}"), None);
     }
 }

@@ -141,6 +141,11 @@ impl Draft<'_, '_> {
         Ok(chat)
     }
 
+    /// The timer lengths that apply to `chat` (its channel's and its line's).
+    pub(super) fn timers(&self, chat: &Chat) -> crate::domain::settings::ChatTimers {
+        self.ctx.settings.timers_for(&self.state.id.channel, &chat.line)
+    }
+
     /// The conversation's channel.
     pub(super) fn channel(&self) -> Result<&Channel, DomainError> {
         let id = &self.state.id.channel;
@@ -196,10 +201,9 @@ impl Draft<'_, '_> {
                 self.append(chat, Author::Bot(BotKind::Campaign), text, MessageExtra::held());
             }
         }
-        let timeouts = &self.ctx.settings.timeouts;
         let mut changes = Vec::new();
         for chat in &self.state.chats {
-            let due = chat.due_deadlines(timeouts);
+            let due = chat.due_deadlines(&self.timers(chat));
             for timer in Timer::ALL {
                 if chat.deadlines.get(timer) != due.get(timer) {
                     changes.push(Change::DeadlineSet { chat: chat.id, timer, at: due.get(timer) });

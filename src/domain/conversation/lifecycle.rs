@@ -135,8 +135,10 @@ impl Draft<'_, '_> {
         Ok(Reply::Done)
     }
 
-    /// Acts on every deadline at or before now. Timers finish chats with `open`/`pending` and
-    /// close finished `pending` chats (the optional auto-close); they never set `spam`.
+    /// Acts on every deadline at or before now that the chat's state and the current
+    /// configuration still call for (a stale one is only re-armed by `settle`). Timers finish
+    /// chats with `open`/`pending`, close finished `pending` chats (the optional auto-close) and
+    /// take unanswered chats back to the queue; they never set `spam`.
     pub(super) fn timer_fired(&mut self) -> Result<Reply, DomainError> {
         let now = self.ctx.now;
         let due: Vec<_> = self
@@ -144,9 +146,13 @@ impl Draft<'_, '_> {
             .chats
             .iter()
             .flat_map(|c| {
+                let called_for = c.due_deadlines(&self.timers(c));
                 Timer::ALL
                     .into_iter()
-                    .filter(|t| c.deadlines.get(*t).is_some_and(|d| d <= now))
+                    .filter(move |t| {
+                        c.deadlines.get(*t).is_some_and(|d| d <= now)
+                            && called_for.get(*t).is_some_and(|d| d <= now)
+                    })
                     .map(|t| (c.id, t))
             })
             .collect();
@@ -179,6 +185,13 @@ impl Draft<'_, '_> {
                 }
                 Timer::AutoClose if c.phase == Phase::Finished && c.status == Status::Pending => {
                     self.emit(Change::StatusSet { chat, status: Status::Closed });
+                }
+                Timer::Reassign if c.phase == Phase::Active => {
+                    let Some(from) = c.responsible.clone() else { continue };
+                    if c.pinned {
+                        self.emit(Change::PinSet { chat, pinned: false });
+                    }
+                    self.emit(Change::Returned { chat, from });
                 }
                 _ => continue, // stale: `settle` re-arms from the state
             }

@@ -46,6 +46,7 @@ impl Draft<'_, '_> {
                     self.emit(Change::StatusSet { chat: id, status: Status::Open });
                 }
                 self.run_rules(Trig::changed(id, status, phase, Some(author)));
+                self.route_stranded(id);
                 Ok(Reply::Stored { chat: Some(id), seq })
             }
             (Phase::Closing, _) => {
@@ -120,6 +121,19 @@ impl Draft<'_, '_> {
         if c.pinned && self.ctx.directory.can_receive_pinned(&responsible) {
             self.emit(Change::Assigned { chat, operator: responsible, via: AssignVia::Pinned });
         } else {
+            self.emit(Change::Unassigned { chat });
+        }
+    }
+
+    /// No stranded client (SPEC 4): a client writing into an active chat whose responsible is
+    /// offline (after the grace) sends it back to its line, routed like a new chat.
+    fn route_stranded(&mut self, chat: ChatId) {
+        let Some(c) = self.state.chat(chat) else { return };
+        if c.phase != Phase::Active {
+            return; // a rule finished it
+        }
+        let Some(responsible) = &c.responsible else { return };
+        if self.ctx.directory.is_offline(responsible) {
             self.emit(Change::Unassigned { chat });
         }
     }

@@ -44,6 +44,11 @@ impl Draft<'_, '_> {
             ForwardTarget::Line(line) => self.require_line(line)?,
         }
         let c = self.live_chat(chat, "forward")?;
+        if let ForwardTarget::Operator(op) = &to {
+            if self.ctx.directory.is_offline(op) && c.responsible.as_ref() != Some(op) {
+                return Err(DomainError::OperatorOffline { operator: op.clone(), chat });
+            }
+        }
         let (status, phase, pinned, responsible) = (c.status, c.phase, c.pinned, c.responsible.clone());
         if phase != Phase::Active {
             let state = format!("{} ({})", phase.as_str(), status.as_str());

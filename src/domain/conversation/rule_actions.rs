@@ -88,7 +88,9 @@ impl Draft<'_, '_> {
         match action {
             Action::AssignOperator(op) => {
                 self.require_operator(op)?;
-                if responsible.as_ref() != Some(op) {
+                // An offline operator gets nothing: the chat stays where it is (routed in its
+                // line when nobody is responsible).
+                if responsible.as_ref() != Some(op) && !self.ctx.directory.is_offline(op) {
                     self.emit(Change::Assigned { chat, operator: op.clone(), via: AssignVia::Rule });
                 }
             }

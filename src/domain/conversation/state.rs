@@ -9,7 +9,7 @@ use crate::domain::chat::{Chat, SplitPoint};
 use crate::domain::event::{Author, BotKind, Change, Event, FinishCause};
 use crate::domain::ids::{ChatId, ConversationId, Seq, Timestamp};
 use crate::domain::metrics::Metrics;
-use crate::domain::status::{AssignVia, Direction, Phase, Status};
+use crate::domain::status::{AssignVia, AuthorKind, Direction, Phase, Status};
 
 /// Everything between one client and the centre through one channel: a chain of chats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +122,11 @@ impl Conversation {
                         let kind = message.author.kind();
                         chat.last_author = Some(kind);
                         chat.last_activity_at = at;
+                        if kind == AuthorKind::Client {
+                            chat.unanswered_since.get_or_insert(at);
+                        } else {
+                            chat.unanswered_since = None;
+                        }
                         for_each_metrics(chat, |m| m.on_message(kind, at));
                     }
                     Author::Bot(BotKind::AutoReply) => for_each_metrics(chat, |m| m.on_auto_reply(at)),
@@ -148,6 +153,10 @@ impl Conversation {
             }
             Change::StatusSet { chat, status } => {
                 if let Some(c) = self.chat_mut(*chat) {
+                    if c.status == Status::OnHold && *status != Status::OnHold {
+                        // Off hold, the inactivity timer starts afresh (SPEC 2.2).
+                        c.last_activity_at = at;
+                    }
                     c.status = *status;
                     c.status_since = at;
                 }
@@ -156,6 +165,8 @@ impl Conversation {
                 let Some(c) = self.chat_mut(*chat) else { return };
                 c.responsible = Some(operator.clone());
                 c.assigned_via = Some(*via);
+                c.assigned_at = Some(at);
+                c.returned_from = None;
                 c.forwarded = false;
                 c.participants.retain(|p| p != operator);
                 c.last_activity_at = at;
@@ -165,6 +176,15 @@ impl Conversation {
                 if let Some(c) = self.chat_mut(*chat) {
                     c.responsible = None;
                     c.assigned_via = None;
+                    c.assigned_at = None;
+                }
+            }
+            Change::Returned { chat, from } => {
+                if let Some(c) = self.chat_mut(*chat) {
+                    c.responsible = None;
+                    c.assigned_via = None;
+                    c.assigned_at = None;
+                    c.returned_from = Some(from.clone());
                 }
             }
             Change::LineSet { chat, line, forwarded } => {
@@ -245,6 +265,8 @@ impl Conversation {
         let mut new = Chat::new(new_chat, old.line.clone(), Direction::Incoming, status, at);
         new.responsible = old.responsible.clone();
         new.assigned_via = old.responsible.as_ref().map(|_| AssignVia::Split);
+        new.assigned_at = old.assigned_at;
+        new.unanswered_since = old.unanswered_since.take();
         new.pinned = old.pinned;
         new.page_url = old.page_url.clone();
         new.last_author = old.last_author;
@@ -278,7 +300,9 @@ impl Conversation {
         if taken.responsible.is_some() {
             prev.responsible = taken.responsible;
             prev.assigned_via = taken.assigned_via;
+            prev.assigned_at = taken.assigned_at;
         }
+        prev.unanswered_since = taken.unanswered_since;
         for p in taken.participants {
             if prev.responsible.as_ref() != Some(&p) && !prev.participants.contains(&p) {
                 prev.participants.push(p);

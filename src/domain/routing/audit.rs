@@ -104,6 +104,10 @@ impl Dispatcher {
             if reported != self.can_receive(op) {
                 return Err(format!("{op} availability reported {reported}"));
             }
+            let reported_gone = self.ops.get(op).is_some_and(|s| s.reported_gone);
+            if reported_gone != self.is_gone(op) {
+                return Err(format!("{op} reported offline: {reported_gone}"));
+            }
             if self.receivers.contains(&index) != self.can_receive(op) {
                 return Err(format!("{op} is tracked as a receiver: {}", self.receivers.contains(&index)));
             }

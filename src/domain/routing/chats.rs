@@ -93,21 +93,27 @@ impl Dispatcher {
         }
     }
 
-    /// The chat enters `line`'s queue.
+    /// The chat enters `line`'s queue. One taken back from an operator who left its client
+    /// unanswered counts them as tried: the others are offered it first, and when nobody else
+    /// takes it a new round (them included) starts one offer timeout later.
     fn enter(&mut self, chat: ChatId, line: LineId, since: Timestamp, by: &Cause, now: Timestamp) {
         let overflowed = self.overflow_at(&line, since).is_some_and(|at| at <= now);
+        let returned_from = self.chats.get(&chat).and_then(|e| e.routing.returned_from.clone());
         let waiting = Waiting {
             line: line.clone(),
             since,
             overflowed,
             watchers: Vec::new(),
             offer: None,
-            tried: Default::default(),
+            tried: returned_from.iter().cloned().collect(),
             round_at: None,
             position: 0,
         };
         if let Some(entry) = self.chats.get_mut(&chat) {
             entry.waiting = Some(waiting);
+        }
+        if returned_from.is_some() {
+            self.unoffered.insert(chat);
         }
         self.enqueue(&line, since, chat);
         self.refresh_watchers(chat, Some(by));

@@ -1,7 +1,8 @@
 //! Operator presence: sockets opening and closing, explicit `presence` frames, and the grace
-//! period after the last socket closes. A presence change withdraws offers the operator can no
-//! longer answer and updates who sees queued chats; the pump (at the end of the call) then
-//! gives freed capacity and newly online operators the oldest waiting chats.
+//! period after the last socket closes (and after the node starts: a restart is everyone's
+//! socket dropping at once). A presence change withdraws offers the operator can no longer
+//! answer and updates who sees queued chats (only online operators do); the pump (at the end of
+//! the call) then gives freed capacity and newly online operators the oldest waiting chats.
 
 use crate::domain::cause::Cause;
 use crate::domain::ids::{OperatorId, Timestamp};
@@ -17,7 +18,23 @@ impl Dispatcher {
         state.sockets = state.sockets.saturating_add(1);
         state.grace_until = None;
         if state.presence == Presence::Offline {
-            self.change_presence(op, Presence::Online, &Cause::operator(op), now);
+            // Silently: the connecting socket's welcome lists the New tab.
+            self.change_presence(op, Presence::Online, &Cause::operator(op), false, now);
+        }
+        self.settle(now)
+    }
+
+    /// The node has just started: every configured operator without a socket gets the presence
+    /// grace, as if their socket had just dropped, so operators reconnecting after a restart
+    /// lose nothing (their chats stay theirs until the grace ends).
+    pub fn start_grace(&mut self, now: Timestamp) -> Vec<Effect> {
+        let until = now.after(self.settings.timeouts.presence_grace);
+        let operators: Vec<OperatorId> = self.settings.operators.keys().cloned().collect();
+        for op in operators {
+            let state = self.op_mut(&op);
+            if state.sockets == 0 && state.presence == Presence::Offline {
+                state.grace_until = Some(until);
+            }
         }
         self.settle(now)
     }
@@ -36,21 +53,23 @@ impl Dispatcher {
         self.settle(now)
     }
 
-    /// `op` says they are online, away or offline.
+    /// `op` says they are online, away or offline (on an open socket: their New tab is told).
     pub fn set_presence(&mut self, op: &OperatorId, presence: Presence, now: Timestamp) -> Vec<Effect> {
-        self.change_presence(op, presence, &Cause::operator(op), now);
+        self.change_presence(op, presence, &Cause::operator(op), true, now);
         self.settle(now)
     }
 
     /// Applies a presence change (`by` the operator, or the end of their grace): reports it,
     /// withdraws the offers of an operator who stops being online (`Unavailable`, not counted as
-    /// tried), refreshes New-tab audiences when they start or stop being present. Their chats,
-    /// reservations and idle clock stay.
+    /// tried), refreshes New-tab audiences when they start or stop being online (with `notify`,
+    /// their sockets get `chat_new` / `chat_removed` for the chats entering or leaving the tab).
+    /// Their chats, reservations and idle clock stay.
     pub(super) fn change_presence(
         &mut self,
         op: &OperatorId,
         presence: Presence,
         by: &Cause,
+        notify: bool,
         now: Timestamp,
     ) {
         let state = self.op_mut(op);
@@ -69,8 +88,8 @@ impl Dispatcher {
         if old == Presence::Online {
             self.withdraw_offers_to(op, Withdrawal::Unavailable, by);
         }
-        if old.is_present() != presence.is_present() {
-            self.refresh_watchers_of(op);
+        if (old == Presence::Online) != (presence == Presence::Online) {
+            self.refresh_watchers_of(op, notify.then_some(by));
         }
     }
 }

@@ -49,8 +49,9 @@ impl Dispatcher {
         }
     }
 
-    /// Refreshes, silently, every queued chat whose audience lines include `op`.
-    pub(super) fn refresh_watchers_of(&mut self, op: &OperatorId) {
+    /// Refreshes every queued chat whose audience lines include `op`, telling who newly sees or
+    /// no longer sees it when `notify` names the cause.
+    pub(super) fn refresh_watchers_of(&mut self, op: &OperatorId, notify: Option<&Cause>) {
         let chats: Vec<ChatId> = self
             .fifo
             .iter()
@@ -58,7 +59,7 @@ impl Dispatcher {
             .filter(|c| self.waiting(*c).is_some_and(|w| self.in_audience_lines(op, w)))
             .collect();
         for chat in chats {
-            self.refresh_watchers(chat, None);
+            self.refresh_watchers(chat, notify);
         }
     }
 
@@ -102,19 +103,25 @@ impl Dispatcher {
         }
     }
 
-    /// Reports every configured operator whose `can_receive` flipped: only touched ones can
-    /// have; the receivers follow them.
+    /// Reports every configured operator whose `can_receive` or `is_gone` flipped: only
+    /// touched ones can have; the receivers follow them.
     fn report_availability(&mut self) {
         self.track_receivers();
         let settings = Arc::clone(&self.settings);
         let operators = std::mem::take(&mut self.touched);
         for operator in operators.into_iter().filter(|op| settings.operators.contains_key(op)) {
             let can_receive = self.can_receive(&operator);
-            let reported = self.ops.get(&operator).is_some_and(|s| s.reported_available);
+            let gone = self.is_gone(&operator);
+            let (reported, reported_gone) =
+                self.ops.get(&operator).map_or((false, false), |s| (s.reported_available, s.reported_gone));
+            // Not op_mut: reporting changes nothing `can_receive` or `is_gone` reads.
             if can_receive != reported {
-                // Not op_mut: reporting changes nothing `can_receive` reads.
                 self.ops.entry(operator.clone()).or_default().reported_available = can_receive;
-                self.out.push(Effect::Availability { operator, can_receive });
+                self.out.push(Effect::Availability { operator: operator.clone(), can_receive });
+            }
+            if gone != reported_gone {
+                self.ops.entry(operator.clone()).or_default().reported_gone = gone;
+                self.out.push(Effect::Offline { operator, offline: gone });
             }
         }
     }

@@ -33,6 +33,8 @@ pub(super) struct OpState {
     pub reserved: BTreeMap<ChatId, Reservation>,
     /// `can_receive` as last reported by an `Availability` effect.
     pub reported_available: bool,
+    /// `is_gone` as last reported by an `Offline` effect.
+    pub reported_gone: bool,
 }
 
 impl OpState {
@@ -163,6 +165,13 @@ impl Dispatcher {
     /// The operator's presence (offline if never seen).
     pub fn presence(&self, op: &OperatorId) -> Presence {
         self.ops.get(op).map_or(Presence::Offline, |s| s.presence)
+    }
+
+    /// Offline with no grace running: their clients are stranded unless their chats move (a
+    /// client writing sends the chat back to its line), and nothing may be forwarded to them.
+    /// Never true of an operator the dispatcher has not seen.
+    pub fn is_gone(&self, op: &OperatorId) -> bool {
+        self.ops.get(op).is_some_and(|s| s.presence == Presence::Offline && s.grace_until.is_none())
     }
 
     /// Online (not away) with free capacity: an offer or a pinned chat may go to them.
@@ -334,12 +343,13 @@ impl Dispatcher {
         o.in_line(&w.line) || (w.overflowed && self.overflow(&w.line).is_some_and(|(_, to)| o.in_line(to)))
     }
 
-    /// Present members of the chat's lines, in operator order: its New-tab audience.
+    /// Online members of the chat's lines, in operator order: its New-tab audience (an away
+    /// operator's New tab is empty).
     pub(super) fn audience(&self, w: &Waiting) -> Vec<OperatorId> {
         self.settings
             .operators
             .keys()
-            .filter(|op| self.presence(op).is_present() && self.in_audience_lines(op, w))
+            .filter(|op| self.presence(op) == Presence::Online && self.in_audience_lines(op, w))
             .cloned()
             .collect()
     }

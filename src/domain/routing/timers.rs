@@ -22,7 +22,8 @@ impl Dispatcher {
             .collect();
         for op in gone {
             self.op_mut(&op).grace_until = None;
-            self.change_presence(&op, Presence::Offline, &Cause::timer(TimerKind::PresenceGrace), now);
+            let by = Cause::timer(TimerKind::PresenceGrace);
+            self.change_presence(&op, Presence::Offline, &by, false, now);
         }
 
         let queued: Vec<ChatId> = self.fifo.iter().map(|(_, chat)| *chat).collect();

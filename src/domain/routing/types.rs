@@ -60,6 +60,8 @@ pub struct ChatRouting {
     pub open: bool,
     /// How the responsible got it.
     pub via: Option<AssignVia>,
+    /// The responsible it was taken back from for not answering: tried last.
+    pub returned_from: Option<OperatorId>,
     /// Who or what made this change (named by the withdrawals and New-tab removals it causes).
     pub by: Cause,
 }
@@ -76,6 +78,7 @@ impl ChatRouting {
             responsible: chat.responsible.clone(),
             open: chat.is_open(),
             via: chat.assigned_via,
+            returned_from: chat.returned_from.clone(),
             by,
         }
     }
@@ -93,6 +96,7 @@ impl ChatRouting {
             responsible: view.responsible.clone(),
             open: view.phase != Phase::Finished,
             via: None,
+            returned_from: None,
             by: Cause::System,
         }
     }
@@ -239,6 +243,13 @@ pub enum Effect {
         operator: OperatorId,
         /// Online with free capacity.
         can_receive: bool,
+    },
+    /// [`Dispatcher::is_gone`](super::Dispatcher::is_gone) changed for this operator.
+    Offline {
+        /// The operator.
+        operator: OperatorId,
+        /// Offline after the grace.
+        offline: bool,
     },
 }
 

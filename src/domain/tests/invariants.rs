@@ -245,7 +245,7 @@ fn check_state(w: &World) -> Result<(), TestCaseError> {
     for c in &w.conv.chats {
         prop_assert_eq!(
             c.deadlines,
-            c.due_deadlines(&w.settings.timeouts),
+            c.due_deadlines(&w.settings.timers_for(&w.conv.id.channel, &c.line)),
             "chat {} deadlines out of step",
             c.id
         );

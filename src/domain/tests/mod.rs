@@ -11,6 +11,7 @@ mod pure_edges;
 mod rules;
 mod spec2_status;
 mod spec3_messages;
+mod spec4_stranded;
 mod split_merge;
 
 use std::collections::HashSet;
@@ -39,8 +40,15 @@ pub(crate) fn settings() -> Settings {
         secret: None,
         token: None,
         webhook_url: None,
+        inactivity: None,
     };
-    let line_ = |id: &str, strategy| Line { id: line(id), strategy, overflow_after: None, overflow_to: None };
+    let line_ = |id: &str, strategy| Line {
+        id: line(id),
+        strategy,
+        overflow_after: None,
+        overflow_to: None,
+        reassign_after: None,
+    };
     let operator = |id: &str, lines: &[&str], role| Operator {
         id: op(id),
         name: id.to_string(),
@@ -72,12 +80,19 @@ pub(crate) fn settings() -> Settings {
     s
 }
 
-/// Operators who can receive a pinned chat right now.
-struct Available(HashSet<OperatorId>);
+/// Operators who can receive a pinned chat right now, and those offline after their grace.
+struct Live {
+    available: HashSet<OperatorId>,
+    offline: HashSet<OperatorId>,
+}
 
-impl Directory for Available {
+impl Directory for Live {
     fn can_receive_pinned(&self, operator: &OperatorId) -> bool {
-        self.0.contains(operator)
+        self.available.contains(operator)
+    }
+
+    fn is_offline(&self, operator: &OperatorId) -> bool {
+        self.offline.contains(operator)
     }
 }
 
@@ -88,6 +103,8 @@ pub(crate) struct World {
     pub now: Timestamp,
     pub next_chat: u64,
     pub available: HashSet<OperatorId>,
+    /// Operators offline after their grace.
+    pub offline: HashSet<OperatorId>,
     pub journal: Vec<Event>,
     /// Events of the last successful command.
     pub last: Vec<Event>,
@@ -112,6 +129,7 @@ impl World {
             now: T0,
             next_chat: 0,
             available: HashSet::new(),
+            offline: HashSet::new(),
             journal: Vec::new(),
             last: Vec::new(),
             last_causes: Vec::new(),
@@ -119,7 +137,7 @@ impl World {
     }
 
     pub fn exec(&mut self, command: Command) -> Result<Reply, DomainError> {
-        let directory = Available(self.available.clone());
+        let directory = Live { available: self.available.clone(), offline: self.offline.clone() };
         let mut next = self.next_chat;
         let mut alloc = || {
             next += 1;

@@ -257,9 +257,101 @@ fn inactivity_timer_restarts_on_every_client_or_operator_message() {
 fn inactivity_timer_is_not_restarted_by_automated_messages() {
     let mut w = active_open();
     w.set_status(Status::OnHold); // on hold: automated messages are delivered into the chat
+    w.advance(100.0);
+    w.set_status(Status::Open);
     w.advance(300.0);
+    w.set_status(Status::OnHold);
     assert_eq!(w.automated(AutomatedKind::Bot, "tip of the day"), AutomatedOutcome::Delivered);
-    assert_eq!(w.latest().deadlines.inactivity, Some(T0.after(Span::secs(600))));
+    assert_eq!(w.latest().last_activity_at, T0.after(Span::secs(100)), "the bot's message is not activity");
+}
+
+#[test]
+fn an_on_hold_chat_is_never_auto_finished_and_its_timer_starts_afresh_when_it_leaves_on_hold() {
+    let mut w = active_open();
+    w.advance(500.0);
+    w.set_status(Status::OnHold);
+    assert_eq!(w.latest().deadlines.inactivity, None, "the timer stops while on hold");
+    w.advance(86_400.0);
+    w.ok(Command::TimerFired);
+    assert_eq!(phase_status(w.latest()), (Phase::Active, Status::OnHold));
+    w.set_status(Status::Pending);
+    let left = T0.after(Span::secs(500 + 86_400));
+    assert_eq!(w.latest().deadlines.inactivity, Some(left.after(Span::secs(600))), "a full 10 minutes");
+}
+
+#[test]
+fn a_client_writing_into_an_on_hold_chat_reopens_it_and_restarts_the_timer() {
+    let mut w = active_open();
+    w.set_status(Status::OnHold);
+    w.advance(3_600.0);
+    w.client("any news?");
+    assert_eq!(w.latest().status, Status::Open);
+    assert_eq!(w.latest().deadlines.inactivity, Some(T0.after(Span::secs(3_600 + 600))));
+}
+
+#[test]
+fn a_deadline_armed_before_the_chat_went_on_hold_finishes_nothing() {
+    let mut w = active_open();
+    let armed = w.latest().deadlines.inactivity;
+    let mut on_hold = w.latest().clone();
+    on_hold.status = Status::OnHold;
+    // A deadline that is due, on a chat its state no longer times out: stale.
+    assert_eq!(on_hold.due_deadlines(&w.settings.timers_for(&w.conv.id.channel, &on_hold.line)).inactivity, None);
+    w.set_status(Status::OnHold);
+    w.advance(700.0);
+    assert!(armed.is_some_and(|a| a <= w.now));
+    w.ok(Command::TimerFired);
+    assert_eq!(phase_status(w.latest()), (Phase::Active, Status::OnHold));
+}
+
+/// A conversation in `channel` whose settings `f` changed.
+fn in_channel_with(channel: &str, f: impl FnOnce(&mut Channel)) -> World {
+    let mut s = settings();
+    if let Some(c) = s.channels.get_mut(&ChannelId::from(channel)) {
+        f(c);
+    }
+    World::with(s, channel)
+}
+
+fn taken(mut w: World) -> World {
+    w.client("hello");
+    w.take("alice");
+    w
+}
+
+#[test]
+fn a_channel_may_set_its_own_inactivity() {
+    let w = taken(in_channel_with("web", |c| c.inactivity = Some(Span::secs(120))));
+    assert_eq!(w.latest().deadlines.inactivity, Some(T0.after(Span::secs(120))));
+}
+
+#[test]
+fn a_channel_inactivity_of_zero_means_never() {
+    let mut w = taken(in_channel_with("web", |c| c.inactivity = Some(Span(0))));
+    assert_eq!(w.latest().deadlines.inactivity, None);
+    w.advance(86_400.0 * 30.0);
+    w.ok(Command::TimerFired);
+    assert_eq!(w.latest().phase, Phase::Active);
+}
+
+#[test]
+fn email_channels_are_never_auto_finished_by_default_but_may_set_an_inactivity() {
+    let w = taken(World::in_channel("mail"));
+    assert_eq!(w.latest().deadlines.inactivity, None);
+    let w = taken(in_channel_with("mail", |c| c.inactivity = Some(Span::secs(86_400))));
+    assert_eq!(w.latest().deadlines.inactivity, Some(T0.after(Span::secs(86_400))));
+}
+
+#[test]
+fn a_deadline_the_configuration_no_longer_calls_for_finishes_nothing() {
+    let mut w = active_open();
+    if let Some(c) = w.settings.channels.get_mut(&ChannelId::from("web")) {
+        c.inactivity = Some(Span(0));
+    }
+    w.advance(700.0);
+    w.ok(Command::TimerFired);
+    assert_eq!(w.latest().phase, Phase::Active);
+    assert_eq!(w.latest().deadlines.inactivity, None, "settle clears it");
 }
 
 #[test]

@@ -54,7 +54,13 @@ pub(crate) fn settings(lines: &[(&str, Strategy)], operators: &[(&str, &[&str], 
     for (id, strategy) in lines {
         s.lines.insert(
             line(id),
-            Line { id: line(id), strategy: *strategy, overflow_after: None, overflow_to: None },
+            Line {
+                id: line(id),
+                strategy: *strategy,
+                overflow_after: None,
+                overflow_to: None,
+                reassign_after: None,
+            },
         );
     }
     for (id, member_of, capacity) in operators {
@@ -86,6 +92,7 @@ pub(crate) fn waiting(chat: u64, line_id: &str, queued_at: Option<Timestamp>) ->
         responsible: None,
         open: true,
         via: None,
+        returned_from: None,
         by: Cause::System,
     }
 }
@@ -116,6 +123,12 @@ impl Bench {
             audit_every: 1,
             calls: 0,
         }
+    }
+
+    /// Records the effects of a call the bench has no shortcut for.
+    #[track_caller]
+    pub fn record_public(&mut self, effects: Vec<Effect>) -> &[Effect] {
+        self.record(effects)
     }
 
     #[track_caller]

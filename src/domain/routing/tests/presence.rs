@@ -43,8 +43,10 @@ fn a_dropped_connection_keeps_the_operator_as_they_are_until_the_grace_ends() {
         [
             Effect::Presence { operator: op("ann"), status: Presence::Offline },
             Effect::Availability { operator: op("ann"), can_receive: false },
+            Effect::Offline { operator: op("ann"), offline: true },
         ]
     );
+    assert!(b.d.is_gone(&op("ann")));
     assert_eq!(b.d.next_wakeup(), None);
     assert_eq!(b.disconnect("ann"), [], "a stray close changes nothing");
 }
@@ -92,6 +94,7 @@ fn grace_expiry_takes_the_operator_offline_and_reoffers_their_offers() {
             },
             Effect::Watchers { chat: ChatId(1), operators: ops(&["bob"]) },
             Effect::Offer { operator: op("bob"), chat: ChatId(1), expires_at: at(2_000 + GRACE + OFFER) },
+            Effect::Offline { operator: op("ann"), offline: true },
         ]
     );
     assert!(
@@ -102,7 +105,7 @@ fn grace_expiry_takes_the_operator_offline_and_reoffers_their_offers() {
 }
 
 #[test]
-fn an_away_operator_keeps_their_chats_but_gets_no_new_offers() {
+fn an_away_operator_keeps_their_chats_but_gets_no_new_offers_and_an_empty_new_tab() {
     let mut b = Bench::new(three(Strategy::LeastLoaded));
     b.connect_all(&["ann", "bob"]);
     b.assigned(90, "bob", AssignVia::Rule);
@@ -110,13 +113,33 @@ fn an_away_operator_keeps_their_chats_but_gets_no_new_offers() {
     assert_eq!(b.offered(), pairs(&[("ann", 1)]));
     b.presence("ann", Presence::Away);
     assert_eq!(b.withdrawn(), vec![("ann".into(), 1, Withdrawal::Unavailable)]);
+    assert!(
+        b.last.contains(&Effect::ChatRemoved {
+            operators: ops(&["ann"]),
+            chat: ChatId(1),
+            reason: Removal::Moved,
+            by: Cause::operator(&op("ann")),
+        }),
+        "her New tab empties on her screen: {:?}",
+        b.last
+    );
     assert_eq!(b.offered(), pairs(&[("bob", 1)]));
     b.assigned(91, "ann", AssignVia::Forward);
     b.client(2, "l1");
     assert!(b.offered().is_empty(), "bob is full, ann is away");
+    assert!(
+        !b.last.iter().any(|e| matches!(e, Effect::ChatNew { operators, .. } if operators.contains(&op("ann")))),
+        "no chat_new for an away operator"
+    );
     assert_eq!((b.d.load(&op("ann")), b.d.load(&op("bob"))), (1, 1));
-    assert_eq!(b.d.new_tab(&op("ann")), vec![ChatId(1), ChatId(2)]);
+    assert_eq!(b.d.new_tab(&op("ann")), Vec::<ChatId>::new());
     b.at(5_000).presence("ann", Presence::Online);
+    assert!(
+        b.last.contains(&Effect::ChatNew { operators: ops(&["ann"]), chat: ChatId(1) }),
+        "back online, her New tab fills on her screen: {:?}",
+        b.last
+    );
+    assert_eq!(b.d.new_tab(&op("ann")), vec![ChatId(1), ChatId(2)]);
     assert_eq!(b.offered(), pairs(&[("ann", 2)]));
 }
 
@@ -141,4 +164,63 @@ fn availability_is_reported_whenever_can_receive_flips() {
     assert_eq!(flips(&b), flip(true));
     assert!(b.d.can_receive(&op("ann")));
     assert!(!b.d.can_receive(&op("ghost")));
+}
+
+#[test]
+fn after_a_start_everyone_gets_the_grace_and_who_does_not_come_back_is_reported_offline() {
+    let mut b = Bench::new(three(Strategy::RoundRobin));
+    let e = b.d.start_grace(b.now);
+    b.record_public(e);
+    assert!(b.last.is_empty(), "nobody is offline yet: {:?}", b.last);
+    assert!(!b.d.is_gone(&op("ann")));
+    assert_eq!(b.d.next_wakeup(), Some(at(GRACE)));
+    b.at(5_000).connect("ann");
+    assert_eq!(b.tick_at(GRACE - 1), []);
+    b.tick_at(GRACE);
+    assert_eq!(
+        b.last_of(|e| match e {
+            Effect::Offline { operator, offline } => Some((operator.to_string(), *offline)),
+            _ => None,
+        }),
+        vec![("bob".to_string(), true), ("cat".to_string(), true)]
+    );
+    assert!(
+        !b.last.iter().any(|e| matches!(e, Effect::Presence { .. })),
+        "they were offline all along: nothing to tell supervisors"
+    );
+    b.connect("bob");
+    assert!(b.last.contains(&Effect::Offline { operator: op("bob"), offline: false }));
+}
+
+#[test]
+fn an_operator_who_says_offline_is_offline_at_once() {
+    let mut b = Bench::new(three(Strategy::RoundRobin));
+    b.connect("ann");
+    b.presence("ann", Presence::Offline);
+    assert!(b.last.contains(&Effect::Offline { operator: op("ann"), offline: true }));
+    b.presence("ann", Presence::Away);
+    assert!(b.last.contains(&Effect::Offline { operator: op("ann"), offline: false }));
+}
+
+#[test]
+fn a_chat_taken_back_from_its_responsible_goes_to_the_others_first_and_to_them_after_a_round() {
+    let mut b = Bench::new(three(Strategy::RoundRobin));
+    b.connect_all(&["ann", "bob"]);
+    let mut r = waiting(1, "l1", Some(b.now));
+    r.returned_from = Some(op("ann"));
+    b.routing(r.clone());
+    assert_eq!(b.offered(), pairs(&[("bob", 1)]), "round robin would start with ann");
+    b.decline("bob", 1).unwrap();
+    assert!(b.offered().is_empty(), "both tried");
+    assert_eq!(b.d.next_wakeup(), Some(at(OFFER)));
+    b.tick_at(OFFER);
+    assert_eq!(b.offered(), pairs(&[("ann", 1)]), "a new round: the previous responsible too");
+
+    let mut alone = Bench::new(three(Strategy::RoundRobin));
+    alone.connect("ann");
+    alone.routing(r);
+    assert!(alone.offered().is_empty(), "only the previous responsible is online: not at once");
+    assert_eq!(alone.d.next_wakeup(), Some(at(OFFER)));
+    alone.tick_at(OFFER);
+    assert_eq!(alone.offered(), pairs(&[("ann", 1)]), "then they get it back");
 }

@@ -16,7 +16,7 @@ fn broadcast() -> Bench {
 }
 
 #[test]
-fn broadcast_shows_the_chat_to_present_members_and_tells_the_others_when_one_takes_it() {
+fn broadcast_shows_the_chat_to_online_members_and_tells_the_others_when_one_takes_it() {
     let mut b = broadcast();
     b.connect_all(&["ann", "bob", "cat", "dan"]);
     b.presence("cat", Presence::Away);
@@ -24,11 +24,11 @@ fn broadcast_shows_the_chat_to_present_members_and_tells_the_others_when_one_tak
     assert_eq!(
         b.last,
         vec![
-            Effect::ChatNew { operators: ops(&["ann", "bob", "cat"]), chat: ChatId(1) },
-            Effect::Watchers { chat: ChatId(1), operators: ops(&["ann", "bob", "cat"]) },
+            Effect::ChatNew { operators: ops(&["ann", "bob"]), chat: ChatId(1) },
+            Effect::Watchers { chat: ChatId(1), operators: ops(&["ann", "bob"]) },
             Effect::QueuePosition { conversation: conv(1), chat: ChatId(1), position: 1 },
         ],
-        "no offers in a broadcast line; away operators see the New tab too"
+        "no offers in a broadcast line; an away operator's New tab is empty"
     );
     assert_eq!(b.take("bob", 1).unwrap(), vec![]);
     b.resolved("bob", 1, true);
@@ -37,7 +37,7 @@ fn broadcast_shows_the_chat_to_present_members_and_tells_the_others_when_one_tak
         b.last,
         vec![
             Effect::ChatRemoved {
-                operators: ops(&["ann", "cat"]),
+                operators: ops(&["ann"]),
                 chat: ChatId(1),
                 reason: Removal::Taken,
                 by: Cause::operator(&op("bob")),
@@ -70,7 +70,7 @@ fn a_queued_chat_that_stops_waiting_without_a_responsible_leaves_new_tabs_as_fin
 }
 
 #[test]
-fn watchers_follow_presence_without_chat_new_for_existing_chats() {
+fn watchers_follow_presence_silently_on_connect_and_the_tab_is_told_on_an_open_socket() {
     let mut b = broadcast();
     b.connect("ann");
     b.client(1, "l1");
@@ -86,14 +86,23 @@ fn watchers_follow_presence_without_chat_new_for_existing_chats() {
     );
     assert_eq!(b.d.new_tab(&op("bob")), vec![ChatId(1)], "the welcome frame lists it instead");
     b.presence("bob", Presence::Away);
-    assert!(
-        b.last_of(|e| matches!(e, Effect::Watchers { .. }).then_some(())).is_empty(),
-        "away still sees New"
+    assert_eq!(
+        b.last_of(|e| matches!(e, Effect::Watchers { .. } | Effect::ChatRemoved { .. }).then(|| e.clone())),
+        vec![
+            Effect::ChatRemoved {
+                operators: ops(&["bob"]),
+                chat: ChatId(1),
+                reason: Removal::Moved,
+                by: Cause::operator(&op("bob")),
+            },
+            Effect::Watchers { chat: ChatId(1), operators: ops(&["ann"]) },
+        ],
+        "away: the New tab empties on bob's open socket"
     );
     b.presence("bob", Presence::Offline);
-    assert_eq!(
-        b.last_of(|e| matches!(e, Effect::Watchers { .. }).then(|| e.clone())),
-        vec![Effect::Watchers { chat: ChatId(1), operators: ops(&["ann"]) }]
+    assert!(
+        b.last_of(|e| matches!(e, Effect::Watchers { .. }).then_some(())).is_empty(),
+        "away and offline both see nothing"
     );
     b.disconnect("ann");
     assert_eq!(b.d.watchers(ChatId(1)), ops(&["ann"]), "within the grace ann still sees it");
