@@ -182,6 +182,15 @@ pub struct OperatorStatus {
 #[rtype(result = "Vec<LineStatus>")]
 pub struct GetLines;
 
+/// Tell the client of `chat` its queue position again, if it waits in a queue (a client socket
+/// that just connected). Sent through the hub, in order with every other position notice.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct AnnounceQueuePosition {
+    /// The chat.
+    pub chat: ChatId,
+}
+
 /// One line's live figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineStatus {

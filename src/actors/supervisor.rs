@@ -19,8 +19,9 @@ use crate::presence::PresenceStore;
 use super::board::Board;
 use super::hub::Hub;
 use super::messages::{
-    AcceptOffer, ChatChanged, CommandError, DeclineOffer, GetLines, GetNewTab, GetOperators, LineStatus,
-    NewTab, OpenOffer, OperatorConnected, OperatorDisconnected, OperatorStatus, SetPresence, TakeChat,
+    AcceptOffer, AnnounceQueuePosition, ChatChanged, CommandError, DeclineOffer, GetLines, GetNewTab,
+    GetOperators, LineStatus, NewTab, OpenOffer, OperatorConnected, OperatorDisconnected, OperatorStatus,
+    SetPresence, TakeChat,
 };
 use super::registry::Registry;
 use super::timer::OneTimer;
@@ -307,6 +308,16 @@ impl Handler<GetOperators> for SupervisorActor {
             })
             .collect();
         MessageResult(all)
+    }
+}
+
+impl Handler<AnnounceQueuePosition> for SupervisorActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: AnnounceQueuePosition, _ctx: &mut Self::Context) {
+        if let Some((conversation, position)) = self.dispatcher.queued_client(msg.chat) {
+            self.deps.hub.to_client(&conversation, &crate::domain::ClientNotice::Queue { position });
+        }
     }
 }
 

@@ -72,6 +72,7 @@ pub fn by_words(by: &By, me: &str) -> Option<String> {
             "offer" => "by the offer timer".to_string(),
             "presence_grace" => "by the end of the presence grace".to_string(),
             "overflow" => "by overflow".to_string(),
+            "reassign" => "because the client waited too long for an answer".to_string(),
             other => format!("by the {} timer", clean(other)),
         },
         _ => return None,

@@ -278,7 +278,10 @@ fn lines(raw: &[RawLine], problems: &mut Problems) -> IndexMap<LineId, Line> {
         }
         let reassign_after =
             l.reassign_after.and_then(|s| problems.ok(check::span(&format!("{key}.reassign_after"), s)));
-        lines.insert(id.clone(), Line { id, strategy, overflow_after: None, overflow_to: None, reassign_after });
+        lines.insert(
+            id.clone(),
+            Line { id, strategy, overflow_after: None, overflow_to: None, reassign_after },
+        );
     }
     // Overflow targets may be declared after the line that names them: a second pass.
     for (i, l) in raw.iter().enumerate() {

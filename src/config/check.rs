@@ -35,7 +35,10 @@ pub(super) fn span_or_never(key: &str, secs: f64) -> Result<Span, ConfigError> {
         return Ok(Span(0));
     }
     span(key, secs).map_err(|_| {
-        ConfigError::invalid(key, format!("must be a positive number of seconds, or 0 for never (got {secs})"))
+        ConfigError::invalid(
+            key,
+            format!("must be a positive number of seconds, or 0 for never (got {secs})"),
+        )
     })
 }
 

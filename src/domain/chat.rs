@@ -264,7 +264,8 @@ impl Chat {
     /// only while someone is responsible for an active chat that is not `on_hold` (on hold
     /// waits on purpose; a queued client is never dropped).
     pub fn due_deadlines(&self, timers: &ChatTimers) -> Deadlines {
-        let handled = self.phase == Phase::Active && self.responsible.is_some() && self.status != Status::OnHold;
+        let handled =
+            self.phase == Phase::Active && self.responsible.is_some() && self.status != Status::OnHold;
         let inactivity = timers.inactivity.filter(|_| handled).map(|span| self.last_activity_at.after(span));
         let voting = (self.phase == Phase::Closing)
             .then(|| self.metrics.operator_closed_at.unwrap_or(self.status_since).after(timers.voting));

@@ -228,6 +228,10 @@ fn every_cause_has_words() {
         (json!({"kind": "timer", "timer": "offer"}), Some("by the offer timer")),
         (json!({"kind": "timer", "timer": "presence_grace"}), Some("by the end of the presence grace")),
         (json!({"kind": "timer", "timer": "overflow"}), Some("by overflow")),
+        (
+            json!({"kind": "timer", "timer": "reassign"}),
+            Some("because the client waited too long for an answer"),
+        ),
         (json!({"kind": "timer", "timer": "lunar"}), Some("by the lunar timer")),
         (json!({"kind": "system"}), None),
         (json!({"kind": "martian"}), None),

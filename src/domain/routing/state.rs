@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::domain::directory::{Line, Strategy};
-use crate::domain::ids::{ChatId, LineId, OperatorId, Span, Timestamp};
+use crate::domain::ids::{ChatId, ConversationId, LineId, OperatorId, Span, Timestamp};
 use crate::domain::settings::Settings;
 
 use super::types::{ChatRouting, Effect, LineStats, NewTabPage, Presence};
@@ -192,6 +192,12 @@ impl Dispatcher {
     /// The configured capacity (0 for an unknown operator).
     pub fn capacity(&self, op: &OperatorId) -> u32 {
         self.settings.operator(op).map_or(0, |o| o.capacity)
+    }
+
+    /// The conversation of a chat waiting in a queue, with its position there.
+    pub fn queued_client(&self, chat: ChatId) -> Option<(ConversationId, u32)> {
+        let position = self.queue_position(chat)?;
+        Some((self.chats.get(&chat)?.routing.conversation.clone(), position))
     }
 
     /// Queued chats in the operator's New tab, oldest first.

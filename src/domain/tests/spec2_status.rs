@@ -296,7 +296,10 @@ fn a_deadline_armed_before_the_chat_went_on_hold_finishes_nothing() {
     let mut on_hold = w.latest().clone();
     on_hold.status = Status::OnHold;
     // A deadline that is due, on a chat its state no longer times out: stale.
-    assert_eq!(on_hold.due_deadlines(&w.settings.timers_for(&w.conv.id.channel, &on_hold.line)).inactivity, None);
+    assert_eq!(
+        on_hold.due_deadlines(&w.settings.timers_for(&w.conv.id.channel, &on_hold.line)).inactivity,
+        None
+    );
     w.set_status(Status::OnHold);
     w.advance(700.0);
     assert!(armed.is_some_and(|a| a <= w.now));

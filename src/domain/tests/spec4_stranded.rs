@@ -27,7 +27,11 @@ fn a_client_writing_while_the_responsible_is_offline_sends_the_chat_back_to_its_
     w.advance(60.0);
     w.client("anyone there?");
     let c = w.latest();
-    assert_eq!((c.id, c.phase, c.responsible.clone()), (ChatId(1), Phase::Active, None), "same chat, nobody's");
+    assert_eq!(
+        (c.id, c.phase, c.responsible.clone()),
+        (ChatId(1), Phase::Active, None),
+        "same chat, nobody's"
+    );
     assert!(c.needs_routing(), "routed like a new chat");
     assert_eq!(c.deadlines.inactivity, None, "a queued client is never dropped");
     assert!(w.last.iter().any(|e| matches!(e.change, Change::Unassigned { chat: ChatId(1) })));
@@ -43,7 +47,12 @@ fn a_client_writing_while_the_responsible_is_online_or_in_their_grace_keeps_them
 #[test]
 fn a_pinned_chat_of_an_offline_responsible_goes_back_to_its_line_too() {
     let mut w = active_open();
-    w.ok(Command::UpdateChat { by: op("alice"), chat: ChatId(1), fields: Default::default(), pinned: Some(true) });
+    w.ok(Command::UpdateChat {
+        by: op("alice"),
+        chat: ChatId(1),
+        fields: Default::default(),
+        pinned: Some(true),
+    });
     w.offline.insert(op("alice"));
     w.client("hello?");
     assert_eq!(responsible(&w), None);
@@ -63,7 +72,8 @@ fn an_operator_writing_for_an_offline_colleague_keeps_the_chat_with_its_responsi
 fn forwarding_to_an_offline_operator_is_a_conflict_and_changes_nothing() {
     let mut w = active_open();
     w.offline.insert(op("bob"));
-    let forward = Command::Forward { by: op("alice"), chat: ChatId(1), to: ForwardTarget::Operator(op("bob")) };
+    let forward =
+        Command::Forward { by: op("alice"), chat: ChatId(1), to: ForwardTarget::Operator(op("bob")) };
     let err = w.refused(forward);
     assert_eq!(err.code(), "conflict");
     assert!(err.to_string().contains("offline"), "{err}");
@@ -116,7 +126,11 @@ fn the_reassign_clock_runs_from_the_later_of_the_oldest_unanswered_message_and_t
     assert_eq!(w.latest().deadlines.reassign, Some(T0.after(Span::secs(300 + 120))), "from the take");
     w.advance(60.0);
     w.client("are you there?");
-    assert_eq!(w.latest().deadlines.reassign, Some(T0.after(Span::secs(420))), "the oldest unanswered counts");
+    assert_eq!(
+        w.latest().deadlines.reassign,
+        Some(T0.after(Span::secs(420))),
+        "the oldest unanswered counts"
+    );
     w.write("alice", "yes!");
     assert_eq!(w.latest().deadlines.reassign, None, "answered");
     w.advance(10.0);
@@ -132,7 +146,12 @@ fn an_unanswered_chat_goes_back_to_the_queue_with_its_responsible_tried_last() {
     let mut w = with_reassign(120);
     w.client("hello");
     w.take("alice");
-    w.ok(Command::UpdateChat { by: op("alice"), chat: ChatId(1), fields: Default::default(), pinned: Some(true) });
+    w.ok(Command::UpdateChat {
+        by: op("alice"),
+        chat: ChatId(1),
+        fields: Default::default(),
+        pinned: Some(true),
+    });
     w.advance(119.0);
     w.ok(Command::TimerFired);
     assert_eq!(responsible(&w), Some(op("alice")), "not yet");

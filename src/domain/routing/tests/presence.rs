@@ -128,7 +128,9 @@ fn an_away_operator_keeps_their_chats_but_gets_no_new_offers_and_an_empty_new_ta
     b.client(2, "l1");
     assert!(b.offered().is_empty(), "bob is full, ann is away");
     assert!(
-        !b.last.iter().any(|e| matches!(e, Effect::ChatNew { operators, .. } if operators.contains(&op("ann")))),
+        !b.last
+            .iter()
+            .any(|e| matches!(e, Effect::ChatNew { operators, .. } if operators.contains(&op("ann")))),
         "no chat_new for an away operator"
     );
     assert_eq!((b.d.load(&op("ann")), b.d.load(&op("bob"))), (1, 1));
