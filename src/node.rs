@@ -17,8 +17,8 @@ use crate::actors::board::Board;
 use crate::actors::conversation::{ConversationDeps, LiveConversations};
 use crate::actors::hub::Hub;
 use crate::actors::messages::{
-    AcceptOffer, DeclineOffer, GetLines, GetNewTab, GetOperators, OperatorConnected, OperatorDisconnected,
-    RelayOperatorTyping, SetPresence, StopScheduler, TakeChat,
+    AcceptOffer, AnnounceQueuePosition, DeclineOffer, GetLines, GetNewTab, GetOperators, OperatorConnected,
+    OperatorDisconnected, RelayOperatorTyping, SetPresence, StopScheduler, TakeChat,
 };
 use crate::actors::registry::Registry;
 use crate::actors::scheduler::DeadlineScheduler;
@@ -26,7 +26,7 @@ use crate::actors::supervisor::{SupervisorActor, SupervisorDeps};
 use crate::clock::Clock;
 use crate::domain::routing::Presence;
 use crate::domain::{
-    ChatId, ChatView, Command, ConversationId, DomainError, MessageView, OperatorId, Reply, Settings,
+    access, ChatId, ChatView, Command, ConversationId, DomainError, MessageView, OperatorId, Reply, Settings,
     Timestamp,
 };
 use crate::metrics::Metrics;
@@ -242,8 +242,14 @@ impl Node {
     }
 
     /// `operator` takes `chat` from their New tab.
+    /// Scope comes first (SPEC 8): a chat the operator may not see is `forbidden` before the
+    /// supervisor weighs their capacity.
     pub async fn take(&self, operator: OperatorId, chat: ChatId) -> Result<Reply, CommandError> {
-        let conversation = self.locate(chat).await?;
+        let view = self.store.chat(chat).await?.ok_or(DomainError::ChatNotFound(chat))?;
+        if !access::may_see_view(self.settings(), &operator, &view, &self.watchers(chat)) {
+            return Err(DomainError::Forbidden { operator, chat }.into());
+        }
+        let conversation = view.conversation;
         self.supervisor.send(TakeChat { operator, chat, conversation }).await.map_err(unreachable)?
     }
 
@@ -274,6 +280,12 @@ impl Node {
     /// a journal (typing alone never activates a new one).
     pub fn client_typing(&self, conversation: &ConversationId, exists: bool) {
         self.registry.client_typing(conversation, exists);
+    }
+
+    /// Tells the client of `chat` its queue position again if the chat waits in a queue (its
+    /// socket just opened); nothing otherwise.
+    pub fn announce_queue_position(&self, chat: ChatId) {
+        self.supervisor.do_send(AnnounceQueuePosition { chat });
     }
 
     // ---- sockets ----

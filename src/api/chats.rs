@@ -11,7 +11,7 @@ use crate::store::MessageQuery;
 
 use super::filters::{chat_query, FILTERS};
 use crate::edge::params::Params;
-use crate::edge::scope::{list_scope, visible_chat};
+use crate::edge::scope::{list_scope, readable_chat, visible_chat};
 use crate::edge::Caller;
 use crate::edge::EdgeError;
 
@@ -64,7 +64,7 @@ pub async fn messages(
     let params = Params::parse(req.query_string(), &["before_seq", "limit"])?;
     let before_seq = params.number("before_seq", 1, u64::MAX)?;
     let limit = params.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
-    let chat = visible_chat(&state, &caller, ChatId(id.into_inner())).await?;
+    let chat = readable_chat(&state, &caller, ChatId(id.into_inner())).await?;
     let query = MessageQuery {
         conversation: chat.conversation,
         chat: Some(chat.id),

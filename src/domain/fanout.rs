@@ -149,12 +149,7 @@ pub fn fanout(
                 }
             }
             Change::ClosingStarted { chat, .. } => {
-                let options = Arc::new([
-                    (1, rating.labels[0].clone()),
-                    (2, rating.labels[1].clone()),
-                    (3, rating.labels[2].clone()),
-                ]);
-                out.push(Delivery::Client(ClientNotice::VoteRequest { chat: *chat, options }));
+                out.push(Delivery::Client(vote_request(*chat, rating)));
             }
             Change::Voted { chat, .. } => {
                 out.push(Delivery::Client(ClientNotice::VoteThanks {
@@ -178,4 +173,15 @@ pub fn typing_audience(chat: &Chat, watchers: &[OperatorId]) -> Vec<OperatorId> 
         to.extend(watchers.iter().cloned());
     }
     to
+}
+
+/// The request to rate `chat`, with the configured labels (sent when voting starts, and again
+/// to a client that reconnects while it is pending).
+pub fn vote_request(chat: ChatId, rating: &Rating) -> ClientNotice {
+    let options = Arc::new([
+        (1, rating.labels[0].clone()),
+        (2, rating.labels[1].clone()),
+        (3, rating.labels[2].clone()),
+    ]);
+    ClientNotice::VoteRequest { chat, options }
 }

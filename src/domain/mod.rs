@@ -36,7 +36,7 @@ pub use conversation::{Conversation, Ctx, Outcome};
 pub use directory::{Directory, Line, Operator, Role, Strategy};
 pub use error::DomainError;
 pub use event::{Author, BotKind, Change, Event, FieldsUpdate, FinishCause, ForwardTarget, Message};
-pub use fanout::{fanout, Delivery};
+pub use fanout::{fanout, vote_request, Delivery};
 pub use ids::{
     is_printable, ChannelId, ChatId, ClientId, ClientIdError, ConversationId, ConversationIdError, LineId,
     OperatorId, Seq, Span, Timestamp, MAX_CLIENT_ID_CHARS,

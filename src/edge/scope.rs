@@ -39,9 +39,40 @@ pub fn chat_not_found(id: ChatId) -> EdgeError {
 pub async fn visible_chat(state: &AppState, caller: &Identity, id: ChatId) -> Result<ChatView, EdgeError> {
     let node = &state.node;
     match node.chat(id).await? {
-        Some(chat) if access::may_see_view(node.settings(), &caller.operator, &chat, &node.watchers(id)) => {
-            Ok(chat)
-        }
+        Some(chat) if sees(state, caller, &chat) => Ok(chat),
         _ => Err(chat_not_found(id)),
     }
+}
+
+/// The chat `id` as stored, if `caller` may read its messages: they may see it, or a later chat
+/// of its chain (SPEC 3.1: the history of a conversation is the chain, whatever line its
+/// earlier chats were on); `not_found` otherwise.
+pub async fn readable_chat(state: &AppState, caller: &Identity, id: ChatId) -> Result<ChatView, EdgeError> {
+    let node = &state.node;
+    let chat = node.chat(id).await?.ok_or_else(|| chat_not_found(id))?;
+    if sees(state, caller, &chat) {
+        return Ok(chat);
+    }
+    let mut next = chat.next_chat;
+    // A chain is as long as a conversation's chats; the bound only guards a corrupt link loop.
+    for _ in 0..MAX_CHAIN {
+        let Some(later) = next else { break };
+        let Some(view) = node.chat(later).await? else { break };
+        if view.conversation != chat.conversation {
+            break;
+        }
+        if sees(state, caller, &view) {
+            return Ok(chat);
+        }
+        next = view.next_chat;
+    }
+    Err(chat_not_found(id))
+}
+
+/// How many later chats [`readable_chat`] follows at most.
+const MAX_CHAIN: usize = 10_000;
+
+fn sees(state: &AppState, caller: &Identity, chat: &ChatView) -> bool {
+    let node = &state.node;
+    access::may_see_view(node.settings(), &caller.operator, chat, &node.watchers(chat.id))
 }

@@ -21,7 +21,7 @@ use super::frames::{ClientRequest, CLIENT_TYPES};
 use super::render;
 use super::requests::{self, ClientRequester};
 use super::session::{self, Answered, Peer, Session, Socket};
-use crate::domain::{AuthorKind, ClientNotice, ConversationId};
+use crate::domain::{vote_request, AuthorKind, ChatView, ClientNotice, ConversationId, Phase};
 use crate::edge::{AppState, EdgeError, ErrorCode, Slot};
 use crate::node::NotifyClient;
 use crate::store::MessageQuery;
@@ -105,9 +105,13 @@ impl ClientSession {
                 include_private: false,
             };
             let messages = node.messages(query).await;
-            (head, messages)
+            let latest = match head.as_ref().ok().and_then(|h| h.as_ref()).and_then(|h| h.latest_chat) {
+                Some(id) => node.chat(id).await.ok().flatten(),
+                None => None,
+            };
+            (head, messages, latest)
         };
-        ctx.spawn(load.into_actor(self).map(|(head, messages), act, ctx| {
+        ctx.spawn(load.into_actor(self).map(|(head, messages, latest), act, ctx| {
             let (Ok(head), Ok(messages)) = (head, messages) else {
                 session::send(
                     act,
@@ -133,7 +137,9 @@ impl ClientSession {
             }
             session::send(act, &welcome, ctx);
             act.welcomed = true;
-            for notice in std::mem::take(&mut act.held) {
+            let held = std::mem::take(&mut act.held);
+            let asked = held.iter().any(|n| matches!(n, ClientNotice::VoteRequest { .. }));
+            for notice in held {
                 // A message stored before the welcome was read is in it already.
                 if matches!(&notice, ClientNotice::Message(m) if m.seq <= shown) {
                     continue;
@@ -142,7 +148,25 @@ impl ClientSession {
                     act.deliver(&notice, ctx);
                 }
             }
+            if let Some(chat) = latest.filter(|_| !asked) {
+                act.resume(&chat, ctx);
+            }
         }));
+    }
+
+    /// What a client that (re)connects must hear again about its latest chat: a pending
+    /// request to rate it, or its place in the queue.
+    fn resume(&mut self, chat: &ChatView, ctx: &mut ws::WebsocketContext<Self>) {
+        match chat.phase {
+            Phase::Closing => {
+                let notice = vote_request(chat.id, &self.socket.app.node.settings().rating);
+                self.deliver(&notice, ctx);
+            }
+            Phase::Active if chat.responsible.is_none() => {
+                self.socket.app.node.announce_queue_position(chat.id)
+            }
+            Phase::Active | Phase::Finished => {}
+        }
     }
 }
 

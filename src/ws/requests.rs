@@ -13,8 +13,8 @@ use super::frames::{ClientRequest, OperatorRequest};
 use super::render;
 use super::session::Answered;
 use crate::auth::Identity;
-use crate::domain::{access, text, ChatId, Command, ConversationId, FieldsUpdate, ForwardTarget, Reply, Seq};
-use crate::edge::{AppState, EdgeError, ErrorCode};
+use crate::domain::{text, ChatId, Command, ConversationId, FieldsUpdate, ForwardTarget, Reply, Seq};
+use crate::edge::{scope, AppState, EdgeError, ErrorCode};
 use crate::store::MessageQuery;
 
 /// Who asks, through which socket.
@@ -87,11 +87,7 @@ impl Requester {
         limit: Option<usize>,
     ) -> Result<Answered, EdgeError> {
         let node = &self.app.node;
-        let not_found = || EdgeError::not_found(format!("chat {chat} not found"));
-        let view = node.chat(chat).await?.ok_or_else(not_found)?;
-        if !access::may_see_view(node.settings(), &self.me.operator, &view, &node.watchers(chat)) {
-            return Err(not_found());
-        }
+        let view = scope::readable_chat(&self.app, &self.me, chat).await?;
         let query = MessageQuery {
             conversation: view.conversation.clone(),
             chat: Some(chat),
