@@ -10,17 +10,9 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion
 
 use frontline::config::{Config, Overrides};
 use frontline::domain::{
-    Action, ChatId, Command, Conditions, Conversation, ConversationId, Ctx, Directory, Event, OperatorId,
-    Rule, RuleAuthor, Settings, Status, Timestamp, Trigger,
+    Action, ChatId, Command, Conditions, Conversation, ConversationId, Ctx, Event, NobodyAvailable,
+    OperatorId, Rule, RuleAuthor, Settings, Status, Timestamp, Trigger,
 };
-
-struct Nobody;
-
-impl Directory for Nobody {
-    fn can_receive_pinned(&self, _: &OperatorId) -> bool {
-        false
-    }
-}
 
 fn demo_settings() -> Settings {
     let config = Config::demo(&Overrides::default()).expect("the demo configuration is valid");
@@ -39,7 +31,8 @@ fn run(
         *next += 1;
         ChatId(*next)
     };
-    let mut ctx = Ctx { now: Timestamp(now), settings, directory: &Nobody, next_chat_id: &mut alloc };
+    let mut ctx =
+        Ctx { now: Timestamp(now), settings, directory: &NobodyAvailable, next_chat_id: &mut alloc };
     let outcome = conv.handle(command, &mut ctx).expect("the scripted command is valid");
     *conv = outcome.state;
     outcome.events

@@ -21,17 +21,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 
 use frontline::config::{Config, Overrides};
 use frontline::domain::{
-    Command, Conversation, ConversationId, Ctx, Directory, OperatorId, Settings, Timestamp,
+    Command, Conversation, ConversationId, Ctx, NobodyAvailable, OperatorId, Settings, Timestamp,
 };
 use frontline::store::{Commit, SqliteStore, Store};
-
-struct Nobody;
-
-impl Directory for Nobody {
-    fn can_receive_pinned(&self, _: &OperatorId) -> bool {
-        false
-    }
-}
 
 fn demo_settings() -> Settings {
     let config = Config::demo(&Overrides::default()).expect("the demo configuration is valid");
@@ -78,8 +70,12 @@ impl Appender {
                     }
                 };
                 let mut alloc = || store.next_chat_id();
-                let mut ctx =
-                    Ctx { now: Timestamp(self.now), settings, directory: &Nobody, next_chat_id: &mut alloc };
+                let mut ctx = Ctx {
+                    now: Timestamp(self.now),
+                    settings,
+                    directory: &NobodyAvailable,
+                    next_chat_id: &mut alloc,
+                };
                 let outcome = self.conv.handle(command, &mut ctx).expect("the scripted command is valid");
                 let commit = Commit::of(&self.conv, &outcome, self.position);
                 self.position += outcome.events.len() as u64;

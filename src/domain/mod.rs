@@ -33,7 +33,7 @@ pub use cause::{Cause, TimerKind};
 pub use chat::{Chat, ChatFields, Deadlines, Timer};
 pub use command::{AutomatedKind, AutomatedOutcome, Command, Reply};
 pub use conversation::{Conversation, Ctx, Outcome};
-pub use directory::{Directory, Line, Operator, Role, Strategy};
+pub use directory::{Directory, Line, NobodyAvailable, Operator, Role, Strategy};
 pub use error::DomainError;
 pub use event::{Author, BotKind, Change, Event, FieldsUpdate, FinishCause, ForwardTarget, Message};
 pub use fanout::{fanout, vote_request, Delivery};

@@ -7,23 +7,10 @@ use std::sync::Arc;
 use crate::domain::tests::{settings, T0};
 use crate::domain::{
     Change, ChatId, ChatView, ClientView, Command, Conversation, ConversationId, Ctx, DetailedStatus,
-    Direction, Directory, Event, GeneralStatus, LineId, MessageView, MetricsView, OperatorId, Phase,
+    Direction, Event, GeneralStatus, LineId, MessageView, MetricsView, NobodyAvailable, OperatorId, Phase,
     Settings, Span, Status, Timestamp,
 };
 use crate::store::{Commit, Journal, MessageQuery, Store};
-
-/// Nobody can receive a pinned chat and nobody is offline (the suite does not test routing).
-struct Nobody;
-
-impl Directory for Nobody {
-    fn can_receive_pinned(&self, _: &OperatorId) -> bool {
-        false
-    }
-
-    fn is_offline(&self, _: &OperatorId) -> bool {
-        false
-    }
-}
 
 /// One conversation driven through the domain like its actor would: decide, append, adopt.
 #[derive(Clone)]
@@ -78,8 +65,12 @@ impl Script {
     /// commit a writer holding this state would append.
     pub fn decide(&self, store: &dyn Store, command: Command) -> (Commit, Conversation) {
         let mut alloc = || store.next_chat_id();
-        let mut ctx =
-            Ctx { now: self.now, settings: &self.settings, directory: &Nobody, next_chat_id: &mut alloc };
+        let mut ctx = Ctx {
+            now: self.now,
+            settings: &self.settings,
+            directory: &NobodyAvailable,
+            next_chat_id: &mut alloc,
+        };
         let outcome = match self.conv.handle(command.clone(), &mut ctx) {
             Ok(outcome) => outcome,
             Err(e) => panic!("{command:?} refused: {e}"),
