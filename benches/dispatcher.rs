@@ -39,8 +39,10 @@ fn settings(strategy: Strategy, operators: usize) -> Settings {
     s.timeouts.offer = Span::secs(30);
     s.timeouts.presence_grace = Span::secs(30);
     let line = LineId::from("l1");
-    s.lines
-        .insert(line.clone(), Line { id: line.clone(), strategy, overflow_after: None, overflow_to: None });
+    s.lines.insert(
+        line.clone(),
+        Line { id: line.clone(), strategy, overflow_after: None, overflow_to: None, hours: None },
+    );
     for i in 0..operators {
         let id = OperatorId::from(format!("op{i}"));
         let o = Operator {

@@ -31,6 +31,10 @@ impl Directory for Nobody {
     fn can_receive_pinned(&self, _: &OperatorId) -> bool {
         false
     }
+
+    fn online(&self, _: &OperatorId) -> bool {
+        false
+    }
 }
 
 fn demo_settings() -> Settings {

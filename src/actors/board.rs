@@ -1,6 +1,6 @@
 //! The board: live routing facts the supervisor publishes and conversation actors read without a
-//! round trip — who can receive a pinned chat now, who watches each queued chat, and which
-//! conversation a chat number belongs to.
+//! round trip — who is online, who can receive a pinned chat now, who watches each queued chat,
+//! and which conversation a chat number belongs to.
 
 use std::sync::Arc;
 
@@ -11,12 +11,18 @@ use crate::domain::{ChatId, ConversationId, Directory, OperatorId};
 /// Shared routing facts.
 #[derive(Default)]
 pub struct Board {
+    online: DashMap<OperatorId, bool>,
     availability: DashMap<OperatorId, bool>,
     watchers: DashMap<ChatId, Arc<[OperatorId]>>,
     locator: DashMap<ChatId, ConversationId>,
 }
 
 impl Board {
+    /// Records whether `operator`'s presence is `online` now.
+    pub fn set_online(&self, operator: OperatorId, online: bool) {
+        self.online.insert(operator, online);
+    }
+
     /// Records whether `operator` can receive a chat now (online, below capacity).
     pub fn set_available(&self, operator: OperatorId, can_receive: bool) {
         self.availability.insert(operator, can_receive);
@@ -58,5 +64,9 @@ impl Board {
 impl Directory for Board {
     fn can_receive_pinned(&self, operator: &OperatorId) -> bool {
         self.availability.get(operator).is_some_and(|v| *v)
+    }
+
+    fn online(&self, operator: &OperatorId) -> bool {
+        self.online.get(operator).is_some_and(|v| *v)
     }
 }

@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 
 use super::check::{self, known_line};
 use super::error::{ConfigError, Problems};
+use super::hours;
 use super::model::{Auth, Config, Limits, Overrides, Webhooks, MIN_JWT_SECRET_BYTES};
 use super::raw::{
     RawAuth, RawChannel, RawConfig, RawDialogs, RawLimits, RawLine, RawOperator, RawRating, RawTimeouts,
@@ -276,7 +277,8 @@ fn lines(raw: &[RawLine], problems: &mut Problems) -> IndexMap<LineId, Line> {
             problems.push(duplicate(&key, "line", &l.id, &format!("lines[{first}]")));
             continue;
         }
-        lines.insert(id.clone(), Line { id, strategy, overflow_after: None, overflow_to: None });
+        let hours = hours::build(&key, l, problems);
+        lines.insert(id.clone(), Line { id, strategy, overflow_after: None, overflow_to: None, hours });
     }
     // Overflow targets may be declared after the line that names them: a second pass.
     for (i, l) in raw.iter().enumerate() {

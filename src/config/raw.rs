@@ -401,6 +401,13 @@ pub struct RawLine {
     /// The line that takes overflow (another configured line).
     #[serde(default)]
     pub overflow_to: Option<String>,
+    /// Working hours for the rule condition `within_hours`: weekly windows such as
+    /// `"mon-fri 09:00-18:00"` (default: always within hours).
+    #[serde(default)]
+    pub hours: Option<Vec<String>>,
+    /// IANA name of the time zone `hours` are read in (default `UTC`).
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 /// An `[[operators]]` entry.
@@ -468,6 +475,35 @@ pub struct RawWhen {
     /// The change reactivated a finished chat (true) or did not (false).
     #[serde(default)]
     pub reactivated: Option<bool>,
+    /// How many operators of the chat's line are online now: `N`, `{ max = N }`, `{ min = N }`
+    /// (or both bounds).
+    #[serde(default)]
+    pub operators_online: Option<OneOrMany<RawCount>>,
+    /// Now is (true) or is not (false) inside the working hours of the chat's line.
+    #[serde(default)]
+    pub within_hours: Option<bool>,
+}
+
+/// A number a condition accepts: exactly `N`, or bounds `{ min = N, max = M }` (either or both).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged, expecting = "expected a number, or a table with min and/or max")]
+pub enum RawCount {
+    /// `operators_online = 0`.
+    Exactly(i64),
+    /// `operators_online = { max = 0 }`.
+    Bounds(RawBounds),
+}
+
+/// The bounds of a [`RawCount`], both included.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBounds {
+    /// At least this many.
+    #[serde(default)]
+    pub min: Option<i64>,
+    /// At most this many.
+    #[serde(default)]
+    pub max: Option<i64>,
 }
 
 /// One table of a rule's `then` list: exactly one action key (plus `only_first_chat` beside

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{LineId, OperatorId, Span};
+use super::hours::Hours;
+use super::ids::{LineId, OperatorId, Span, Timestamp};
 
 /// An operator's role (PROTOCOL 3.2): `operator` sees their lines, the others see all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,6 +71,15 @@ pub struct Line {
     pub overflow_after: Option<Span>,
     /// The line that takes overflow.
     pub overflow_to: Option<LineId>,
+    /// Working hours, for the rule condition `within_hours` (`None`: always within hours).
+    pub hours: Option<Hours>,
+}
+
+impl Line {
+    /// `now` is inside the line's working hours; a line without hours always is.
+    pub fn within_hours(&self, now: Timestamp) -> bool {
+        self.hours.as_ref().is_none_or(|h| h.contain(now))
+    }
 }
 
 /// A configured operator.
@@ -99,13 +109,23 @@ pub trait Directory {
     /// The operator is online with free capacity, so a pinned chat reactivated by its client can
     /// go straight to them (SPEC 3, reactivation routing).
     fn can_receive_pinned(&self, operator: &OperatorId) -> bool;
+
+    /// The operator's presence is `online` now (not `away`, not `offline`; an operator whose
+    /// connection dropped still counts during the presence grace): the rule condition
+    /// `operators_online` counts them.
+    fn online(&self, operator: &OperatorId) -> bool;
 }
 
-/// A directory in which nobody can receive a pinned chat: reactivations are always re-routed.
+/// A directory in which nobody is online, so nobody can receive a pinned chat: reactivations are
+/// always re-routed.
 pub struct NobodyAvailable;
 
 impl Directory for NobodyAvailable {
     fn can_receive_pinned(&self, _: &OperatorId) -> bool {
+        false
+    }
+
+    fn online(&self, _: &OperatorId) -> bool {
         false
     }
 }

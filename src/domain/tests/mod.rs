@@ -5,6 +5,7 @@
 mod causes;
 mod fanout;
 mod held;
+mod hours;
 mod invariants;
 mod metrics;
 mod pure_edges;
@@ -40,7 +41,13 @@ pub(crate) fn settings() -> Settings {
         token: None,
         webhook_url: None,
     };
-    let line_ = |id: &str, strategy| Line { id: line(id), strategy, overflow_after: None, overflow_to: None };
+    let line_ = |id: &str, strategy| Line {
+        id: line(id),
+        strategy,
+        overflow_after: None,
+        overflow_to: None,
+        hours: None,
+    };
     let operator = |id: &str, lines: &[&str], role| Operator {
         id: op(id),
         name: id.to_string(),
@@ -72,12 +79,19 @@ pub(crate) fn settings() -> Settings {
     s
 }
 
-/// Operators who can receive a pinned chat right now.
-struct Available(HashSet<OperatorId>);
+/// The live world of a test: who can receive a pinned chat, and who is online.
+struct Live {
+    available: HashSet<OperatorId>,
+    online: HashSet<OperatorId>,
+}
 
-impl Directory for Available {
+impl Directory for Live {
     fn can_receive_pinned(&self, operator: &OperatorId) -> bool {
-        self.0.contains(operator)
+        self.available.contains(operator)
+    }
+
+    fn online(&self, operator: &OperatorId) -> bool {
+        self.online.contains(operator)
     }
 }
 
@@ -88,6 +102,8 @@ pub(crate) struct World {
     pub now: Timestamp,
     pub next_chat: u64,
     pub available: HashSet<OperatorId>,
+    /// Operators whose presence is `online` (what rules count).
+    pub online: HashSet<OperatorId>,
     pub journal: Vec<Event>,
     /// Events of the last successful command.
     pub last: Vec<Event>,
@@ -112,6 +128,7 @@ impl World {
             now: T0,
             next_chat: 0,
             available: HashSet::new(),
+            online: HashSet::new(),
             journal: Vec::new(),
             last: Vec::new(),
             last_causes: Vec::new(),
@@ -119,7 +136,7 @@ impl World {
     }
 
     pub fn exec(&mut self, command: Command) -> Result<Reply, DomainError> {
-        let directory = Available(self.available.clone());
+        let directory = Live { available: self.available.clone(), online: self.online.clone() };
         let mut next = self.next_chat;
         let mut alloc = || {
             next += 1;

@@ -54,7 +54,7 @@ pub(crate) fn settings(lines: &[(&str, Strategy)], operators: &[(&str, &[&str], 
     for (id, strategy) in lines {
         s.lines.insert(
             line(id),
-            Line { id: line(id), strategy: *strategy, overflow_after: None, overflow_to: None },
+            Line { id: line(id), strategy: *strategy, overflow_after: None, overflow_to: None, hours: None },
         );
     }
     for (id, member_of, capacity) in operators {
