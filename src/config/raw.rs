@@ -484,26 +484,15 @@ pub struct RawWhen {
     pub within_hours: Option<bool>,
 }
 
-/// A number a condition accepts: exactly `N`, or bounds `{ min = N, max = M }` (either or both).
+/// A number a condition accepts: exactly `N`, or bounds `{ min = N, max = M }` (either or both,
+/// both included; other keys are refused when the rule is built).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged, expecting = "expected a number, or a table with min and/or max")]
 pub enum RawCount {
     /// `operators_online = 0`.
     Exactly(i64),
-    /// `operators_online = { max = 0 }`.
-    Bounds(RawBounds),
-}
-
-/// The bounds of a [`RawCount`], both included.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawBounds {
-    /// At least this many.
-    #[serde(default)]
-    pub min: Option<i64>,
-    /// At most this many.
-    #[serde(default)]
-    pub max: Option<i64>,
+    /// `operators_online = { max = 0 }`: bound names to bounds.
+    Bounds(std::collections::BTreeMap<String, i64>),
 }
 
 /// One table of a rule's `then` list: exactly one action key (plus `only_first_chat` beside

@@ -7,7 +7,7 @@
 use super::check;
 use super::check::known_line;
 use super::error::{ConfigError, Problems};
-use super::raw::{OneOrMany, RawAction, RawBounds, RawCount, RawRule, RawWhen};
+use super::raw::{OneOrMany, RawAction, RawCount, RawRule, RawWhen};
 use crate::domain::{
     Action, ChannelId, Conditions, Count, OperatorId, Phase, Rule, RuleAuthor, Settings, Status, Trigger,
 };
@@ -121,9 +121,17 @@ fn counts(key: &str, value: &Option<OneOrMany<RawCount>>) -> Result<Option<Vec<C
 fn count(key: &str, raw: &RawCount) -> Result<Count, ConfigError> {
     match raw {
         RawCount::Exactly(n) => check::non_negative(key, *n).map(Count::Exactly),
-        RawCount::Bounds(RawBounds { min, max }) => {
-            let min = min.map(|n| check::non_negative(&format!("{key}.min"), n)).transpose()?;
-            let max = max.map(|n| check::non_negative(&format!("{key}.max"), n)).transpose()?;
+        RawCount::Bounds(bounds) => {
+            if let Some(other) = bounds.keys().find(|k| !["min", "max"].contains(&k.as_str())) {
+                return Err(ConfigError::invalid(
+                    format!("{key}.{other}"),
+                    "unknown key (expected min or max)",
+                ));
+            }
+            let bound = |name: &str| {
+                bounds.get(name).map(|n| check::non_negative(&format!("{key}.{name}"), *n)).transpose()
+            };
+            let (min, max) = (bound("min")?, bound("max")?);
             match (min, max) {
                 (None, None) => Err(ConfigError::invalid(key, "needs min, max or both (or a plain number)")),
                 (Some(min), None) => Ok(Count::AtLeast(min)),
