@@ -302,7 +302,11 @@ impl Conditions {
         out.extend(flag(self.reactivated, "reactivated", "not reactivated"));
         out.extend(flag(self.within_hours, "within the line's hours", "outside the line's hours"));
         if let Some(counts) = &self.operators_online {
-            out.push(format!("{} of the line's operators online", one_of(counts, |c| c.describe())));
+            if counts.iter().all(|c| c.admits(0) && !c.admits(1)) {
+                out.push("no operator of the line online".to_string());
+            } else {
+                out.push(format!("{} of the line's operators online", one_of(counts, |c| c.describe())));
+            }
         }
         out
     }

@@ -163,8 +163,8 @@ fn within_hours_and_operators_online_land_as_conditions() {
     assert_eq!((rule.when.within_hours, rule.when.channel.clone()), (Some(false), None));
     assert_eq!(
         rule.describe(),
-        "rule \"greet\": when a new chat, outside the line's hours, at most 0 of the line's operators online \
-         → auto-reply \"hello\" (on the client's first chat only), assign operator alice"
+        "rule \"greet\": when a new chat, outside the line's hours, no operator of the line online → \
+         auto-reply \"hello\" (on the client's first chat only), assign operator alice"
     );
 }
 

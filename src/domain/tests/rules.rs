@@ -426,6 +426,13 @@ fn every_condition_and_action_has_words() {
          operators online → assign operator alice, set status on_hold, pin, unpin, \
          auto-reply \"We are closed\\nback at 9\" (on the client's first chat only), auto-reply \"Hi\""
     );
+    // A count that admits only zero reads as nobody.
+    for zero in [Count::Exactly(0), Count::AtMost(0), Count::Between(0, 0)] {
+        let nobody = Conditions { operators_online: Some(vec![zero]), ..Default::default() };
+        assert_eq!(nobody.describe(), ["no operator of the line online"], "{zero:?}");
+    }
+    let one = Conditions { operators_online: Some(vec![Count::AtMost(1)]), ..Default::default() };
+    assert_eq!(one.describe(), ["at most 1 of the line's operators online"]);
     let bare = rule(
         "any",
         Trigger::Changed,
