@@ -242,3 +242,34 @@ async fn an_operator_reaching_out_after_hours_sets_off_neither_reply() {
     c.wait(|f| f["type"] == "message" && f["message"]["text"] == "Your order is ready").await;
     assert!(c.quiet(any_bot_message, QUIET).await, "no auto-reply to an operator's message");
 }
+
+#[actix_web::test]
+async fn the_after_hours_rule_on_changed_with_reactivated_tells_a_client_who_brings_a_chat_back() {
+    let example = readme_example();
+    let closed = reply_of(&example, "after hours");
+    let config = with_readme_rules(&example);
+    let mut table: toml::Table = config.parse().unwrap();
+    let mut again = example["rules"][0].clone();
+    let rule = again.as_table_mut().unwrap();
+    rule.insert("name".into(), "after hours, back again".into());
+    rule.insert("on".into(), "changed".into());
+    rule["when"].as_table_mut().unwrap().insert("reactivated".into(), true.into());
+    table["rules"].as_array_mut().unwrap().push(again);
+    let server = TestServer::start_with_clock_at(&toml::to_string(&table).unwrap(), MONDAY_1730_KYIV);
+
+    let mut alice = agent(&server, "alice").await;
+    let (mut c, id) = writes(&server, "c1").await;
+    alice.wait(|f| f["type"] == "offer" && f["chat"]["id"] == id).await;
+    acked(&alice.request(json!({"type": "accept", "chat": id})).await);
+    acked(&alice.request(json!({"type": "send", "chat": id, "text": "Please send a photo"})).await);
+    acked(&alice.request(json!({"type": "finish", "chat": id, "status": "pending"})).await);
+    assert!(c.quiet(any_bot_message, QUIET).await, "within the hours: nothing");
+
+    // 19:00 in Kyiv: the client brings the same chat back (a change, not a new chat).
+    server.advance(1.5 * 3600.0);
+    let back = acked(&c.request(json!({"type": "send", "text": "Here it is"})).await)["chat"].clone();
+    assert_eq!(back, id, "the same chat, reactivated");
+    let reply = c.wait(bot_says(closed)).await;
+    assert_eq!(reply["message"]["chat"], id, "{reply}");
+    assert!(c.quiet(any_bot_message, QUIET).await, "one auto-reply");
+}
