@@ -41,7 +41,14 @@ fn settings(strategy: Strategy, operators: usize) -> Settings {
     let line = LineId::from("l1");
     s.lines.insert(
         line.clone(),
-        Line { id: line.clone(), strategy, overflow_after: None, overflow_to: None, reassign_after: None },
+        Line {
+            id: line.clone(),
+            strategy,
+            overflow_after: None,
+            overflow_to: None,
+            reassign_after: None,
+            hours: None,
+        },
     );
     for i in 0..operators {
         let id = OperatorId::from(format!("op{i}"));

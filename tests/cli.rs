@@ -130,6 +130,74 @@ fn an_unknown_line_reference_is_refused_with_the_key_named() {
     assert!(stderr(&out).contains("channels[0].line: unknown line \"line9\""), "{}", stderr(&out));
 }
 
+/// The README's example of working hours and the two auto-replies, on a minimal setup.
+fn with_readme_hours() -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let example = readme
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("\n```").map(|(block, _)| block))
+        .find(|block| block.contains("within_hours"))
+        .expect("the README has a TOML example with within_hours");
+    let head = MINIMAL.split("[[lines]]").next().unwrap();
+    format!("{head}{example}\n[[operators]]\nid = \"alice\"\nlines = [\"line1\"]\ncapacity = 5\n")
+}
+
+#[test]
+fn check_describes_a_lines_hours_and_the_after_hours_and_nobody_online_rules_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(&dir, &with_readme_hours());
+    let out = frontline(&["check", "--config", &path], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("lines: line1 (round_robin, hours mon-fri 09:00-18:00, sat 10:00-14:00 Europe/Kyiv)\n"),
+        "{text}"
+    );
+    let rules: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("rules: 2")).skip(1).take(2).collect();
+    assert_eq!(rules.len(), 2, "{text}");
+    assert!(
+        rules[0].starts_with(
+            "  rule \"after hours\": when a new chat, author client, outside the line's hours → auto-reply \"We \
+             are closed now"
+        ) && rules[0].ends_with("\", stop"),
+        "{text}"
+    );
+    assert!(
+        rules[1].starts_with(
+            "  rule \"nobody online\": when a new chat, author client, no operator of the line online → \
+             auto-reply \"All our operators are away"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_hours_and_time_zones_are_refused_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        (
+            "\"mon-fri 09:00-18:00\", \"sat 10-14\"",
+            "Europe/Kyiv",
+            "lines[0].hours[1]: \"sat 10-14\": bad time \"10\"",
+        ),
+        ("\"mon-fri 09:00-18:00\"", "Europe/Kiev2", "lines[0].timezone: unknown time zone \"Europe/Kiev2\""),
+    ];
+    for (hours, zone, why) in rows {
+        let bad = with_readme_hours()
+            .replace("\"mon-fri 09:00-18:00\", \"sat 10:00-14:00\"", hours)
+            .replace("\"Europe/Kyiv\"", &format!("{zone:?}"));
+        let path = write_config(&dir, &bad);
+        for args in [vec!["check", "--config", &path], vec!["serve", "--config", &path]] {
+            let out = frontline(&args, &[]);
+            assert!(!out.status.success());
+            let err = stderr(&out);
+            assert!(err.contains(why) && err.contains(&path), "{err}");
+            assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+        }
+    }
+}
+
 #[test]
 fn a_bad_override_is_refused_like_a_bad_file_value() {
     let out = frontline(&["check", "--listen", "not-an-address"], &[]);

@@ -1,6 +1,6 @@
 //! The board: live routing facts the supervisor publishes and conversation actors read without a
-//! round trip — who can receive a pinned chat now, who watches each queued chat, and which
-//! conversation a chat number belongs to.
+//! round trip — who is online, who can receive a pinned chat now, who watches each queued chat,
+//! and which conversation a chat number belongs to.
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use crate::domain::{ChatId, ConversationId, Directory, OperatorId};
 /// Shared routing facts.
 #[derive(Default)]
 pub struct Board {
+    online: DashMap<OperatorId, bool>,
     availability: DashMap<OperatorId, bool>,
     offline: DashMap<OperatorId, bool>,
     watchers: DashMap<ChatId, Arc<[OperatorId]>>,
@@ -18,6 +19,11 @@ pub struct Board {
 }
 
 impl Board {
+    /// Records whether `operator`'s presence is `online` now.
+    pub fn set_online(&self, operator: OperatorId, online: bool) {
+        self.online.insert(operator, online);
+    }
+
     /// Records whether `operator` can receive a chat now (online, below capacity).
     pub fn set_available(&self, operator: OperatorId, can_receive: bool) {
         self.availability.insert(operator, can_receive);
@@ -68,5 +74,9 @@ impl Directory for Board {
 
     fn is_offline(&self, operator: &OperatorId) -> bool {
         self.offline.get(operator).is_some_and(|v| *v)
+    }
+
+    fn online(&self, operator: &OperatorId) -> bool {
+        self.online.get(operator).is_some_and(|v| *v)
     }
 }

@@ -1,8 +1,9 @@
 //! `SupervisorActor`: owns the line queues through the pure [`Dispatcher`] and carries out what
-//! it decides — offers, New-tab notices, queue positions, presence — and runs takes and accepts
-//! through the conversation that owns the chat (the conversation arbitrates who wins). It keeps
-//! one timer armed for the dispatcher's next wake-up, and never waits on a conversation inside a
-//! handler: takes complete as futures while other messages are handled.
+//! it decides — offers, New-tab notices, queue positions, presence (also published on the board,
+//! where rules count who is online) — and runs takes and accepts through the conversation that
+//! owns the chat (the conversation arbitrates who wins). It keeps one timer armed for the
+//! dispatcher's next wake-up, and never waits on a conversation inside a handler: takes complete
+//! as futures while other messages are handled.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use actix::prelude::*;
 use tracing::{info, warn};
 
 use crate::clock::Clock;
-use crate::domain::routing::{ChatRouting, Dispatcher, Effect, Removal};
+use crate::domain::routing::{ChatRouting, Dispatcher, Effect, Presence, Removal};
 use crate::domain::{ChatId, ChatView, Command, OperatorId, OperatorNotice, RemovedReason, Reply, Settings};
 use crate::metrics::Metrics;
 use crate::presence::PresenceStore;
@@ -123,6 +124,7 @@ impl SupervisorActor {
                     let notice =
                         OperatorNotice::Presence { operator: operator.clone(), status: status.as_str() };
                     hub.to_operators(&watchers, &notice);
+                    self.deps.board.set_online(operator.clone(), status == Presence::Online);
                     let record = self.deps.presence.set(operator, status, self.deps.node_id.clone());
                     ctx.spawn(record.into_actor(self).map(|recorded, _, _| {
                         if let Err(e) = recorded {

@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 
 use super::check::{self, known_line};
 use super::error::{ConfigError, Problems};
+use super::hours;
 use super::model::{Auth, Config, Limits, Overrides, Webhooks, MIN_JWT_SECRET_BYTES};
 use super::raw::{
     RawAuth, RawChannel, RawConfig, RawDialogs, RawLimits, RawLine, RawOperator, RawRating, RawTimeouts,
@@ -278,9 +279,10 @@ fn lines(raw: &[RawLine], problems: &mut Problems) -> IndexMap<LineId, Line> {
         }
         let reassign_after =
             l.reassign_after.and_then(|s| problems.ok(check::span(&format!("{key}.reassign_after"), s)));
+        let hours = hours::build(&key, l, problems);
         lines.insert(
             id.clone(),
-            Line { id, strategy, overflow_after: None, overflow_to: None, reassign_after },
+            Line { id, strategy, overflow_after: None, overflow_to: None, reassign_after, hours },
         );
     }
     // Overflow targets may be declared after the line that names them: a second pass.

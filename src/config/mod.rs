@@ -3,8 +3,8 @@
 //!
 //! Reading order:
 //! - [`raw`]: serde structs mirroring the file key for key, with defaults; unknown keys rejected.
-//! - `build` and `rules`: raw values -> domain types, every id cross-checked; `check` holds the
-//!   shared value checks.
+//! - `build`, `hours` and `rules`: raw values -> domain types, every id cross-checked (`hours`
+//!   reads a line's working-hours windows and time zone); `check` holds the shared value checks.
 //! - `model`: [`Config`], [`Overrides`] and the entry points [`Config::from_toml_str`],
 //!   [`Config::load`], [`Config::demo`]; `demo` holds the built-in demo as TOML ([`DEMO_TOML`]).
 //! - `summary`: [`Config::summary`] for the start-up banner; `warnings`: [`warnings()`], risky
@@ -21,6 +21,7 @@ mod build;
 mod check;
 mod demo;
 mod error;
+mod hours;
 mod load;
 mod locate;
 mod model;

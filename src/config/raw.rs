@@ -409,6 +409,13 @@ pub struct RawLine {
     /// the queue (off by default).
     #[serde(default)]
     pub reassign_after: Option<f64>,
+    /// Working hours for the rule condition `within_hours`: weekly windows such as
+    /// `"mon-fri 09:00-18:00"` (default: always within hours).
+    #[serde(default)]
+    pub hours: Option<Vec<String>>,
+    /// IANA name of the time zone `hours` are read in (default `UTC`).
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 /// An `[[operators]]` entry.
@@ -476,6 +483,24 @@ pub struct RawWhen {
     /// The change reactivated a finished chat (true) or did not (false).
     #[serde(default)]
     pub reactivated: Option<bool>,
+    /// How many operators of the chat's line are online now: `N`, `{ max = N }`, `{ min = N }`
+    /// (or both bounds).
+    #[serde(default)]
+    pub operators_online: Option<OneOrMany<RawCount>>,
+    /// Now is (true) or is not (false) inside the working hours of the chat's line.
+    #[serde(default)]
+    pub within_hours: Option<bool>,
+}
+
+/// A number a condition accepts: exactly `N`, or bounds `{ min = N, max = M }` (either or both,
+/// both included; other keys are refused when the rule is built).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged, expecting = "expected a number, or a table with min and/or max")]
+pub enum RawCount {
+    /// `operators_online = 0`.
+    Exactly(i64),
+    /// `operators_online = { max = 0 }`: bound names to bounds.
+    Bounds(std::collections::BTreeMap<String, i64>),
 }
 
 /// One table of a rule's `then` list: exactly one action key (plus `only_first_chat` beside

@@ -7,9 +7,9 @@
 use super::check;
 use super::check::known_line;
 use super::error::{ConfigError, Problems};
-use super::raw::{OneOrMany, RawAction, RawRule, RawWhen};
+use super::raw::{OneOrMany, RawAction, RawCount, RawRule, RawWhen};
 use crate::domain::{
-    Action, ChannelId, Conditions, OperatorId, Phase, Rule, RuleAuthor, Settings, Status, Trigger,
+    Action, ChannelId, Conditions, Count, OperatorId, Phase, Rule, RuleAuthor, Settings, Status, Trigger,
 };
 
 const TRIGGERS: [Trigger; 2] = [Trigger::Incoming, Trigger::Changed];
@@ -91,6 +91,7 @@ fn conditions(key: &str, raw: &RawWhen, known: &Settings, problems: &mut Problem
         check::one_of(k, v, &AUTHORS, RuleAuthor::as_str)
     }));
     let author_line = problems.ok(any_of(format!("{key}.author_line"), &raw.author_line, line));
+    let operators_online = problems.ok(counts(&format!("{key}.operators_online"), &raw.operators_online));
     Some(Conditions {
         channel: channel?,
         line: line_is?,
@@ -101,7 +102,47 @@ fn conditions(key: &str, raw: &RawWhen, known: &Settings, problems: &mut Problem
         author_line: author_line?,
         first_chat: raw.first_chat,
         reactivated: raw.reactivated,
+        operators_online: operators_online?,
+        within_hours: raw.within_hours,
     })
+}
+
+/// `operators_online`: one count or a list of them ("any of"); an empty list is an error.
+fn counts(key: &str, value: &Option<OneOrMany<RawCount>>) -> Result<Option<Vec<Count>>, ConfigError> {
+    let Some(value) = value else { return Ok(None) };
+    let values = value.clone().into_vec();
+    if values.is_empty() {
+        return Err(ConfigError::invalid(key, "must not be an empty list (leave the condition out instead)"));
+    }
+    values.iter().map(|v| count(key, v)).collect::<Result<Vec<_>, _>>().map(Some)
+}
+
+/// `N`, `{ max = N }`, `{ min = N }` or `{ min = N, max = M }` (N up to M).
+fn count(key: &str, raw: &RawCount) -> Result<Count, ConfigError> {
+    match raw {
+        RawCount::Exactly(n) => check::non_negative(key, *n).map(Count::Exactly),
+        RawCount::Bounds(bounds) => {
+            if let Some(other) = bounds.keys().find(|k| !["min", "max"].contains(&k.as_str())) {
+                return Err(ConfigError::invalid(
+                    format!("{key}.{other}"),
+                    "unknown key (expected min or max)",
+                ));
+            }
+            let bound = |name: &str| {
+                bounds.get(name).map(|n| check::non_negative(&format!("{key}.{name}"), *n)).transpose()
+            };
+            let (min, max) = (bound("min")?, bound("max")?);
+            match (min, max) {
+                (None, None) => Err(ConfigError::invalid(key, "needs min, max or both (or a plain number)")),
+                (Some(min), None) => Ok(Count::AtLeast(min)),
+                (None, Some(max)) => Ok(Count::AtMost(max)),
+                (Some(min), Some(max)) if min <= max => Ok(Count::Between(min, max)),
+                (Some(min), Some(max)) => {
+                    Err(ConfigError::invalid(key, format!("min ({min}) must not be above max ({max})")))
+                }
+            }
+        }
+    }
 }
 
 fn action(key: &str, raw: &RawAction, known: &Settings) -> Result<Action, ConfigError> {

@@ -72,6 +72,8 @@ id = "line1"
 strategy = "round_robin"     # broadcast | round_robin | least_loaded | longest_idle
 overflow_after = 120         # a chat waiting this long is also offered to line 2
 overflow_to = "line2"
+# hours = ["mon-fri 09:00-18:00", "sat 10:00-14:00"]   # working hours, for rules (default: always)
+# timezone = "Europe/Kyiv"   # the IANA time zone of the hours (default UTC)
 
 [[lines]]
 id = "line2"
@@ -134,6 +136,14 @@ name = "line 2 hands back to line 1"
 on = "changed"
 when = { author = "operator", responsible_line = "line2", status_before = ["open", "pending"] }
 then = [ { finish = "pending" }, { assign_line = "line1" }, { stop = true } ]
+
+# With line 1's hours set, clients who write outside them can be told so; and within them,
+# when no operator of the line is online (operators_online = 0).
+# [[rules]]
+# name = "after hours"
+# on = "incoming"
+# when = { author = "client", within_hours = false }
+# then = [ { auto_reply = "We are closed now. Leave your question and we will answer when we are back.", only_first_chat = false }, { stop = true } ]
 "#;
 
 #[cfg(test)]
@@ -166,6 +176,25 @@ mod tests {
         assert_eq!(s.rules.len(), 2);
         assert_eq!(config.auth.jwt_secret, "ab".repeat(32));
         assert_eq!(s.channels.values().nth(1).and_then(|c| c.token.as_deref()), Some("0123456789abcdef"));
+    }
+
+    #[test]
+    fn the_commented_working_hours_and_after_hours_rule_are_valid_once_uncommented() {
+        let text = starter();
+        let mut uncommented = text.replace("# hours = ", "hours = ").replace("# timezone = ", "timezone = ");
+        let rule = text.split("# [[rules]]").nth(1).unwrap();
+        uncommented =
+            uncommented.replace(rule, &rule.replace("\n# ", "\n")).replace("# [[rules]]", "[[rules]]");
+        let config = Config::from_toml_str(&uncommented, &Overrides::default())
+            .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+        let s = &config.settings;
+        let line1 = &s.lines[&crate::domain::LineId::from("line1")];
+        assert_eq!(
+            line1.hours.as_ref().map(ToString::to_string).as_deref(),
+            Some("mon-fri 09:00-18:00, sat 10:00-14:00 Europe/Kyiv")
+        );
+        assert_eq!(s.rules.len(), 3);
+        assert_eq!((s.rules[2].name.as_str(), s.rules[2].when.within_hours), ("after hours", Some(false)));
     }
 
     #[test]

@@ -8,9 +8,9 @@ use super::model::Config;
 use crate::domain::Span;
 
 impl Config {
-    /// One line per aspect: source, listen address, data dir, store, channels, lines, operators,
-    /// rules (then each rule in words, in order), timeouts and webhook retries (in seconds), the
-    /// access log.
+    /// One line per aspect: source, listen address, data dir, store, channels, lines (with
+    /// overflow and working hours), operators, rules (then each rule in words, in order),
+    /// timeouts and webhook retries (in seconds), the access log.
     pub fn summary(&self) -> String {
         let s = &self.settings;
         let mut out = String::new();
@@ -35,11 +35,15 @@ impl Config {
         let lines: Vec<String> = s
             .lines
             .values()
-            .map(|l| match (&l.overflow_to, l.overflow_after) {
-                (Some(to), Some(after)) => {
-                    format!("{} ({}, overflow to {to} after {})", l.id, l.strategy.as_str(), secs(after))
+            .map(|l| {
+                let mut about = vec![l.strategy.as_str().to_owned()];
+                if let (Some(to), Some(after)) = (&l.overflow_to, l.overflow_after) {
+                    about.push(format!("overflow to {to} after {}", secs(after)));
                 }
-                _ => format!("{} ({})", l.id, l.strategy.as_str()),
+                if let Some(hours) = &l.hours {
+                    about.push(format!("hours {hours}"));
+                }
+                format!("{} ({})", l.id, about.join(", "))
             })
             .collect();
         let _ = writeln!(out, "lines: {}", lines.join(", "));

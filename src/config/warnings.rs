@@ -83,6 +83,19 @@ pub fn warnings(config: &Config) -> Vec<Warning> {
             );
         }
     }
+    let any_hours = config.settings.lines.values().any(|l| l.hours.is_some());
+    for (i, rule) in config.settings.rules.iter().enumerate() {
+        let Some(within) = rule.when.within_hours.filter(|_| !any_hours) else { continue };
+        warn(
+            &mut out,
+            format!("rules[{i}] ({:?}).when.within_hours", rule.name),
+            format!(
+                "no line sets hours, so every chat is always within hours and this condition {}; set \
+                 lines[].hours",
+                if within { "always holds" } else { "never holds: the rule never applies" }
+            ),
+        );
+    }
     out
 }
 
@@ -215,5 +228,17 @@ mod tests {
         }
         let hook = format!("{WEB}webhook_url = \"http://gw.example.com/out\"\n");
         assert_eq!(keys(&config("127.0.0.1:0", SECRET, &hook)), ["channels[0].webhook_url"]);
+    }
+
+    #[test]
+    fn a_within_hours_rule_is_warned_about_only_when_no_line_has_hours() {
+        let rule = "[[rules]]\nname = \"closed\"\non = \"incoming\"\nwhen = { within_hours = false }\n\
+                    then = [ { auto_reply = \"closed\" } ]\n";
+        let found = warnings(&config("127.0.0.1:0", SECRET, &format!("{WEB}{rule}")));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].key, "rules[0] (\"closed\").when.within_hours");
+        assert!(found[0].message.contains("never holds"), "{}", found[0]);
+        let hours = "[[lines]]\nid = \"l2\"\nstrategy = \"broadcast\"\nhours = [\"mon-fri 09:00-18:00\"]\n";
+        assert!(keys(&config("127.0.0.1:0", SECRET, &format!("{WEB}{hours}{rule}"))).is_empty());
     }
 }

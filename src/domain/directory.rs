@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{LineId, OperatorId, Span};
+use super::hours::Hours;
+use super::ids::{LineId, OperatorId, Span, Timestamp};
 
 /// An operator's role (PROTOCOL 3.2): `operator` sees their lines, the others see all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,6 +74,15 @@ pub struct Line {
     /// An assigned chat whose client waited this long for an answer goes back to the queue and
     /// is offered to someone else (the previous responsible last).
     pub reassign_after: Option<Span>,
+    /// Working hours, for the rule condition `within_hours` (`None`: always within hours).
+    pub hours: Option<Hours>,
+}
+
+impl Line {
+    /// `now` is inside the line's working hours; a line without hours always is.
+    pub fn within_hours(&self, now: Timestamp) -> bool {
+        self.hours.as_ref().is_none_or(|h| h.contain(now))
+    }
 }
 
 /// A configured operator.
@@ -106,10 +116,15 @@ pub trait Directory {
     /// The operator is offline after their presence grace (or said so): a chat of theirs the
     /// client writes in goes back to its line, and nothing is forwarded or assigned to them.
     fn is_offline(&self, operator: &OperatorId) -> bool;
+
+    /// The operator's presence is `online` now (not `away`, not `offline`; an operator whose
+    /// connection dropped still counts during the presence grace): the rule condition
+    /// `operators_online` counts them.
+    fn online(&self, operator: &OperatorId) -> bool;
 }
 
-/// A directory in which nobody can receive a pinned chat (reactivations are always re-routed)
-/// and nobody is offline.
+/// A directory in which nobody is online, so nobody can receive a pinned chat (reactivations
+/// are always re-routed), and nobody is offline either.
 pub struct NobodyAvailable;
 
 impl Directory for NobodyAvailable {
@@ -118,6 +133,10 @@ impl Directory for NobodyAvailable {
     }
 
     fn is_offline(&self, _: &OperatorId) -> bool {
+        false
+    }
+
+    fn online(&self, _: &OperatorId) -> bool {
         false
     }
 }

@@ -1,6 +1,8 @@
 //! Rules (SPEC 4.1): ordered, each on `incoming` or `changed`, with conditions that must all
 //! hold and actions applied in order. This file holds the rule vocabulary and the matcher; the
-//! conversation applies the actions (`conversation/rule_actions.rs`).
+//! conversation applies the actions (`conversation/rule_actions.rs`). What a condition needs
+//! beyond the chat is asked through two traits: [`LineMembership`] (configuration) and
+//! [`LineNow`] (the live world and the clock, at the moment the rule is evaluated).
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +15,52 @@ use super::status::{Phase, Status};
 pub trait LineMembership {
     /// `operator` is a member of `line`.
     fn operator_in_line(&self, operator: &OperatorId, line: &LineId) -> bool;
+}
+
+/// What rules ask about a line at the moment they are evaluated: who of it is online, and
+/// whether now is inside its working hours. The conversation answers from the live directory,
+/// the settings and its `now`; only rules with these conditions ask.
+pub trait LineNow {
+    /// How many operators who are members of `line` are online now.
+    fn operators_online(&self, line: &LineId) -> u32;
+    /// Now is inside `line`'s working hours (a line without hours always is).
+    fn within_hours(&self, line: &LineId) -> bool;
+}
+
+/// A number a condition accepts (`operators_online`): exactly N, at most N, at least N, or
+/// between two bounds (both included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    /// Exactly this many.
+    Exactly(u32),
+    /// This many or fewer.
+    AtMost(u32),
+    /// This many or more.
+    AtLeast(u32),
+    /// From the first to the second, both included (the first is not above the second).
+    Between(u32, u32),
+}
+
+impl Count {
+    /// `n` is accepted.
+    pub fn admits(self, n: u32) -> bool {
+        match self {
+            Count::Exactly(want) => n == want,
+            Count::AtMost(max) => n <= max,
+            Count::AtLeast(min) => n >= min,
+            Count::Between(min, max) => (min..=max).contains(&n),
+        }
+    }
+
+    /// `0`, `at most 1`, `at least 2`, `1 to 3`.
+    pub fn describe(self) -> String {
+        match self {
+            Count::Exactly(n) => n.to_string(),
+            Count::AtMost(n) => format!("at most {n}"),
+            Count::AtLeast(n) => format!("at least {n}"),
+            Count::Between(min, max) => format!("{min} to {max}"),
+        }
+    }
 }
 
 /// When a rule is considered.
@@ -76,6 +124,10 @@ pub struct Conditions {
     pub first_chat: Option<bool>,
     /// The triggering change reactivated a finished chat.
     pub reactivated: Option<bool>,
+    /// How many operators of the chat's line (as it is now) are online now.
+    pub operators_online: Option<Vec<Count>>,
+    /// Now is (or is not) inside the working hours of the chat's line (as it is now).
+    pub within_hours: Option<bool>,
 }
 
 /// One action of a rule, applied in order (SPEC 4.1).
@@ -157,8 +209,9 @@ fn member_of(
 }
 
 impl Conditions {
-    /// Every condition holds.
-    pub fn hold(&self, facts: &Facts<'_>, settings: &dyn LineMembership) -> bool {
+    /// Every condition holds. The live facts of the chat's line are asked last, and only by a
+    /// rule whose other conditions hold.
+    pub fn hold(&self, facts: &Facts<'_>, settings: &dyn LineMembership, live: &dyn LineNow) -> bool {
         let author = facts.author.and_then(|a| match a {
             Author::Client(_) => Some(RuleAuthor::Client),
             Author::Operator(_) => Some(RuleAuthor::Operator),
@@ -177,13 +230,24 @@ impl Conditions {
             && member_of(&self.author_line, writer, settings)
             && self.first_chat.is_none_or(|want| want == facts.first_chat)
             && self.reactivated.is_none_or(|want| want == facts.reactivated)
+            && self.within_hours.is_none_or(|want| want == live.within_hours(facts.line))
+            && self.operators_online.as_ref().is_none_or(|counts| {
+                let online = live.operators_online(facts.line);
+                counts.iter().any(|c| c.admits(online))
+            })
     }
 }
 
 impl Rule {
     /// The rule applies to this trigger and these facts.
-    pub fn matches(&self, on: Trigger, facts: &Facts<'_>, settings: &dyn LineMembership) -> bool {
-        self.on == on && self.when.hold(facts, settings)
+    pub fn matches(
+        &self,
+        on: Trigger,
+        facts: &Facts<'_>,
+        settings: &dyn LineMembership,
+        live: &dyn LineNow,
+    ) -> bool {
+        self.on == on && self.when.hold(facts, settings, live)
     }
 
     /// The rule ends evaluation after its actions.
@@ -216,7 +280,7 @@ fn one_of<T>(values: &[T], word: impl Fn(&T) -> String) -> String {
 
 impl Conditions {
     /// Each condition set, in words, in a fixed order (where the chat is, who wrote, what it
-    /// was before, which chat it is).
+    /// was before, which chat it is, the line's hours and who of it is online).
     pub fn describe(&self) -> Vec<String> {
         let mut out = Vec::new();
         let mut any = |label: &str, words: Option<String>| {
@@ -236,6 +300,14 @@ impl Conditions {
         };
         out.extend(flag(self.first_chat, "the client's first chat", "not the client's first chat"));
         out.extend(flag(self.reactivated, "reactivated", "not reactivated"));
+        out.extend(flag(self.within_hours, "within the line's hours", "outside the line's hours"));
+        if let Some(counts) = &self.operators_online {
+            if counts.iter().all(|c| c.admits(0) && !c.admits(1)) {
+                out.push("no operator of the line online".to_string());
+            } else {
+                out.push(format!("{} of the line's operators online", one_of(counts, |c| c.describe())));
+            }
+        }
         out
     }
 }

@@ -80,6 +80,16 @@ impl TestServer {
         server
     }
 
+    /// [`TestServer::start_with_manual_clock`] with the clock standing at `rfc3339` (a moment
+    /// the test chooses, e.g. a Monday evening for working hours).
+    pub fn start_with_clock_at(config_toml: &str, rfc3339: &str) -> Self {
+        let start = Timestamp::parse_rfc3339(rfc3339).unwrap_or_else(|| panic!("bad moment {rfc3339:?}"));
+        let mut server = Self::new_stopped(config_toml, &[], &[], false);
+        server.clock = Some(Arc::new(ManualClock::new(start)));
+        server.spawn();
+        server
+    }
+
     /// Moves the manual clock forward by `secs` seconds.
     pub fn advance(&self, secs: f64) {
         let clock = self.clock.as_ref().unwrap_or_else(|| panic!("start the server with a manual clock"));

@@ -5,10 +5,12 @@
 //! name), whatever command set it off.
 
 use crate::domain::cause::Cause;
+use crate::domain::directory::Directory;
 use crate::domain::error::DomainError;
 use crate::domain::event::{Author, BotKind, Change, FinishCause};
-use crate::domain::ids::ChatId;
-use crate::domain::rules::{Action, Facts, Trigger};
+use crate::domain::ids::{ChatId, LineId, Timestamp};
+use crate::domain::rules::{Action, Facts, LineNow, Trigger};
+use crate::domain::settings::Settings;
 use crate::domain::status::{AssignVia, Phase, Status};
 
 use super::handle::{Draft, MessageExtra};
@@ -41,10 +43,33 @@ impl Trig {
     }
 }
 
+/// A line as rules see it while the command is decided: presence from the directory, hours from
+/// the settings, both at the command's `now`.
+struct Live<'a> {
+    settings: &'a Settings,
+    directory: &'a dyn Directory,
+    now: Timestamp,
+}
+
+impl LineNow for Live<'_> {
+    fn operators_online(&self, line: &LineId) -> u32 {
+        let online =
+            self.settings.operators.values().filter(|o| o.in_line(line) && self.directory.online(&o.id));
+        u32::try_from(online.count()).unwrap_or(u32::MAX)
+    }
+
+    fn within_hours(&self, line: &LineId) -> bool {
+        self.settings.lines.get(line).is_none_or(|l| l.within_hours(self.now))
+    }
+}
+
 impl Draft<'_, '_> {
-    /// Evaluates the rules for `trig` and applies the actions of those that match.
+    /// Evaluates the rules for `trig` and applies the actions of those that match. Conditions
+    /// on the chat's line read the line the chat has when the rule is evaluated (an earlier
+    /// rule's `assign_line` counts).
     pub(super) fn run_rules(&mut self, trig: Trig) {
         let settings = self.ctx.settings;
+        let live = Live { settings, directory: self.ctx.directory, now: self.ctx.now };
         for rule in &settings.rules {
             let Some(chat) = self.state.chat(trig.chat) else { return };
             let first_chat =
@@ -59,7 +84,7 @@ impl Draft<'_, '_> {
                 first_chat,
                 reactivated: trig.reactivated,
             };
-            if !rule.matches(trig.on, &facts, settings) {
+            if !rule.matches(trig.on, &facts, settings, &live) {
                 continue;
             }
             let outer = std::mem::replace(&mut self.by, Cause::rule(&rule.name));

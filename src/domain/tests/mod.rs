@@ -5,6 +5,7 @@
 mod causes;
 mod fanout;
 mod held;
+mod hours;
 mod invariants;
 mod metrics;
 mod pure_edges;
@@ -48,6 +49,7 @@ pub(crate) fn settings() -> Settings {
         overflow_after: None,
         overflow_to: None,
         reassign_after: None,
+        hours: None,
     };
     let operator = |id: &str, lines: &[&str], role| Operator {
         id: op(id),
@@ -80,9 +82,11 @@ pub(crate) fn settings() -> Settings {
     s
 }
 
-/// Operators who can receive a pinned chat right now, and those offline after their grace.
+/// The live world of a test: who can receive a pinned chat, who is online, and who is offline
+/// after their grace.
 struct Live {
     available: HashSet<OperatorId>,
+    online: HashSet<OperatorId>,
     offline: HashSet<OperatorId>,
 }
 
@@ -93,6 +97,10 @@ impl Directory for Live {
 
     fn is_offline(&self, operator: &OperatorId) -> bool {
         self.offline.contains(operator)
+    }
+
+    fn online(&self, operator: &OperatorId) -> bool {
+        self.online.contains(operator)
     }
 }
 
@@ -105,6 +113,8 @@ pub(crate) struct World {
     pub available: HashSet<OperatorId>,
     /// Operators offline after their grace.
     pub offline: HashSet<OperatorId>,
+    /// Operators whose presence is `online` (what rules count).
+    pub online: HashSet<OperatorId>,
     pub journal: Vec<Event>,
     /// Events of the last successful command.
     pub last: Vec<Event>,
@@ -130,6 +140,7 @@ impl World {
             next_chat: 0,
             available: HashSet::new(),
             offline: HashSet::new(),
+            online: HashSet::new(),
             journal: Vec::new(),
             last: Vec::new(),
             last_causes: Vec::new(),
@@ -137,7 +148,11 @@ impl World {
     }
 
     pub fn exec(&mut self, command: Command) -> Result<Reply, DomainError> {
-        let directory = Live { available: self.available.clone(), offline: self.offline.clone() };
+        let directory = Live {
+            available: self.available.clone(),
+            online: self.online.clone(),
+            offline: self.offline.clone(),
+        };
         let mut next = self.next_chat;
         let mut alloc = || {
             next += 1;

@@ -406,6 +406,8 @@ fn every_condition_and_action_has_words() {
             author_line: lines(&["line2"]),
             first_chat: Some(false),
             reactivated: Some(true),
+            operators_online: Some(vec![Count::Exactly(0), Count::AtLeast(3)]),
+            within_hours: Some(false),
         },
         vec![
             Action::AssignOperator(op("alice")),
@@ -420,9 +422,17 @@ fn every_condition_and_action_has_words() {
         everything.describe(),
         "rule \"all\": when a new chat, channel web, mail or tg, line line1, author client, author line \
          line2, responsible line line1 or line2, status before on_hold, phase before finished, not the \
-         client's first chat, reactivated → assign operator alice, set status on_hold, pin, unpin, \
+         client's first chat, reactivated, outside the line's hours, 0 or at least 3 of the line's \
+         operators online → assign operator alice, set status on_hold, pin, unpin, \
          auto-reply \"We are closed\\nback at 9\" (on the client's first chat only), auto-reply \"Hi\""
     );
+    // A count that admits only zero reads as nobody.
+    for zero in [Count::Exactly(0), Count::AtMost(0), Count::Between(0, 0)] {
+        let nobody = Conditions { operators_online: Some(vec![zero]), ..Default::default() };
+        assert_eq!(nobody.describe(), ["no operator of the line online"], "{zero:?}");
+    }
+    let one = Conditions { operators_online: Some(vec![Count::AtMost(1)]), ..Default::default() };
+    assert_eq!(one.describe(), ["at most 1 of the line's operators online"]);
     let bare = rule(
         "any",
         Trigger::Changed,
@@ -430,4 +440,186 @@ fn every_condition_and_action_has_words() {
         vec![Action::Stop],
     );
     assert_eq!(bare.describe(), "rule \"any\": when a changed chat, the client's first chat → stop");
+}
+
+/// `line`'s hours: `windows` in UTC.
+fn set_hours(s: &mut Settings, line_id: &str, windows: &[(Days, u16, u16)]) {
+    let windows = windows.iter().map(|(d, from, to)| Window::new(*d, *from, *to).unwrap()).collect();
+    s.lines[&line(line_id)].hours = Some(Hours { zone: jiff::tz::TimeZone::UTC, windows });
+}
+
+/// Monday to Friday, 09:00 to 18:00.
+fn office() -> (Days, u16, u16) {
+    (Days::range(Weekday::Mon, Weekday::Fri), 9 * 60, 18 * 60)
+}
+
+fn reply_when(name: &str, when: Conditions, text: &str) -> Rule {
+    rule(name, Trigger::Incoming, when, vec![Action::AutoReply { text: text.into(), only_first_chat: false }])
+}
+
+fn replied(w: &World, text: &str) -> bool {
+    w.messages().iter().any(|(_, t)| t == text)
+}
+
+#[test]
+fn an_after_hours_auto_reply_goes_out_only_outside_the_line_hours_at_the_command_time() {
+    let closed = "We are closed; we answer from 9:00 Mon-Fri.";
+    // T0 is Tuesday 2023-11-14 22:13:20 UTC.
+    let rows = [
+        (0.0, true),                                 // Tuesday 22:13:20: closed
+        (10.0 * 3600.0 + 46.0 * 60.0 + 39.0, true),  // Wednesday 08:59:59: closed
+        (10.0 * 3600.0 + 46.0 * 60.0 + 40.0, false), // Wednesday 09:00: open
+        (19.0 * 3600.0, false),                      // Wednesday 17:13:20: open
+        (4.0 * 86_400.0, true),                      // Saturday 22:13:20: closed
+    ];
+    for (after, expect_reply) in rows {
+        let mut s = settings();
+        set_hours(&mut s, "line1", &[office()]);
+        s.rules = vec![reply_when(
+            "after hours",
+            Conditions { within_hours: Some(false), ..Default::default() },
+            closed,
+        )];
+        let mut w = World::with(s, "web");
+        w.advance(after);
+        w.client("hello?");
+        assert_eq!(replied(&w, closed), expect_reply, "{after} s after T0");
+    }
+}
+
+#[test]
+fn a_line_without_hours_is_always_within_them() {
+    let mut w = world_with(vec![
+        reply_when("closed", Conditions { within_hours: Some(false), ..Default::default() }, "closed"),
+        reply_when("open", Conditions { within_hours: Some(true), ..Default::default() }, "open"),
+    ]);
+    w.client("hi");
+    assert!(replied(&w, "open") && !replied(&w, "closed"));
+}
+
+#[test]
+fn operators_online_counts_the_online_members_of_the_chat_line() {
+    let nobody = "Nobody is online right now; we will answer as soon as someone is back.";
+    // alice and bob are in line1, xena in line2, sam in both.
+    let rows: [(&[&str], Count, bool); 10] = [
+        (&[], Count::Exactly(0), true),
+        (&["alice"], Count::Exactly(0), false),
+        (&["xena"], Count::Exactly(0), true), // line 2 does not count
+        (&["sam"], Count::Exactly(0), false), // a member of both lines counts
+        (&[], Count::AtMost(0), true),
+        (&["bob"], Count::AtMost(1), true),
+        (&["alice", "bob"], Count::AtMost(1), false),
+        (&["alice", "bob", "sam"], Count::AtLeast(3), true),
+        (&["alice", "bob", "xena"], Count::AtLeast(3), false),
+        (&["alice", "bob"], Count::Between(1, 2), true),
+    ];
+    for (online, count, expect_reply) in rows {
+        let when = Conditions { operators_online: Some(vec![count]), ..Default::default() };
+        let mut w = world_with(vec![reply_when("nobody in", when, nobody)]);
+        w.online = online.iter().map(|o| op(o)).collect();
+        w.client("anyone?");
+        assert_eq!(replied(&w, nobody), expect_reply, "{online:?} online, {count:?}");
+    }
+}
+
+#[test]
+fn operators_online_accepts_any_of_a_list() {
+    let when = Conditions {
+        operators_online: Some(vec![Count::Exactly(0), Count::AtLeast(2)]),
+        ..Default::default()
+    };
+    for (online, expect_reply) in [(&[][..], true), (&["alice"][..], false), (&["alice", "bob"][..], true)] {
+        let mut w = world_with(vec![reply_when("zero or many", when.clone(), "r")]);
+        w.online = online.iter().map(|o| op(o)).collect();
+        w.client("hi");
+        assert_eq!(replied(&w, "r"), expect_reply, "{online:?}");
+    }
+}
+
+#[test]
+fn counts_admit_what_they_say() {
+    let rows = [
+        (Count::Exactly(0), [true, false, false, false]),
+        (Count::Exactly(2), [false, false, true, false]),
+        (Count::AtMost(1), [true, true, false, false]),
+        (Count::AtLeast(2), [false, false, true, true]),
+        (Count::Between(1, 2), [false, true, true, false]),
+    ];
+    for (count, admits) in rows {
+        let got: Vec<bool> = (0..4).map(|n| count.admits(n)).collect();
+        assert_eq!(got, admits, "{count:?}");
+    }
+    let words: Vec<String> = [Count::Exactly(0), Count::AtMost(1), Count::AtLeast(2), Count::Between(1, 3)]
+        .map(Count::describe)
+        .into();
+    assert_eq!(words, ["0", "at most 1", "at least 2", "1 to 3"]);
+}
+
+#[test]
+fn the_line_a_rule_reads_is_the_chat_line_when_the_rule_is_evaluated() {
+    // Line 2 is never open; rule 1 moves every new chat there, so rule 2 sees line 2's hours and
+    // line 2's operators.
+    let rules = || {
+        vec![
+            rule(
+                "to line 2",
+                Trigger::Incoming,
+                Conditions::default(),
+                vec![Action::AssignLine(line("line2"))],
+            ),
+            reply_when(
+                "line 2 closed",
+                Conditions { within_hours: Some(false), ..Default::default() },
+                "line 2 is closed",
+            ),
+            reply_when(
+                "nobody in line 2",
+                Conditions { operators_online: Some(vec![Count::AtMost(0)]), ..Default::default() },
+                "nobody in line 2",
+            ),
+        ]
+    };
+    let mut s = settings();
+    set_hours(&mut s, "line2", &[(Days::NONE.with(Weekday::Sun), 0, 1)]);
+    s.rules = rules();
+    let mut w = World::with(s.clone(), "web");
+    w.online = [op("alice"), op("bob")].into();
+    w.client("hi");
+    assert!(replied(&w, "line 2 is closed") && replied(&w, "nobody in line 2"));
+    assert_eq!(w.latest().line.as_str(), "line2");
+
+    let mut w = World::with(s, "web");
+    w.online = [op("xena")].into();
+    w.client("hi");
+    assert!(!replied(&w, "nobody in line 2"), "xena is in line 2");
+}
+
+#[test]
+fn hours_and_presence_are_not_asked_when_another_condition_fails() {
+    struct Panicking;
+    impl LineNow for Panicking {
+        fn operators_online(&self, _: &LineId) -> u32 {
+            panic!("asked for operators online")
+        }
+        fn within_hours(&self, _: &LineId) -> bool {
+            panic!("asked for hours")
+        }
+    }
+    let when = Conditions {
+        channel: Some(vec![ChannelId::from("mail")]),
+        within_hours: Some(false),
+        operators_online: Some(vec![Count::Exactly(0)]),
+        ..Default::default()
+    };
+    let facts = Facts {
+        channel: &ChannelId::from("web"),
+        line: &line("line1"),
+        responsible: None,
+        status_before: None,
+        phase_before: None,
+        author: None,
+        first_chat: true,
+        reactivated: false,
+    };
+    assert!(!when.hold(&facts, &settings(), &Panicking));
 }

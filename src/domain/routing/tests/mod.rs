@@ -60,6 +60,7 @@ pub(crate) fn settings(lines: &[(&str, Strategy)], operators: &[(&str, &[&str], 
                 overflow_after: None,
                 overflow_to: None,
                 reassign_after: None,
+                hours: None,
             },
         );
     }

@@ -66,6 +66,7 @@ fn next_wakeup_is_the_earliest_of_offer_expiries_rounds_overflows_and_graces() {
             overflow_after: Some(Span::secs(100)),
             overflow_to: Some(line("l1")),
             reassign_after: None,
+            hours: None,
         },
     );
     let mut b = Bench::new(s);
