@@ -7,7 +7,9 @@
 //! runs, and counted. Memory therefore never grows with a peer that does not read.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::mpsc::UnboundedSender;
 
 use actix::prelude::SendError;
 use actix::{Message, Recipient};
@@ -39,6 +41,28 @@ pub struct Hub {
     operators: DashMap<OperatorId, Vec<Subscription<NotifyOperator>>>,
     clients: DashMap<ConversationId, Vec<Subscription<NotifyClient>>>,
     metrics: Arc<Metrics>,
+    /// Where the notices this node originates also go, for the sockets of other nodes
+    /// (cluster mode), in the order they are sent.
+    relay: OnceLock<UnboundedSender<Relayed>>,
+}
+
+/// A notice on its way to the sockets of the other nodes of a cluster.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Relayed {
+    /// For these operators' sockets.
+    Operators {
+        /// The operators.
+        to: Vec<OperatorId>,
+        /// The notice.
+        notice: OperatorNotice,
+    },
+    /// For the client sockets of a conversation.
+    Client {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The notice.
+        notice: ClientNotice,
+    },
 }
 
 /// What happened to one delivery.
@@ -71,7 +95,32 @@ where
 impl Hub {
     /// An empty hub counting slow consumers in `metrics`.
     pub fn new(metrics: Arc<Metrics>) -> Self {
-        Self { next: AtomicU64::new(0), operators: DashMap::new(), clients: DashMap::new(), metrics }
+        Self {
+            next: AtomicU64::new(0),
+            operators: DashMap::new(),
+            clients: DashMap::new(),
+            metrics,
+            relay: OnceLock::new(),
+        }
+    }
+
+    /// From now on, every notice sent through this hub is also handed to `relay` (once; later
+    /// calls change nothing).
+    pub fn relay_to(&self, relay: UnboundedSender<Relayed>) {
+        let _ = self.relay.set(relay);
+    }
+
+    /// Delivers a notice another node relayed to this node's sockets (and relays nothing).
+    pub fn deliver(&self, relayed: &Relayed) {
+        match relayed {
+            Relayed::Operators { to, notice } => self.to_local_operators(to, notice),
+            Relayed::Client { conversation, notice } => self.to_local_client(conversation, notice),
+        }
+    }
+
+    /// Operators with sockets on this node, and how many each has.
+    pub fn operator_socket_counts(&self) -> Vec<(OperatorId, usize)> {
+        self.operators.iter().map(|subs| (subs.key().clone(), subs.len())).collect()
     }
 
     fn next_id(&self) -> SubscriptionId {
@@ -149,6 +198,13 @@ impl Hub {
     /// Delivers `notice` to every socket of `operators` (a socket filters out the echo of its
     /// own message itself).
     pub fn to_operators(&self, operators: &[OperatorId], notice: &OperatorNotice) {
+        if let Some(relay) = self.relay.get() {
+            let _ = relay.send(Relayed::Operators { to: operators.to_vec(), notice: notice.clone() });
+        }
+        self.to_local_operators(operators, notice);
+    }
+
+    fn to_local_operators(&self, operators: &[OperatorId], notice: &OperatorNotice) {
         for operator in operators {
             if let Some(mut subs) = self.operators.get_mut(operator) {
                 subs.retain(|sub| {
@@ -161,6 +217,14 @@ impl Hub {
 
     /// Delivers `notice` to every socket of the client of `conversation`.
     pub fn to_client(&self, conversation: &ConversationId, notice: &ClientNotice) {
+        if let Some(relay) = self.relay.get() {
+            let _ =
+                relay.send(Relayed::Client { conversation: conversation.clone(), notice: notice.clone() });
+        }
+        self.to_local_client(conversation, notice);
+    }
+
+    fn to_local_client(&self, conversation: &ConversationId, notice: &ClientNotice) {
         if let Some(mut subs) = self.clients.get_mut(conversation) {
             subs.retain(|sub| {
                 matches!(send(sub, NotifyClient { notice: notice.clone() }, &self.metrics), Sent::Ok)

@@ -14,7 +14,7 @@ use crate::domain::{
 use crate::store::StoreError;
 
 /// Why a command did not succeed (the edge maps each to a PROTOCOL error code).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum CommandError {
     /// The conversation refused it.
     #[error(transparent)]
@@ -140,7 +140,7 @@ pub struct GetNewTab {
 }
 
 /// A page of an operator's New tab.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewTab {
     /// Queued chats visible to them, oldest first.
     pub chats: Vec<Arc<ChatView>>,
@@ -153,7 +153,7 @@ pub struct NewTab {
 }
 
 /// An offer still ringing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct OpenOffer {
     /// The chat.
     pub chat: Arc<ChatView>,
@@ -167,7 +167,7 @@ pub struct OpenOffer {
 pub struct GetOperators;
 
 /// One operator's live status.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OperatorStatus {
     /// The operator.
     pub operator: OperatorId,
@@ -182,6 +182,11 @@ pub struct OperatorStatus {
 #[rtype(result = "Vec<LineStatus>")]
 pub struct GetLines;
 
+/// Stop the supervisor (its node no longer serves conversations).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct StopSupervisor;
+
 /// Tell the client of `chat` its queue position again, if it waits in a queue (a client socket
 /// that just connected). Sent through the hub, in order with every other position notice.
 #[derive(Debug, Message)]
@@ -192,7 +197,7 @@ pub struct AnnounceQueuePosition {
 }
 
 /// One line's live figures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LineStatus {
     /// The line.
     pub line: LineId,

@@ -22,7 +22,7 @@ use super::hub::Hub;
 use super::messages::{
     AcceptOffer, AnnounceQueuePosition, ChatChanged, CommandError, DeclineOffer, GetLines, GetNewTab,
     GetOperators, LineStatus, NewTab, OpenOffer, OperatorConnected, OperatorDisconnected, OperatorStatus,
-    SetPresence, TakeChat,
+    SetPresence, StopSupervisor, TakeChat,
 };
 use super::registry::Registry;
 use super::timer::OneTimer;
@@ -121,8 +121,7 @@ impl SupervisorActor {
                         .filter(|o| o.role.sees_all())
                         .map(|o| o.id.clone())
                         .collect();
-                    let notice =
-                        OperatorNotice::Presence { operator: operator.clone(), status: status.as_str() };
+                    let notice = OperatorNotice::Presence { operator: operator.clone(), status };
                     hub.to_operators(&watchers, &notice);
                     self.deps.board.set_online(operator.clone(), status == Presence::Online);
                     let record = self.deps.presence.set(operator, status, self.deps.node_id.clone());
@@ -310,6 +309,14 @@ impl Handler<GetOperators> for SupervisorActor {
             })
             .collect();
         MessageResult(all)
+    }
+}
+
+impl Handler<StopSupervisor> for SupervisorActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: StopSupervisor, ctx: &mut Self::Context) {
+        ctx.stop();
     }
 }
 

@@ -6,7 +6,7 @@ use super::ids::{ChatId, OperatorId, Seq};
 use super::status::Status;
 
 /// A source of automated messages (SPEC 5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum AutomatedKind {
     /// Funnels and broadcasts: held while a chat is in progress.
     Campaign,
@@ -15,7 +15,7 @@ pub enum AutomatedKind {
 }
 
 /// What the conversation is asked to do.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Command {
     /// The client wrote (SPEC 3).
     ClientMessage {
@@ -195,7 +195,7 @@ impl Command {
 }
 
 /// What happened to an automated message (SPEC 5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum AutomatedOutcome {
     /// Stored and delivered now.
     Delivered,
@@ -217,7 +217,7 @@ impl AutomatedOutcome {
 }
 
 /// The result fields of a successful command (PROTOCOL 3 ack fields).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Reply {
     /// Nothing beyond success.
     Done,

@@ -4,7 +4,7 @@ use super::ids::{ChatId, LineId, OperatorId};
 use super::text::TextError;
 
 /// Why a command was refused; each maps to a PROTOCOL error code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum DomainError {
     /// The command itself is malformed (bad value, missing field).
     #[error("{0}")]
@@ -29,7 +29,7 @@ pub enum DomainError {
         /// Its state, in words.
         state: String,
         /// What was attempted.
-        action: &'static str,
+        action: std::borrow::Cow<'static, str>,
     },
     /// Another operator is responsible.
     #[error("chat {chat} is already taken by {by}")]

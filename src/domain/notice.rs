@@ -10,7 +10,7 @@ use super::routing::Withdrawal;
 use super::view::{ChatView, MessageView};
 
 /// Why a chat left an operator's tabs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum RemovedReason {
     /// Someone else took or got it.
     Taken,
@@ -38,7 +38,7 @@ impl RemovedReason {
 }
 
 /// An event for an operator's sockets.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum OperatorNotice {
     /// An unassigned chat entered the New tab.
     ChatNew(Arc<ChatView>),
@@ -106,12 +106,12 @@ pub enum OperatorNotice {
         /// The operator.
         operator: OperatorId,
         /// online, away or offline.
-        status: &'static str,
+        status: super::routing::Presence,
     },
 }
 
 /// An event for a client's sockets.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ClientNotice {
     /// An operator, bot or system message (or the client's own from another tab).
     Message(Arc<MessageView>),

@@ -39,7 +39,7 @@ pub fn chat_not_found(id: ChatId) -> EdgeError {
 pub async fn visible_chat(state: &AppState, caller: &Identity, id: ChatId) -> Result<ChatView, EdgeError> {
     let node = &state.node;
     match node.chat(id).await? {
-        Some(chat) if sees(state, caller, &chat) => Ok(chat),
+        Some(chat) if sees(state, caller, &chat).await => Ok(chat),
         _ => Err(chat_not_found(id)),
     }
 }
@@ -50,7 +50,7 @@ pub async fn visible_chat(state: &AppState, caller: &Identity, id: ChatId) -> Re
 pub async fn readable_chat(state: &AppState, caller: &Identity, id: ChatId) -> Result<ChatView, EdgeError> {
     let node = &state.node;
     let chat = node.chat(id).await?.ok_or_else(|| chat_not_found(id))?;
-    if sees(state, caller, &chat) {
+    if sees(state, caller, &chat).await {
         return Ok(chat);
     }
     let mut next = chat.next_chat;
@@ -61,7 +61,7 @@ pub async fn readable_chat(state: &AppState, caller: &Identity, id: ChatId) -> R
         if view.conversation != chat.conversation {
             break;
         }
-        if sees(state, caller, &view) {
+        if sees(state, caller, &view).await {
             return Ok(chat);
         }
         next = view.next_chat;
@@ -72,7 +72,7 @@ pub async fn readable_chat(state: &AppState, caller: &Identity, id: ChatId) -> R
 /// How many later chats [`readable_chat`] follows at most.
 const MAX_CHAIN: usize = 10_000;
 
-fn sees(state: &AppState, caller: &Identity, chat: &ChatView) -> bool {
+async fn sees(state: &AppState, caller: &Identity, chat: &ChatView) -> bool {
     let node = &state.node;
-    access::may_see_view(node.settings(), &caller.operator, chat, &node.watchers(chat.id))
+    access::may_see_view(node.settings(), &caller.operator, chat, &node.watchers(chat.id).await)
 }

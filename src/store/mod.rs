@@ -33,7 +33,7 @@ pub use sqlite::SqliteStore;
 pub type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'static>>;
 
 /// Why a store operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum StoreError {
     /// The backend cannot be reached or failed to write (IO, disk full, closed).
     #[error("store unavailable: {0}")]

@@ -27,7 +27,7 @@ pub fn operator_frame(notice: &OperatorNotice) -> Option<Value> {
         OperatorNotice::Message(message) => json!({"type": "message", "message": message}),
         OperatorNotice::Typing { chat, author } => json!({"type": "typing", "chat": chat, "author": author}),
         OperatorNotice::Presence { operator, status } => {
-            json!({"type": "presence", "operator": operator, "status": status})
+            json!({"type": "presence", "operator": operator, "status": status.as_str()})
         }
         OperatorNotice::Closing => return None,
     })

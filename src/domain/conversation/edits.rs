@@ -16,7 +16,7 @@ impl Draft<'_, '_> {
         let c = self.live_chat(chat, "split")?;
         if !(c.phase == Phase::Active && c.splittable()) {
             let state = format!("not split-able ({}, {})", c.phase.as_str(), c.status.as_str());
-            return Err(DomainError::InvalidTransition { chat, state, action: "split" });
+            return Err(DomainError::InvalidTransition { chat, state, action: "split".into() });
         }
         self.require_latest(chat)?;
         let new_chat = (self.ctx.next_chat_id)();
@@ -33,7 +33,7 @@ impl Draft<'_, '_> {
             return Err(DomainError::InvalidTransition {
                 chat,
                 state,
-                action: "merge with the previous chat",
+                action: "merge with the previous chat".into(),
             });
         }
         self.require_latest(chat)?;
@@ -45,7 +45,7 @@ impl Draft<'_, '_> {
             return Err(DomainError::InvalidTransition {
                 chat,
                 state,
-                action: "merge with the previous chat",
+                action: "merge with the previous chat".into(),
             });
         };
         self.emit(Change::MergedInto { chat, into });
@@ -63,7 +63,7 @@ impl Draft<'_, '_> {
         let c = self.live_chat(chat, "update")?;
         if pinned == Some(true) && c.responsible.is_none() {
             let state = "without a responsible".to_string();
-            return Err(DomainError::InvalidTransition { chat, state, action: "pin" });
+            return Err(DomainError::InvalidTransition { chat, state, action: "pin".into() });
         }
         let pin_change = pinned.filter(|p| *p != c.pinned);
         if !fields.is_empty() {

@@ -161,9 +161,11 @@ impl Draft<'_, '_> {
     pub(super) fn live_chat(&self, id: ChatId, action: &'static str) -> Result<&Chat, DomainError> {
         let chat = self.chat(id)?;
         match chat.merged_into {
-            Some(into) => {
-                Err(DomainError::InvalidTransition { chat: id, state: format!("merged into {into}"), action })
-            }
+            Some(into) => Err(DomainError::InvalidTransition {
+                chat: id,
+                state: format!("merged into {into}"),
+                action: action.into(),
+            }),
             None => Ok(chat),
         }
     }

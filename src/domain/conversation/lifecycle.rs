@@ -24,7 +24,7 @@ fn state_words(phase: Phase, status: Status) -> String {
 impl Draft<'_, '_> {
     fn invalid(&self, chat: ChatId, action: &'static str) -> DomainError {
         let state = self.state.chat(chat).map_or_else(String::new, |c| state_words(c.phase, c.status));
-        DomainError::InvalidTransition { chat, state, action }
+        DomainError::InvalidTransition { chat, state, action: action.into() }
     }
 
     /// SPEC 2.0. Also used by the `set_status` rule action (which skips refusals).

@@ -24,7 +24,7 @@ impl Draft<'_, '_> {
         let (status, phase) = (c.status, c.phase);
         if phase != Phase::Active {
             let state = format!("{} ({})", phase.as_str(), status.as_str());
-            return Err(DomainError::InvalidTransition { chat, state, action: "take" });
+            return Err(DomainError::InvalidTransition { chat, state, action: "take".into() });
         }
         match &c.responsible {
             Some(owner) if *owner == by => Ok(Reply::Done),
@@ -52,7 +52,7 @@ impl Draft<'_, '_> {
         let (status, phase, pinned, responsible) = (c.status, c.phase, c.pinned, c.responsible.clone());
         if phase != Phase::Active {
             let state = format!("{} ({})", phase.as_str(), status.as_str());
-            return Err(DomainError::InvalidTransition { chat, state, action: "forward" });
+            return Err(DomainError::InvalidTransition { chat, state, action: "forward".into() });
         }
         if pinned {
             self.emit(Change::PinSet { chat, pinned: false });
@@ -80,7 +80,7 @@ impl Draft<'_, '_> {
         let c = self.live_chat(chat, "invite")?;
         if c.phase == Phase::Finished {
             let state = format!("finished ({})", c.status.as_str());
-            return Err(DomainError::InvalidTransition { chat, state, action: "invite" });
+            return Err(DomainError::InvalidTransition { chat, state, action: "invite".into() });
         }
         if !c.involves(&operator) {
             self.emit(Change::ParticipantAdded { chat, operator });

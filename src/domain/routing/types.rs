@@ -255,7 +255,7 @@ pub enum Effect {
 
 /// Why the dispatcher refused an operator's `take`, `accept` or `decline`. A refusal changes
 /// nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum RouteError {
     /// The operator already holds as many chats (and offers, and pending takes) as they may.
     #[error("the operator is at capacity")]
@@ -266,7 +266,7 @@ pub enum RouteError {
 }
 
 /// A line's live figures (PROTOCOL 4 `GET /api/v1/lines`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LineStats {
     /// Chats waiting in the line's own queue.
     pub waiting: u32,

@@ -8,21 +8,16 @@
 //! callers. The types the methods speak in (besides domain and store types) are re-exported
 //! here, so edges import nothing from `crate::actors`.
 
-use std::sync::{Arc, OnceLock};
+mod call;
+mod core;
+
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use actix::prelude::*;
 
-use crate::actors::board::Board;
-use crate::actors::conversation::{ConversationDeps, LiveConversations};
+use self::core::{Core, CoreParts};
 use crate::actors::hub::Hub;
-use crate::actors::messages::{
-    AcceptOffer, AnnounceQueuePosition, DeclineOffer, GetLines, GetNewTab, GetOperators, OperatorConnected,
-    OperatorDisconnected, RelayOperatorTyping, SetPresence, StopScheduler, TakeChat,
-};
-use crate::actors::registry::Registry;
-use crate::actors::scheduler::DeadlineScheduler;
-use crate::actors::supervisor::{SupervisorActor, SupervisorDeps};
 use crate::clock::Clock;
 use crate::domain::routing::Presence;
 use crate::domain::{
@@ -32,8 +27,9 @@ use crate::domain::{
 use crate::metrics::Metrics;
 use crate::presence::PresenceStore;
 use crate::store::{ChatPage, ChatQuery, ConversationHead, MessageQuery, ParkedPage, Store, StoreError};
-use crate::webhook::{DelivererOptions, OutboxWritten, RetryPolicy, StopDelivering, WebhookDeliverer};
+use crate::webhook::{DelivererOptions, RetryPolicy};
 
+pub use self::call::{Answer, Call};
 pub use crate::actors::hub::{CutOff, SubscriptionId};
 pub use crate::actors::messages::{
     CommandError, LineStatus, NewTab, NotifyClient, NotifyOperator, OpenOffer, OperatorStatus,
@@ -84,7 +80,7 @@ impl Default for NodeOptions {
 
 impl NodeOptions {
     /// The webhook deliverer's tunables.
-    fn deliverer(&self) -> DelivererOptions {
+    pub(crate) fn deliverer(&self) -> DelivererOptions {
         DelivererOptions {
             poll: self.webhook_poll,
             retry: RetryPolicy {
@@ -119,89 +115,152 @@ pub struct Node {
     metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
     hub: Arc<Hub>,
-    board: Arc<Board>,
-    registry: Arc<Registry>,
-    supervisor: Addr<SupervisorActor>,
-    scheduler: Addr<DeadlineScheduler>,
-    deliverer: Option<Addr<WebhookDeliverer>>,
-    workers: Vec<Arbiter>,
+    node_id: String,
+    presence: Arc<dyn PresenceStore>,
+    options: NodeOptions,
+    /// The conversation-serving machinery, while this node runs it (always, standalone).
+    core: RwLock<Option<Arc<Core>>>,
+    /// The way to the leader when this node does not serve conversations itself.
+    remote: OnceLock<Arc<dyn Remote>>,
+}
+
+/// How a node that does not serve conversations reaches the one that does (cluster mode).
+pub trait Remote: Send + Sync + 'static {
+    /// Asks the leader; `Answer::Unavailable` when there is none or it does not answer in time.
+    fn call(&self, call: Call) -> futures_util::future::BoxFuture<'static, Answer>;
+
+    /// The leader as last seen.
+    fn leader(&self) -> Option<String>;
 }
 
 impl Node {
-    /// Starts a node: restores the supervisor's queues from the store, then starts the deadline
-    /// scheduler (which wakes conversations whose timers came due while the node was down) and,
-    /// when a channel has a `webhook_url` or the outbox still holds deliveries (pending or
-    /// parked), the webhook deliverer (which sends what was pending before a crash, and what an
-    /// admin re-queues). Must be called inside an actix system.
+    /// Starts a standalone node: its core runs for the node's whole life (see [`Core::start`]).
+    /// Must be called inside an actix system.
     pub async fn start(parts: NodeParts, options: NodeOptions) -> Result<Node, StoreError> {
+        let node = Node::idle(parts, options);
+        let core = Core::start(&node.core_parts(), &node.options).await?;
+        node.install(Some(Arc::new(core)));
+        Ok(node)
+    }
+
+    /// A node that serves no conversation yet (cluster mode: until it leads).
+    pub fn idle(parts: NodeParts, options: NodeOptions) -> Node {
         let NodeParts { settings, store, presence, metrics, clock } = parts;
-        let workers: Vec<Arbiter> = (0..options.workers.max(1)).map(|_| Arbiter::new()).collect();
-        let open_chats = store.open_chats().await?;
-        let parked = store.parked_count().await?;
-        metrics.webhook_parked.set(i64::try_from(parked).unwrap_or(i64::MAX));
-        let webhooks = settings.channels.values().any(|c| c.webhook_url.is_some())
-            || parked > 0
-            || !store.due_outbound(Timestamp(i64::MAX), 1).await?.is_empty();
         let hub = Arc::new(Hub::new(metrics.clone()));
-        let board = Arc::new(Board::default());
-        let deps = Arc::new(ConversationDeps {
-            settings: settings.clone(),
-            store: store.clone(),
-            hub: hub.clone(),
-            board: board.clone(),
-            metrics: metrics.clone(),
-            clock: clock.clone(),
-            live: Arc::new(LiveConversations::new()),
-            routing: OnceLock::new(),
-            deliveries: OnceLock::new(),
-            passivate_after: options.passivate_after,
-            client_rate: options.conversation_messages_per_second,
-        });
-        let registry = Arc::new(Registry::new(deps.clone(), workers.iter().map(Arbiter::handle).collect()));
-        let supervisor = SupervisorActor::new(
-            SupervisorDeps {
-                settings: settings.clone(),
-                hub: hub.clone(),
-                board: board.clone(),
-                metrics: metrics.clone(),
-                presence,
-                registry: registry.clone(),
-                clock: clock.clone(),
-                node_id: options.node_id.clone(),
-            },
-            open_chats,
-        )
-        .start();
-        let _ = deps.routing.set(supervisor.clone().recipient());
-        let scheduler =
-            DeadlineScheduler::new(store.clone(), registry.clone(), clock.clone(), options.deadline_poll)
-                .start();
-        let deliverer = webhooks.then(|| {
-            WebhookDeliverer::new(
-                store.clone(),
-                settings.clone(),
-                metrics.clone(),
-                clock.clone(),
-                options.deliverer(),
-            )
-            .start()
-        });
-        if let Some(deliverer) = &deliverer {
-            let _ = deps.deliveries.set(deliverer.clone().recipient());
-        }
-        Ok(Node {
+        Node {
             settings,
             store,
             metrics,
             clock,
             hub,
-            board,
-            registry,
-            supervisor,
-            scheduler,
-            deliverer,
-            workers,
-        })
+            node_id: options.node_id.clone(),
+            presence,
+            options,
+            core: RwLock::new(None),
+            remote: OnceLock::new(),
+        }
+    }
+
+    fn core_parts(&self) -> CoreParts {
+        CoreParts {
+            settings: self.settings.clone(),
+            store: self.store.clone(),
+            presence: self.presence.clone(),
+            metrics: self.metrics.clone(),
+            clock: self.clock.clone(),
+            hub: self.hub.clone(),
+        }
+    }
+
+    fn core(&self) -> Option<Arc<Core>> {
+        self.core.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Replaces the core (stopping the one it replaces); `None`: serve nothing.
+    fn install(&self, core: Option<Arc<Core>>) {
+        let old = std::mem::replace(
+            &mut *self.core.write().unwrap_or_else(std::sync::PoisonError::into_inner),
+            core,
+        );
+        if let Some(old) = old {
+            old.stop();
+        }
+    }
+
+    // ---- cluster ----
+
+    /// Sends every notice this node's hub sends to `relay` as well (for other nodes' sockets).
+    pub fn hub_relay(&self, relay: tokio::sync::mpsc::UnboundedSender<crate::actors::hub::Relayed>) {
+        self.hub.relay_to(relay);
+    }
+
+    /// Delivers a notice relayed by another node to this node's sockets.
+    pub fn deliver(&self, relayed: &crate::actors::hub::Relayed) {
+        self.hub.deliver(relayed);
+    }
+
+    /// Sets how this node reaches the leader (once).
+    pub fn set_remote(&self, remote: Arc<dyn Remote>) -> Result<(), Arc<dyn Remote>> {
+        self.remote.set(remote)
+    }
+
+    /// This node now leads: starts its core (the supervisor and every conversation come back
+    /// from the store) and tells it this node's sockets.
+    pub async fn lead(&self) -> Result<(), StoreError> {
+        let core = Arc::new(Core::start(&self.core_parts(), &self.options).await?);
+        core.tell(Call::Sockets { node: self.node_id.clone(), sockets: self.hub.operator_socket_counts() });
+        self.install(Some(core));
+        Ok(())
+    }
+
+    /// This node no longer leads: its core stops (another node serves conversations).
+    pub fn follow(&self) {
+        self.install(None);
+    }
+
+    /// Another node of the cluster is gone: the leader closes its operator sockets.
+    pub fn node_gone(&self, node: &str) {
+        if let Some(core) = self.core() {
+            core.node_gone(node);
+        }
+    }
+
+    /// Tells the leader (this node's core or another node) every operator socket of this node.
+    pub fn announce_sockets(&self) {
+        self.tell(Call::Sockets { node: self.node_id.clone(), sockets: self.hub.operator_socket_counts() });
+    }
+
+    /// Serves a call another node forwarded (`Unavailable` unless this node runs a core).
+    pub async fn serve(&self, call: Call) -> Answer {
+        match self.core() {
+            Some(core) => core.serve(call).await,
+            None => Answer::Unavailable(format!("node {} does not lead the cluster", self.node_id)),
+        }
+    }
+
+    /// Asks whoever serves conversations: this node's core, else the leader.
+    async fn ask(&self, call: Call) -> Answer {
+        if let Some(core) = self.core() {
+            return core.serve(call).await;
+        }
+        match self.remote.get() {
+            Some(remote) => remote.call(call).await,
+            None => Answer::Unavailable("this node serves no conversations".into()),
+        }
+    }
+
+    /// Tells whoever serves conversations, without waiting.
+    fn tell(&self, call: Call) {
+        if let Some(core) = self.core() {
+            core.tell(call);
+        } else if let Some(remote) = self.remote.get() {
+            let sent = remote.call(call);
+            tokio::spawn(async move {
+                if let Answer::Unavailable(why) = sent.await {
+                    tracing::debug!(%why, "a told call did not reach the leader");
+                }
+            });
+        }
     }
 
     /// The configuration the node runs.
@@ -227,12 +286,12 @@ impl Node {
         conversation: &ConversationId,
         command: Command,
     ) -> Result<Reply, CommandError> {
-        self.registry.execute(conversation, command).await
+        self.ask(Call::Execute { conversation: conversation.clone(), command }).await.reply()
     }
 
     /// The conversation a chat belongs to: from the board for open chats, else from the store.
     pub async fn locate(&self, chat: ChatId) -> Result<ConversationId, CommandError> {
-        if let Some(conversation) = self.board.conversation_of(chat) {
+        if let Some(conversation) = self.ask(Call::Locate { chat }).await.located() {
             return Ok(conversation);
         }
         match self.store.chat(chat).await? {
@@ -246,46 +305,43 @@ impl Node {
     /// supervisor weighs their capacity.
     pub async fn take(&self, operator: OperatorId, chat: ChatId) -> Result<Reply, CommandError> {
         let view = self.store.chat(chat).await?.ok_or(DomainError::ChatNotFound(chat))?;
-        if !access::may_see_view(self.settings(), &operator, &view, &self.watchers(chat)) {
+        if !access::may_see_view(self.settings(), &operator, &view, &self.watchers(chat).await) {
             return Err(DomainError::Forbidden { operator, chat }.into());
         }
-        let conversation = view.conversation;
-        self.supervisor.send(TakeChat { operator, chat, conversation }).await.map_err(unreachable)?
+        self.ask(Call::Take { operator, chat, conversation: view.conversation }).await.reply()
     }
 
     /// `operator` accepts the offer of `chat`.
     pub async fn accept(&self, operator: OperatorId, chat: ChatId) -> Result<Reply, CommandError> {
-        let conversation = self.locate(chat).await?;
-        self.supervisor.send(AcceptOffer { operator, chat, conversation }).await.map_err(unreachable)?
+        self.ask(Call::Accept { operator, chat }).await.reply()
     }
 
     /// `operator` declines the offer of `chat`.
     pub async fn decline(&self, operator: OperatorId, chat: ChatId) -> Result<(), CommandError> {
-        self.supervisor.send(DeclineOffer { operator, chat }).await.map_err(unreachable)?
+        self.ask(Call::Decline { operator, chat }).await.done()
     }
 
     /// `operator` sets their presence.
     pub async fn set_presence(&self, operator: OperatorId, status: Presence) -> Result<(), CommandError> {
-        self.supervisor.send(SetPresence { operator, status }).await.map_err(unreachable)
+        self.ask(Call::SetPresence { operator, status }).await.done()
     }
 
     /// Relays `operator` typing in `chat` to its client; `not_found` for a chat they may not
     /// see, as for one that does not exist.
     pub async fn operator_typing(&self, operator: OperatorId, chat: ChatId) -> Result<(), CommandError> {
-        let conversation = self.locate(chat).await?;
-        self.registry.operator_typing(&conversation, RelayOperatorTyping { operator, chat }).await
+        self.ask(Call::OperatorTyping { operator, chat }).await.done()
     }
 
     /// Relays the client of `conversation` typing (best effort); `exists`: the conversation has
     /// a journal (typing alone never activates a new one).
     pub fn client_typing(&self, conversation: &ConversationId, exists: bool) {
-        self.registry.client_typing(conversation, exists);
+        self.tell(Call::ClientTyping { conversation: conversation.clone(), exists });
     }
 
     /// Tells the client of `chat` its queue position again if the chat waits in a queue (its
     /// socket just opened); nothing otherwise.
     pub fn announce_queue_position(&self, chat: ChatId) {
-        self.supervisor.do_send(AnnounceQueuePosition { chat });
+        self.tell(Call::AnnounceQueuePosition { chat });
     }
 
     // ---- sockets ----
@@ -299,14 +355,14 @@ impl Node {
         cut: CutOff,
     ) -> SubscriptionId {
         let sub = self.hub.subscribe_operator(operator.clone(), to, cut);
-        self.supervisor.do_send(OperatorConnected { operator });
+        self.tell(Call::OperatorConnected { operator, node: self.node_id.clone() });
         sub
     }
 
     /// An operator's socket closed.
     pub fn disconnect_operator(&self, operator: &OperatorId, sub: SubscriptionId) {
         self.hub.unsubscribe_operator(operator, sub);
-        self.supervisor.do_send(OperatorDisconnected { operator: operator.clone() });
+        self.tell(Call::OperatorDisconnected { operator: operator.clone(), node: self.node_id.clone() });
     }
 
     /// A client's socket opened on `conversation`.
@@ -342,8 +398,8 @@ impl Node {
     }
 
     /// The operators whose New tab shows `chat` (empty unless it waits in a queue).
-    pub fn watchers(&self, chat: ChatId) -> Vec<OperatorId> {
-        self.board.watchers(chat)
+    pub async fn watchers(&self, chat: ChatId) -> Vec<OperatorId> {
+        self.ask(Call::Watchers { chat }).await.watchers()
     }
 
     /// A page of the dialog list.
@@ -371,17 +427,17 @@ impl Node {
         after: Option<(Timestamp, ChatId)>,
         limit: usize,
     ) -> Result<NewTab, CommandError> {
-        self.supervisor.send(GetNewTab { operator, after, limit }).await.map_err(unreachable)
+        self.ask(Call::NewTab { operator, after, limit }).await.new_tab()
     }
 
     /// Presence and load of every configured operator.
     pub async fn operators(&self) -> Result<Vec<OperatorStatus>, CommandError> {
-        self.supervisor.send(GetOperators).await.map_err(unreachable)
+        self.ask(Call::Operators).await.operators()
     }
 
     /// Queue figures of every line.
     pub async fn lines(&self) -> Result<Vec<LineStatus>, CommandError> {
-        self.supervisor.send(GetLines).await.map_err(unreachable)
+        self.ask(Call::Lines).await.lines()
     }
 
     // ---- webhooks ----
@@ -401,9 +457,7 @@ impl Node {
             return Ok(false);
         }
         self.metrics.webhook_parked.dec();
-        if let Some(deliverer) = &self.deliverer {
-            deliverer.do_send(OutboxWritten);
-        }
+        self.tell(Call::OutboxWritten);
         Ok(true)
     }
 
@@ -411,12 +465,16 @@ impl Node {
 
     /// Resolves when the store answers (readiness).
     pub async fn ready(&self) -> Result<(), StoreError> {
-        self.store.check().await
+        self.store.check().await?;
+        if self.core().is_none() && self.remote.get().and_then(|r| r.leader()).is_none() {
+            return Err(StoreError::Unavailable("no node of the cluster leads now".into()));
+        }
+        Ok(())
     }
 
     /// Conversations with a live actor on this node.
     pub fn live_conversations(&self) -> usize {
-        self.registry.len()
+        self.core().map_or(0, |core| core.live_conversations())
     }
 
     /// The Prometheus text of every metric, with the live conversations counted now.
@@ -428,43 +486,28 @@ impl Node {
     /// Stops the scheduler, the deliverer and worker threads after every accepted write is
     /// durable. Deliveries still pending stay in the outbox for the next start.
     pub async fn shutdown(&self) -> Result<(), StoreError> {
-        self.scheduler.do_send(StopScheduler);
-        if let Some(deliverer) = &self.deliverer {
-            deliverer.do_send(StopDelivering);
-        }
-        let flushed = self.store.flush().await;
-        for worker in &self.workers {
-            worker.stop();
-        }
-        flushed
+        self.install(None);
+        self.store.flush().await
     }
 
     /// Kills the node as a crash would: worker threads stop where they are and are joined, and
     /// nothing is flushed or shut down in order. Tests use it to check recovery.
     #[cfg(test)]
     pub(crate) fn kill(self) {
-        for worker in &self.workers {
-            worker.stop();
-        }
-        for worker in self.workers {
-            let _ = worker.join();
+        if let Some(core) = self.core() {
+            core.kill();
         }
     }
 
     /// The registry (actor tests look at live actors).
     #[cfg(test)]
-    pub(crate) fn registry(&self) -> &Registry {
-        &self.registry
+    pub(crate) fn registry(&self) -> Arc<crate::actors::registry::Registry> {
+        self.core().expect("a standalone node runs its core").registry()
     }
 
     /// The webhook deliverer, if the node runs one (actor tests wake it).
     #[cfg(test)]
-    pub(crate) fn deliverer(&self) -> Option<&Addr<WebhookDeliverer>> {
-        self.deliverer.as_ref()
+    pub(crate) fn deliverer(&self) -> Option<Addr<crate::webhook::WebhookDeliverer>> {
+        self.core().and_then(|core| core.deliverer().cloned())
     }
-}
-
-/// An actor of the node did not answer (it stopped: the node is shutting down).
-fn unreachable(e: MailboxError) -> CommandError {
-    CommandError::Unavailable(format!("the supervisor is not answering: {e}"))
 }
