@@ -9,7 +9,7 @@ use crate::domain::tests::T0;
 use crate::domain::{
     ChannelId, ChatId, ChatView, ConversationId, DetailedStatus, GeneralStatus, LineId, Phase, Span, Status,
 };
-use crate::store::{ChatQuery, Scope, SortColumn, SortKey, Store};
+use crate::store::{ChatQuery, Scope, SortColumn, SortKey, Store, TimeColumn, TimeRange};
 
 /// The ids `query` lists (sorted by id, one page).
 async fn listed(store: &Arc<dyn Store>, query: ChatQuery) -> Vec<u64> {
@@ -165,7 +165,10 @@ pub(crate) async fn filter_by_creation_time_inclusive<B: Backend>(backend: &B) {
     let (_storage, store) = backend.fresh().await;
     put_rows(&store, rows(6, |_| {})).await; // row n is created n seconds after T0
     let at = |s: i64| Some(T0.after(Span::secs(s)));
-    let q = |created_from, created_to| ChatQuery { created_from, created_to, ..ChatQuery::default() };
+    let q = |from, to| ChatQuery {
+        times: vec![TimeRange { column: TimeColumn::Created, from, to }],
+        ..ChatQuery::default()
+    };
     assert_eq!(listed(&store, q(at(2), at(4))).await, vec![2, 3, 4]);
     assert_eq!(listed(&store, q(at(5), None)).await, vec![5, 6]);
     assert_eq!(listed(&store, q(None, at(1))).await, vec![1]);
