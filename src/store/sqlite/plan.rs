@@ -421,7 +421,7 @@ mod tests {
             drive.text.contains("NOT INDEXED") && drive.text.contains("c.id IN (SELECT chat FROM chat_tags")
         );
         assert!(!drive.text.contains("EXISTS (SELECT 1 FROM chat_tags"), "{}", drive.text);
-        assert_eq!(drive.params.len(), 4, "kind, 'late', then the status");
+        assert_eq!(drive.params.len(), 3, "kind, 'late', then the status");
         let by_status = from_where(&terms, Plan::Drive(0), SortColumn::CreatedAt).unwrap();
         assert!(
             by_status.text.contains("INDEXED BY chats_by_status")

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::schema::{open_wal, open_writer, FILE_NAME};
+use super::schema::{open_wal, open_writer, FILE_NAME, SCHEMA_VERSION};
 use super::sync;
 use super::writer::{write_batch, Request, Written};
 use super::SqliteStore;
@@ -274,7 +274,7 @@ async fn unreadable_records_are_corrupt() {
     store.close().await.unwrap();
     corrupt(
         storage.path(),
-        "UPDATE events SET body = '{\"v\":99}' WHERE n = 0; UPDATE chats SET body = 'nope';",
+        "UPDATE events SET body = '{\"v\":99}' WHERE n = 0; UPDATE chat_bodies SET body = 'nope';",
     );
     let store = SqliteStore::open(storage.path()).unwrap();
     assert!(matches!(store.load(s.id()).await, Err(StoreError::Corrupt(_))));
@@ -295,6 +295,75 @@ async fn futures_made_outside_a_runtime_work_inside_one() {
     drop(store);
 }
 
+/// The list columns of a version 5 chat row, with their types, in that version's order.
+const V5_LIST_COLUMNS: [(&str, &str); 31] = [
+    ("created_at", "INTEGER"),
+    ("updated_at", "INTEGER"),
+    ("status", "TEXT"),
+    ("detailed_status", "TEXT"),
+    ("general_status", "TEXT"),
+    ("phase", "TEXT"),
+    ("responsible", "TEXT"),
+    ("line", "TEXT"),
+    ("channel", "TEXT"),
+    ("client_name_lower", "TEXT"),
+    ("direction", "TEXT"),
+    ("subject", "TEXT"),
+    ("request_type", "TEXT"),
+    ("client_rating", "INTEGER"),
+    ("operator_rating", "INTEGER"),
+    ("supervisor_rating", "INTEGER"),
+    ("queued_at", "INTEGER"),
+    ("taken_at", "INTEGER"),
+    ("first_response_at", "INTEGER"),
+    ("last_message_at", "INTEGER"),
+    ("operator_closed_at", "INTEGER"),
+    ("finished_at", "INTEGER"),
+    ("wait_first_response", "REAL"),
+    ("time_to_take", "REAL"),
+    ("time_to_operator_close", "REAL"),
+    ("duration", "REAL"),
+    ("first_message_response", "REAL"),
+    ("bot_time", "REAL"),
+    ("total_response", "REAL"),
+    ("avg_response", "REAL"),
+    ("max_response", "REAL"),
+];
+
+/// Turns a database of this build back into what version 5 left behind: one wide `chats` row
+/// per chat (the body JSON, the participants and the list columns together) with that
+/// version's indexes, and no bodies, tags or word index beside it.
+fn downgrade_to_v5(dir: &Path) {
+    let columns: Vec<&str> = V5_LIST_COLUMNS.iter().map(|(name, _)| *name).collect();
+    let typed: String = V5_LIST_COLUMNS.iter().map(|(name, kind)| format!(", {name} {kind}")).collect();
+    let copied: String = columns.iter().map(|name| format!(", c.{name}")).collect();
+    let indexes: String = ["created_at", "status", "phase", "responsible", "line", "channel"]
+        .iter()
+        .map(|c| format!("CREATE INDEX chats_by_{c} ON chats ({c});\n"))
+        .collect();
+    corrupt(
+        dir,
+        &format!(
+            "ALTER TABLE chats RENAME TO chats_v6;
+             CREATE TABLE chats (id INTEGER PRIMARY KEY, body TEXT NOT NULL, merged_into INTEGER,
+                 participants TEXT NOT NULL, conversation TEXT{typed});
+             INSERT INTO chats (id, body, merged_into, participants, conversation, {names})
+                 SELECT c.id, b.body, c.merged_into, c.participants, c.conversation{copied}
+                 FROM chats_v6 c JOIN chat_bodies b ON b.id = c.id;
+             DROP TABLE chats_v6; DROP TABLE chat_bodies; DROP TABLE chat_tags; DROP TABLE chat_words;
+             {indexes}CREATE INDEX chats_by_conversation ON chats (conversation, id);
+             PRAGMA user_version = 5;",
+            names = columns.join(", ")
+        ),
+    );
+}
+
+/// `PRAGMA user_version` of the database in `dir`.
+fn version_of(dir: &Path) -> i64 {
+    let conn = Connection::open(dir.join(FILE_NAME)).unwrap();
+    conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap()
+}
+
 #[tokio::test]
 async fn an_older_database_is_upgraded_step_by_step_when_opened() {
     let storage = tempfile::tempdir().unwrap();
@@ -303,6 +372,7 @@ async fn an_older_database_is_upgraded_step_by_step_when_opened() {
     s.run(&store, client("hello")).await;
     store.close().await.unwrap();
     // What a build before the outbox left behind (with the indexes it had then).
+    downgrade_to_v5(storage.path());
     corrupt(
         storage.path(),
         "DROP TABLE outbox; CREATE INDEX messages_by_chat ON messages (chat, seq);
@@ -319,7 +389,7 @@ async fn an_older_database_is_upgraded_step_by_step_when_opened() {
     store.close().await.unwrap();
     let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, SCHEMA_VERSION);
     let gone: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_chat', 'chats_by_duration')",
@@ -334,6 +404,7 @@ async fn an_older_database_is_upgraded_step_by_step_when_opened() {
 /// outbox without the parking columns and with its full indexes, no snapshots and no chat
 /// conversation column (and, for 2, the write-heavy indexes version 3 dropped).
 fn downgrade_outbox(dir: &Path, version: i64) {
+    downgrade_to_v5(dir);
     let older = if version == 2 { "CREATE INDEX chats_by_duration ON chats (duration);" } else { "" };
     corrupt(
         dir,
@@ -378,7 +449,7 @@ async fn pending_deliveries_of_a_version_2_or_3_database_survive_the_upgrade_to_
 
         let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
         let version_now: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version_now, 5);
+        assert_eq!(version_now, SCHEMA_VERSION);
         let indexes: Vec<String> = conn
             .prepare(
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' ORDER BY name",

@@ -11,8 +11,10 @@
 //! 2^32 and `seq`s from 2^31 cannot be encoded: such texts are not indexed (a store would need
 //! four billion chats, or a conversation two billion messages, to meet them).
 //!
-//! Words are matched whole, ignoring case and diacritics (`unicode61 remove_diacritics 2`);
-//! each word of a query is one FTS5 phrase, quoted, so nothing a user types is FTS5 syntax.
+//! Words are matched whole, ignoring case and diacritics (`unicode61 remove_diacritics 2`), and
+//! `ё` is `е` (which the tokenizer does not fold: Russian writers use them interchangeably), on
+//! both sides: [`fold`] before indexing and searching. Each word of a query is one FTS5 phrase,
+//! quoted, so nothing a user types is FTS5 syntax.
 
 use rusqlite::{params, Connection};
 
@@ -36,9 +38,18 @@ pub(super) fn range_of(expr: &str) -> (String, String) {
     (format!("(({expr}) << 31)"), format!("((({expr}) + 1) << 31)"))
 }
 
+/// `text` as the index sees it: `ё` as `е` (the tokenizer folds case and diacritics itself).
+pub(super) fn fold(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['ё', 'Ё']) {
+        std::borrow::Cow::Owned(text.replace('ё', "е").replace('Ё', "Е"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 fn insert(conn: &Connection, rowid: i64, text: &str) -> Result<(), StoreError> {
     conn.prepare_cached("INSERT INTO chat_words (rowid, text) VALUES (?1, ?2)")?
-        .execute(params![rowid, text])?;
+        .execute(params![rowid, fold(text)])?;
     Ok(())
 }
 
@@ -110,13 +121,13 @@ pub(super) fn set_subject(
 /// with their chat rows.
 pub(super) const BACKFILL_MESSAGES: &str = "
 INSERT INTO chat_words (rowid, text)
-SELECT (chat << 31) | seq, text FROM messages
+SELECT (chat << 31) | seq, replace(replace(text, 'ё', 'е'), 'Ё', 'Е') FROM messages
 WHERE chat IS NOT NULL AND chat >= 0 AND chat < 4294967296 AND seq > 0 AND seq < 2147483648;
 ";
 
 /// `word` as an FTS5 query: one phrase, quoted (a `"` doubled), so it is never read as syntax.
 pub(super) fn phrase(word: &str) -> String {
-    format!("\"{}\"", word.replace('"', "\"\""))
+    format!("\"{}\"", fold(word).replace('"', "\"\""))
 }
 
 #[cfg(test)]
@@ -160,6 +171,7 @@ mod tests {
         };
         assert_eq!(hits("привет"), [1]);
         assert_eq!(hits("елка"), [1], "ё and е are one letter to the index");
+        assert_eq!(hits("ЁЛКА"), [1]);
         assert_eq!(hits("cafe"), [1]);
         assert_eq!(hits("order#123"), [1], "tokens in a row");
         assert_eq!(hits("refund"), Vec::<i64>::new(), "whole words");
