@@ -27,7 +27,7 @@ const SLOT_BITS: u32 = 31;
 /// if both fit.
 pub(super) fn rowid(chat: i64, slot: i64) -> Option<i64> {
     let fits = (0..1 << 32).contains(&chat) && (0..1 << SLOT_BITS).contains(&slot);
-    fits.then(|| chat << SLOT_BITS | slot)
+    fits.then_some(chat << SLOT_BITS | slot)
 }
 
 /// SQL: the chat a `chat_words` row id belongs to.
