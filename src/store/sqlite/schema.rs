@@ -172,7 +172,7 @@ CREATE VIRTUAL TABLE chat_words USING fts5(
 ";
 
 /// `CREATE TABLE chats` (version 6: no body), from the list columns.
-pub(super) fn chats_table_ddl() -> String {
+fn chats_table_ddl() -> String {
     let columns: String = COLUMNS.iter().map(|c| format!(",\n    {} {}", c.sql, c.kind.sql())).collect();
     format!(
         "CREATE TABLE chats (\n    id INTEGER PRIMARY KEY,\n    merged_into INTEGER,\n    \
@@ -182,7 +182,7 @@ pub(super) fn chats_table_ddl() -> String {
 
 /// The indexes of `chats`: `created_at` alone (the default order), every other indexed column
 /// with `created_at` after it, and the conversation with the id.
-pub(super) fn chats_index_ddl() -> String {
+fn chats_index_ddl() -> String {
     let mut ddl = String::from("CREATE INDEX chats_by_conversation ON chats (conversation, id);\n");
     for c in COLUMNS.iter().filter(|c| c.indexed) {
         if c.sql == "created_at" {
@@ -303,7 +303,7 @@ fn upgrade_to(conn: &Connection, step: i64) -> Result<(), StoreError> {
         3 => fewer_indexes(),
         4 => PARKING.to_string(),
         5 => format!("{CHATS_CONVERSATION}{SNAPSHOTS}"),
-        6 => return upgrade::split_chat_rows(conn),
+        6 => return upgrade::split_chat_rows(conn, &chats_table_ddl(), &chats_index_ddl()),
         _ => String::new(),
     };
     conn.execute_batch(&ddl)?;

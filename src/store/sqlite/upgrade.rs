@@ -8,14 +8,14 @@ use rusqlite::Connection;
 
 use super::chat_rows::write_chat;
 use super::convert::from_json;
-use super::schema::{chats_index_ddl, chats_table_ddl};
 use super::words::BACKFILL_MESSAGES;
 use crate::domain::ChatView;
 use crate::store::StoreError;
 
-/// Version 5 to 6. A body that cannot be read stops the upgrade (nothing is changed): the row
+/// Version 5 to 6, with `table_ddl` the new chat tables and `index_ddl` their indexes (from
+/// `schema.rs`). A body that cannot be read stops the upgrade (nothing is changed): the row
 /// could not be rebuilt, and dropping it would lose a chat.
-pub(super) fn split_chat_rows(conn: &Connection) -> Result<(), StoreError> {
+pub(super) fn split_chat_rows(conn: &Connection, table_ddl: &str, index_ddl: &str) -> Result<(), StoreError> {
     // The old table's indexes would keep their names after the rename; the new ones need them.
     let indexes: Vec<String> = conn
         .prepare(
@@ -27,7 +27,7 @@ pub(super) fn split_chat_rows(conn: &Connection) -> Result<(), StoreError> {
         conn.execute_batch(&format!("DROP INDEX \"{}\";", index.replace('"', "\"\"")))?;
     }
     conn.execute_batch("ALTER TABLE chats RENAME TO chats_v5;")?;
-    conn.execute_batch(&chats_table_ddl())?;
+    conn.execute_batch(table_ddl)?;
     {
         let mut old = conn.prepare("SELECT id, body FROM chats_v5 ORDER BY id")?;
         let mut rows = old.query([])?;
@@ -40,6 +40,6 @@ pub(super) fn split_chat_rows(conn: &Connection) -> Result<(), StoreError> {
     }
     conn.execute_batch(BACKFILL_MESSAGES)?;
     conn.execute_batch("DROP TABLE chats_v5;")?;
-    conn.execute_batch(&chats_index_ddl())?;
+    conn.execute_batch(index_ddl)?;
     Ok(())
 }
