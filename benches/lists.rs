@@ -274,7 +274,7 @@ fn queries(total: u64) -> Vec<(&'static str, ChatQuery)> {
             "pinned_outgoing",
             q(ChatQuery { pinned: Some(true), direction: vec![Direction::Outgoing], ..ChatQuery::default() }),
         ),
-        ("client_rating_1_supervisor_scope", q(ChatQuery { client_rating: vec![1], ..ChatQuery::default() })),
+        ("client_rating_1", q(ChatQuery { client_rating: vec![1], ..ChatQuery::default() })),
         ("client_id_exact", q(ChatQuery { client_id: Some("client-4242".into()), ..ChatQuery::default() })),
         (
             "client_name_substring",
