@@ -37,7 +37,7 @@ use frontline::node::{Node, NodeOptions, NodeParts};
 use frontline::presence::MemoryPresence;
 use frontline::store::{
     ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage,
-    SqliteStore, Store, StoreFuture,
+    ReportQuery, ReportRow, SqliteStore, Store, StoreFuture,
 };
 
 /// How many probe conversations check that timers fire.
@@ -177,6 +177,10 @@ impl Store for Prebuilt {
 
     fn chats(&self, query: ChatQuery) -> StoreFuture<ChatPage> {
         self.sqlite.chats(query)
+    }
+
+    fn report(&self, query: ReportQuery) -> StoreFuture<Vec<ReportRow>> {
+        self.sqlite.report(query)
     }
 
     fn open_chats(&self) -> StoreFuture<Vec<ChatView>> {

@@ -1,6 +1,8 @@
-//! The dialog list (`GET /api/v1/chats`) and its CSV export end to end: every filter, sort and
-//! cursor pagination, strict parameters, scope, CSV header, rows and quoting. State is made over
-//! HTTP only: channel inbound messages create chats, bulk actions and PATCH change them.
+//! The dialog list (`GET /api/v1/chats`) and its CSV export end to end: every filter (the word
+//! search `q` and a range on every timestamp included), sort and cursor pagination, strict
+//! parameters, scope, CSV header, chosen columns, rows and quoting. State is made over HTTP and
+//! the operators' WebSocket: channel inbound messages create chats, bulk actions, PATCH and
+//! operator frames change them.
 
 // Tests panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -248,4 +250,276 @@ async fn the_csv_export_pages_through_more_chats_than_one_store_page() {
         csv::Reader::from_reader(text.as_bytes()).records().map(|r| r.unwrap()[0].parse().unwrap()).collect();
     assert_eq!(ids.len(), total);
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order, each once");
+}
+
+/// [`config`] with the dialog values chats may carry (`[dialogs]`).
+fn dialog_config() -> String {
+    config_with(|t| {
+        push(t, "channels", "id = \"tg\"\nkind = \"realtime\"\nline = \"line2\"\ntoken = \"tg-token\"");
+        let list = |items: &[&str]| toml::Value::Array(items.iter().map(|s| toml::Value::from(*s)).collect());
+        set(t, "dialogs.reasons", list(&["late", "broken"]));
+        set(t, "dialogs.components", list(&["app", "site"]));
+    })
+}
+
+fn acked(frame: &Value) -> &Value {
+    assert_eq!(frame["type"], "ack", "{frame}");
+    frame
+}
+
+async fn patch(server: &TestServer, id: u64, body: Value) {
+    let (status, reply) = patch_json(server, &format!("/api/v1/chats/{id}"), &sam(), &body).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+}
+
+#[actix_web::test]
+async fn the_list_filters_by_direction_participant_client_id_and_pinned() {
+    let server = TestServer::start(&config());
+    let first = chat(&server, "mail", "c1", "Ann").await;
+    let other = chat(&server, "mail", "c10", "Ben").await;
+    let invited = chat(&server, "mail", "c2", "Cid").await;
+    act(&server, json!({"ids": [first], "action": "finish", "status": "closed"})).await;
+    let mut sam_ws = agent(&server, "sam").await;
+    // Writing into a closed conversation opens an outgoing chat, pinned to its writer.
+    let ack = sam_ws.request(json!({"type": "send", "conversation": "mail:c1", "text": "A follow-up"})).await;
+    let outgoing = acked(&ack)["chat"].as_u64().unwrap();
+    assert_ne!(outgoing, first);
+    acked(&sam_ws.request(json!({"type": "invite", "chat": invited, "operator": "xena"})).await);
+
+    assert_eq!(list(&server, "direction=outgoing").await, [outgoing]);
+    assert_eq!(list(&server, "direction=incoming&sort=id").await, [first, other, invited]);
+    assert_eq!(list(&server, "direction=incoming,outgoing").await.len(), 4);
+    assert_eq!(list(&server, "participant=xena").await, [invited]);
+    assert_eq!(list(&server, "participant=alice,xena").await, [invited]);
+    assert_eq!(list(&server, "participant=bob").await, Vec::<u64>::new());
+    assert_eq!(list(&server, "client_id=c1&sort=id").await, [first, outgoing], "exactly c1, not c10");
+    assert_eq!(list(&server, "client=c1&sort=id").await, [first, other, outgoing], "a substring of the id");
+    assert_eq!(list(&server, "pinned=true").await, [outgoing]);
+    assert_eq!(list(&server, "pinned=false&sort=id").await, [first, other, invited]);
+    act(&server, json!({"ids": [other], "action": "forward", "to_operator": "alice"})).await;
+    acked(&sam_ws.request(json!({"type": "update_chat", "chat": other, "pinned": true})).await);
+    assert_eq!(list(&server, "pinned=true&sort=id").await, [other, outgoing]);
+    assert_eq!(list(&server, "pinned=true&direction=incoming").await, [other], "filters combine");
+}
+
+#[actix_web::test]
+async fn the_list_filters_by_request_type_reasons_components_and_ratings() {
+    let server = TestServer::start(&dialog_config());
+    let a = chat(&server, "mail", "c1", "Ann").await;
+    let b = chat(&server, "mail", "c2", "Bob").await;
+    let c = chat(&server, "mail", "c3", "Cid").await;
+    patch(&server, a, json!({"request_type": "refund", "reasons": ["late"], "components": ["app"]})).await;
+    patch(
+        &server,
+        b,
+        json!({"request_type": "support", "reasons": ["late", "broken"], "supervisor_rating": 5}),
+    )
+    .await;
+    patch(&server, c, json!({"components": ["site", "app"], "supervisor_rating": 2})).await;
+    // A client rating: a web client votes when its chat is finished.
+    let mut sam_ws = agent(&server, "sam").await;
+    let mut client_ws = client(&server, "w1").await;
+    let voted =
+        acked(&client_ws.request(json!({"type": "send", "text": "hello"})).await)["chat"].as_u64().unwrap();
+    acked(&sam_ws.request(json!({"type": "take", "chat": voted})).await);
+    acked(&sam_ws.request(json!({"type": "send", "chat": voted, "text": "Done"})).await);
+    acked(
+        &sam_ws
+            .request(json!({"type": "finish", "chat": voted, "status": "closed", "request_vote": true}))
+            .await,
+    );
+    client_ws.wait_type("vote_request").await;
+    acked(&client_ws.request(json!({"type": "vote", "chat": voted, "score": 3})).await);
+    client_ws.wait_type("vote_thanks").await;
+
+    assert_eq!(list(&server, "request_type=refund").await, [a]);
+    assert_eq!(list(&server, "request_type=refund,support&sort=id").await, [a, b]);
+    assert_eq!(list(&server, "reasons=late&sort=id").await, [a, b]);
+    assert_eq!(list(&server, "reasons=broken").await, [b]);
+    assert_eq!(list(&server, "components=app&sort=id").await, [a, c], "chats having any of them");
+    assert_eq!(list(&server, "components=site,app&sort=id").await, [a, c], "each chat once");
+    assert_eq!(list(&server, "reasons=late&components=app").await, [a]);
+    assert_eq!(list(&server, "supervisor_rating=5").await, [b]);
+    assert_eq!(list(&server, "supervisor_rating=2,5&sort=id").await, [b, c]);
+    assert_eq!(list(&server, "client_rating=3").await, [voted]);
+    assert_eq!(list(&server, "client_rating=1,2").await, Vec::<u64>::new());
+    // A changed list is found by its new values only.
+    patch(&server, a, json!({"reasons": ["broken"]})).await;
+    assert_eq!(list(&server, "reasons=late").await, [b]);
+    assert_eq!(list(&server, "reasons=broken&sort=id").await, [a, b]);
+}
+
+#[actix_web::test]
+async fn every_timestamp_has_an_inclusive_range_filter() {
+    let server = TestServer::start_with_manual_clock(&config());
+    let mut sam_ws = agent(&server, "sam").await;
+    // Chats at different stages, one second apart: new; queued; taken and answered; finished.
+    let fresh = chat(&server, "mail", "c1", "Ann").await;
+    server.advance(1.0);
+    let queued = chat(&server, "mail", "c2", "Bob").await;
+    act(&server, json!({"ids": [queued], "action": "forward", "to_line": "line2"})).await;
+    server.advance(1.0);
+    let answered = chat(&server, "mail", "c3", "Cid").await;
+    server.advance(1.0);
+    acked(&sam_ws.request(json!({"type": "take", "chat": answered})).await);
+    server.advance(1.0);
+    acked(&sam_ws.request(json!({"type": "send", "chat": answered, "text": "Hi"})).await);
+    server.advance(1.0);
+    let finished = chat(&server, "mail", "c4", "Dan").await;
+    server.advance(1.0);
+    acked(&sam_ws.request(json!({"type": "take", "chat": finished})).await);
+    acked(&sam_ws.request(json!({"type": "send", "chat": finished, "text": "Bye"})).await);
+    server.advance(1.0);
+    acked(&sam_ws.request(json!({"type": "finish", "chat": finished, "status": "closed"})).await);
+
+    let all = [fresh, queued, answered, finished];
+    let mut views = Vec::new();
+    for id in all {
+        let (_, view) = get(&server, &format!("/api/v1/chats/{id}"), &sam()).await;
+        views.push(view);
+    }
+    for t in [
+        "created",
+        "queued",
+        "taken",
+        "first_response",
+        "last_message",
+        "operator_closed",
+        "finished",
+        "updated",
+    ] {
+        let at = |view: &Value| view["metrics"][format!("{t}_at")].as_str().map(str::to_string);
+        let times: Vec<Option<String>> = views.iter().map(at).collect();
+        let parsed = |s: &str| frontline::domain::Timestamp::parse_rfc3339(s).unwrap();
+        let some: Vec<&String> = times.iter().flatten().collect();
+        assert!(!some.is_empty(), "{t}: some chat has it");
+        // From the latest value on; up to the earliest; exactly the latest.
+        let latest = some.iter().max_by_key(|s| parsed(s)).unwrap();
+        let earliest = some.iter().min_by_key(|s| parsed(s)).unwrap();
+        let within = |from: Option<&str>, to: Option<&str>| -> Vec<u64> {
+            all.iter()
+                .zip(&times)
+                .filter(|(_, at)| {
+                    at.as_deref().is_some_and(|at| {
+                        from.is_none_or(|f| parsed(at) >= parsed(f))
+                            && to.is_none_or(|x| parsed(at) <= parsed(x))
+                    })
+                })
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        let from = format!("{t}_from={}&sort=id", encode(latest));
+        assert_eq!(list(&server, &from).await, within(Some(latest), None), "{from}");
+        let to = format!("{t}_to={}&sort=id", encode(earliest));
+        assert_eq!(list(&server, &to).await, within(None, Some(earliest)), "{to}");
+        let both = format!("{t}_from={0}&{t}_to={0}&sort=id", encode(latest));
+        let exact = list(&server, &both).await;
+        assert!(!exact.is_empty(), "{both}");
+        assert_eq!(exact, within(Some(latest), Some(latest)), "{both}");
+        if times.iter().any(Option::is_none) {
+            let everything = format!("{t}_from=2000-01-01T00:00:00Z&sort=id");
+            assert_eq!(
+                list(&server, &everything).await,
+                within(None, None),
+                "{t}: chats without it are outside"
+            );
+            assert!(list(&server, &everything).await.len() < all.len());
+        }
+    }
+}
+
+#[actix_web::test]
+async fn q_finds_chats_by_every_word_of_their_messages_or_subject() {
+    let server = TestServer::start(&config());
+    let parcel = chat(&server, "mail", "c1", "Ann").await;
+    inbound(&server, "mail", json!({"client_id": "c1", "text": "My PARCEL is late"})).await;
+    let kettle = chat(&server, "mail", "c2", "Bob").await;
+    patch(&server, kettle, json!({"subject": "Broken kettle"})).await;
+    let refund = inbound(&server, "tg", json!({"client_id": "t1", "text": "Где мой возврат? Ёлка"})).await
+        ["chat"]
+        .as_u64()
+        .unwrap();
+
+    assert_eq!(list(&server, "q=parcel").await, [parcel], "case-insensitive");
+    assert_eq!(list(&server, "q=hello&sort=id").await, [parcel, kettle]);
+    assert_eq!(list(&server, "q=hello+late").await, [parcel], "every word");
+    assert_eq!(list(&server, "q=kettle").await, [kettle], "the subject");
+    assert_eq!(list(&server, "q=hello+kettle").await, [kettle], "messages and subject together");
+    assert_eq!(list(&server, &format!("q={}", encode("возврат"))).await, [refund]);
+    assert_eq!(list(&server, &format!("q={}", encode("елка"))).await, [refund], "ё is е");
+    assert_eq!(list(&server, "q=par").await, Vec::<u64>::new(), "whole words");
+    assert_eq!(list(&server, "q=parcel&channel=tg").await, Vec::<u64>::new(), "with the other filters");
+    assert_eq!(
+        list(&server, &format!("q={}", encode("\"parcel\" OR"))).await,
+        Vec::<u64>::new(),
+        "no syntax"
+    );
+    let (_, xena) = get(&server, "/api/v1/chats?q=hello", &token("xena", "operator")).await;
+    assert_eq!(xena["items"].as_array().unwrap().len(), 0, "the scope still holds: {xena}");
+    let (_, text) = get_text(&server, "/api/v1/chats.csv?q=kettle&columns=id", &sam()).await;
+    assert_eq!(text, format!("id\n{kettle}\n"), "the export searches too");
+}
+
+#[actix_web::test]
+async fn the_csv_export_has_the_chosen_columns_in_the_given_order() {
+    let server = TestServer::start(&config());
+    let ann = chat(&server, "mail", "c1", "Ann").await;
+    let tina = chat(&server, "tg", "t1", "=Tina").await;
+    let (status, text) =
+        get_text(&server, "/api/v1/chats.csv?columns=client_name,id,line&sort=id", &sam()).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(text, format!("client_name,id,line\nAnn,{ann},line1\n'=Tina,{tina},line2\n"));
+    let (_, text) = get_text(&server, "/api/v1/chats.csv?columns=id&channel=tg", &sam()).await;
+    assert_eq!(text, format!("id\n{tina}\n"));
+    let (_, all) = get_text(&server, "/api/v1/chats.csv", &sam()).await;
+    assert_eq!(all.lines().next().unwrap().split(',').count(), 43, "every column without a choice");
+
+    for (columns, says) in
+        [("id,colour", "colour"), ("id,,line", "columns"), ("id,id", "twice"), ("", "columns")]
+    {
+        let (status, body) =
+            get(&server, &format!("/api/v1/chats.csv?columns={}", encode(columns)), &sam()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{columns}: {body}");
+        assert_eq!(body["error"]["code"], "bad_request");
+        assert!(body["error"]["message"].as_str().unwrap().contains(says), "{columns}: {body}");
+    }
+    let (status, body) = get(&server, "/api/v1/chats?columns=id", &sam()).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::BAD_REQUEST, &json!("bad_request")),
+        "the list has no columns"
+    );
+}
+
+#[actix_web::test]
+async fn bad_values_of_the_new_filters_are_refused_naming_the_parameter() {
+    let server = TestServer::start(&config());
+    let id = chat(&server, "mail", "c1", "Ann").await;
+    for (query, name) in [
+        ("direction=sideways", "direction"),
+        ("participant=", "participant"),
+        ("client_id=", "client_id"),
+        ("pinned=yes", "pinned"),
+        ("request_type=", "request_type"),
+        ("reasons=late,", "reasons"),
+        ("components=%07", "components"),
+        ("client_rating=4", "client_rating"),
+        ("supervisor_rating=0", "supervisor_rating"),
+        ("q=%21%3F", "q"),
+        ("q=+", "q"),
+        ("queued_from=yesterday", "queued_from"),
+        ("first_response_to=2024-02-30T00:00:00Z", "first_response_to"),
+        ("updated_from=1&updated_from=2", "updated_from"),
+        ("finished_at=2024-01-01T00:00:00Z", "finished_at"),
+    ] {
+        for path in ["/api/v1/chats", "/api/v1/chats.csv"] {
+            let (status, body) = get(&server, &format!("{path}?{query}"), &sam()).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}?{query}: {body}");
+            assert_eq!(body["error"]["code"], "bad_request");
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.contains(name), "{query}: {message}");
+        }
+    }
+    let (_, view) = get(&server, &format!("/api/v1/chats/{id}"), &sam()).await;
+    assert_eq!((&view["status"], &view["phase"]), (&json!("new"), &json!("active")), "nothing changed");
 }

@@ -1,5 +1,6 @@
 //! `GET /api/v1/chats.csv`: every chat matching the dialog-list filters (and the caller's
-//! scope), as CSV with a header row. The store is paged through with its keyset cursor and each
+//! scope), as CSV with a header row; `columns` chooses the columns and their order (all of
+//! [`COLUMNS`] by default). The store is paged through with its keyset cursor and each
 //! page is streamed as it is read, so an export of any size holds one page in memory. The first
 //! page is read before the answer starts, so a failing store still gets a proper error status;
 //! a failure on a later page can only cut the stream short (the client sees a truncated body).
@@ -29,7 +30,7 @@ use crate::edge::EdgeError;
 /// Chats read from the store per page.
 const PAGE: usize = 500;
 
-/// The header row: chat fields, then every SPEC 6 metric.
+/// Every column, in the default order: chat fields, then every SPEC 6 metric.
 pub const COLUMNS: [&str; 43] = [
     "id",
     "conversation",
@@ -82,16 +83,19 @@ pub async fn csv(
     Caller(caller): Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, EdgeError> {
-    let params = Params::parse(req.query_string(), &FILTERS)?;
+    let known: Vec<&str> = FILTERS.iter().copied().chain(["columns"]).collect();
+    let params = Params::parse(req.query_string(), &known)?;
     let mut query = chat_query(&params)?;
+    let columns = Arc::new(chosen_columns(params.one("columns")?)?);
     query.scope = list_scope(&state.config.settings, &caller);
     query.limit = PAGE;
     let node = state.node.clone();
     let first = node.chats(query.clone()).await?;
-    let head = encode(Some(&COLUMNS), &first.items)?;
+    let head = encode(Some(&columns), &columns, &first.items)?;
     let rest = stream::try_unfold(next_page(query, &first), move |next| {
         let node = node.clone();
-        async move { read_page(node, next).await }
+        let columns = Arc::clone(&columns);
+        async move { read_page(node, &columns, next).await }
     });
     let body = stream::once(async move { Ok::<_, EdgeError>(head) });
     Ok(HttpResponse::Ok()
@@ -109,23 +113,46 @@ fn next_page(mut query: ChatQuery, page: &ChatPage) -> Option<ChatQuery> {
 
 async fn read_page(
     node: Arc<Node>,
+    columns: &[usize],
     query: Option<ChatQuery>,
 ) -> Result<Option<(Bytes, Option<ChatQuery>)>, EdgeError> {
     let Some(query) = query else { return Ok(None) };
     let page = node.chats(query.clone()).await?;
-    let bytes = encode(None, &page.items)?;
+    let bytes = encode(None, columns, &page.items)?;
     Ok(Some((bytes, next_page(query, &page))))
 }
 
-/// CSV text of `chats`, after `header` if given; the `csv` crate does the quoting.
-fn encode(header: Option<&[&str]>, chats: &[ChatView]) -> Result<Bytes, EdgeError> {
+/// The positions in [`COLUMNS`] of the columns `columns` names (comma-separated, in its order);
+/// all of them without it. An unknown, empty or repeated name is a `bad_request`.
+pub fn chosen_columns(columns: Option<&str>) -> Result<Vec<usize>, EdgeError> {
+    let Some(names) = columns else { return Ok((0..COLUMNS.len()).collect()) };
+    let mut chosen = Vec::new();
+    for name in names.split(',').map(str::trim) {
+        let Some(at) = COLUMNS.iter().position(|c| *c == name) else {
+            return Err(EdgeError::bad_request(format!(
+                "columns: {name:?} is not a column; the columns are {}",
+                COLUMNS.join(", ")
+            )));
+        };
+        if chosen.contains(&at) {
+            return Err(EdgeError::bad_request(format!("columns: {name:?} is given twice")));
+        }
+        chosen.push(at);
+    }
+    Ok(chosen)
+}
+
+/// CSV text of `chats` in the `columns` (positions in [`COLUMNS`]), after the header row if
+/// `header` (the same positions); the `csv` crate does the quoting.
+fn encode(header: Option<&[usize]>, columns: &[usize], chats: &[ChatView]) -> Result<Bytes, EdgeError> {
     let failed = |e: csv::Error| EdgeError::unavailable("the CSV export", &e);
-    let mut out = csv::Writer::from_writer(Vec::with_capacity(256 * (chats.len() + 1)));
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(32 * columns.len() * (chats.len() + 1)));
     if let Some(header) = header {
-        out.write_record(header).map_err(failed)?;
+        out.write_record(header.iter().map(|&i| COLUMNS[i])).map_err(failed)?;
     }
     for chat in chats {
-        out.write_record(row(chat)).map_err(failed)?;
+        let cells = row(chat);
+        out.write_record(columns.iter().map(|&i| cells[i].as_str())).map_err(failed)?;
     }
     let bytes = out.into_inner().map_err(|e| failed(e.into_error().into()))?;
     Ok(Bytes::from(bytes))
@@ -209,13 +236,36 @@ mod tests {
         chat.subject = Some("Refund, \"urgent\"".into());
         chat.reasons = vec!["a".into(), "b".into()];
         assert_eq!(row(&chat).len(), COLUMNS.len());
-        let text = String::from_utf8(encode(Some(&COLUMNS), &[chat]).unwrap().to_vec()).unwrap();
+        let all = chosen_columns(None).unwrap();
+        let text = String::from_utf8(encode(Some(&all), &all, &[chat]).unwrap().to_vec()).unwrap();
         let mut lines = text.lines();
         assert_eq!(lines.next(), Some(COLUMNS.join(",").as_str()));
         let line = lines.next().unwrap();
         assert!(line.contains(",\"Refund, \"\"urgent\"\"\","), "{line}");
         assert!(line.contains(",a;b,"), "{line}");
         assert_eq!(lines.next(), None);
+    }
+
+    #[test]
+    fn chosen_columns_come_in_the_given_order_and_bad_names_are_refused() {
+        let w = active_open();
+        let mut chat = ChatView::of(&w.conv, w.latest());
+        chat.subject = Some("=1+1".into());
+        let chosen = chosen_columns(Some("subject,id, status")).unwrap();
+        let text =
+            String::from_utf8(encode(Some(&chosen), &chosen, &[chat.clone()]).unwrap().to_vec()).unwrap();
+        assert_eq!(text, format!("subject,id,status\n'=1+1,{},{}\n", chat.id, chat.status.as_str()));
+        for (bad, says) in [("id,colour", "colour"), ("id,,status", "\"\""), ("id,id", "twice"), ("", "\"\"")]
+        {
+            let err = chosen_columns(Some(bad)).unwrap_err();
+            assert_eq!(err.code.as_str(), "bad_request");
+            assert!(
+                err.message.starts_with("columns:") && err.message.contains(says),
+                "{bad}: {}",
+                err.message
+            );
+        }
+        assert_eq!(chosen_columns(None).unwrap().len(), COLUMNS.len());
     }
 
     #[test]

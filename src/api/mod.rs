@@ -5,8 +5,8 @@
 //! Reading order: [`routes`] (the route table), `filters` (strict reading of list queries),
 //! then one file per area:
 //! `chats` (list, one chat, messages), `export` (CSV), `edit` (PATCH), `bulk` (bulk actions),
-//! `directory` (operators, lines), `inbound` (channel messages, automated messages), `webhooks`
-//! (parked deliveries), `health`.
+//! `directory` (operators, lines), `inbound` (channel messages, automated messages), `reports`
+//! (per operator or line), `webhooks` (parked deliveries), `health`.
 
 mod bulk;
 mod chats;
@@ -16,6 +16,7 @@ mod export;
 mod filters;
 mod health;
 mod inbound;
+mod reports;
 pub mod routes;
 mod webhooks;
 

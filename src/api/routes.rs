@@ -8,7 +8,7 @@ use actix_web::{web, HttpMessage, HttpRequest, Resource};
 
 use crate::edge::AppState;
 
-use super::{bulk, chats, directory, edit, export, health, inbound, webhooks};
+use super::{bulk, chats, directory, edit, export, health, inbound, reports, webhooks};
 use crate::edge::{EdgeError, ErrorCode};
 
 /// Registers every HTTP route, under `/api/v1` except health, readiness and metrics.
@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/chats/{id}/messages").route(web::get().to(chats::messages)))
             .service(resource("/operators").route(web::get().to(directory::operators)))
             .service(resource("/lines").route(web::get().to(directory::lines)))
+            .service(resource("/reports").route(web::get().to(reports::reports)))
             .service(resource("/tabs/new").route(web::get().to(directory::new_tab)))
             .service(resource("/channels/{channel}/messages").route(web::post().to(inbound::channel_message)))
             .service(

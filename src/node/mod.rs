@@ -26,7 +26,10 @@ use crate::domain::{
 };
 use crate::metrics::Metrics;
 use crate::presence::PresenceStore;
-use crate::store::{ChatPage, ChatQuery, ConversationHead, MessageQuery, ParkedPage, Store, StoreError};
+use crate::store::{
+    ChatPage, ChatQuery, ConversationHead, MessageQuery, ParkedPage, ReportQuery, ReportRow, Store,
+    StoreError,
+};
 use crate::webhook::{DelivererOptions, RetryPolicy};
 
 pub use self::call::{Answer, Call};
@@ -405,6 +408,11 @@ impl Node {
     /// A page of the dialog list.
     pub async fn chats(&self, query: ChatQuery) -> Result<ChatPage, StoreError> {
         self.store.chats(query).await
+    }
+
+    /// A report per operator or line over the chats created in a range.
+    pub async fn report(&self, query: ReportQuery) -> Result<Vec<ReportRow>, StoreError> {
+        self.store.report(query).await
     }
 
     /// Messages of a conversation or chat, oldest first.

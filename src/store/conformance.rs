@@ -6,6 +6,8 @@
 //! - `journal.rs`: append/load, fencing conflicts, batches, reopening, concurrency, numbering.
 //! - `messages.rs`: idempotency lookup, split and merge moves, message paging.
 //! - `filters.rs`: every filter of the dialog list, scope, merged chats hidden.
+//! - `search.rs`: the word search (`q`) over messages and subjects, and reports against the
+//!   reference tally.
 //! - `sort.rs`: sort orders, NULL placement, cursor pagination, bad cursors, page sizes.
 //! - `deadlines.rs`: the deadline index, open chats, readiness and flush.
 //! - `outbox.rs`: webhook deliveries: written with their commit, due order, delivered, retry,
@@ -19,6 +21,7 @@ mod filters;
 mod journal;
 mod messages;
 mod outbox;
+mod search;
 mod sort;
 pub(crate) mod support;
 
@@ -32,6 +35,7 @@ pub(crate) use filters::*;
 pub(crate) use journal::*;
 pub(crate) use messages::*;
 pub(crate) use outbox::*;
+pub(crate) use search::*;
 pub(crate) use sort::*;
 
 /// A backend under test.
@@ -77,6 +81,19 @@ macro_rules! conformance_tests {
             filter_by_client_name_substring_ignoring_case,
             filter_by_spam,
             filter_by_creation_time_inclusive,
+            filter_by_direction,
+            filter_by_participant_any_of,
+            filter_by_client_id_exactly_and_client_by_name_or_id,
+            filter_by_pinned,
+            filter_by_request_type,
+            filter_by_reasons_and_components_having_any_of_them,
+            filter_by_client_and_supervisor_ratings,
+            every_timestamp_filters_by_an_inclusive_range,
+            ranges_on_two_timestamps_both_hold,
+            q_finds_chats_holding_every_word_in_messages_or_subject,
+            q_follows_messages_a_split_or_merge_moves,
+            reports_add_up_like_the_reference_tally,
+            a_report_over_no_chats_is_empty,
             scope_shows_lines_responsible_and_participant_chats,
             filters_combine,
             a_rewritten_row_is_listed_by_its_new_values,

@@ -3,6 +3,7 @@
 //!
 //! - [`commit`]: what one decided command writes (a [`Commit`]), built purely from its outcome.
 //! - [`query`]: dialog-list and message queries.
+//! - [`report`]: reports per operator or line: what is counted, and the arithmetic.
 //! - [`outbox`]: webhook deliveries written with their commit, read back until accepted.
 //! - [`snapshot`]: conversation snapshots as stored (a versioned JSON envelope).
 //! - `sqlite`: the embedded backend (a dedicated writer thread with group commit).
@@ -14,6 +15,7 @@
 pub mod commit;
 pub mod outbox;
 pub mod query;
+pub mod report;
 pub mod snapshot;
 pub mod sqlite;
 
@@ -26,7 +28,8 @@ use crate::domain::{
 
 pub use commit::{Commit, MessageMove};
 pub use outbox::{Outbound, OutboundRow, ParkedPage, ParkedRow};
-pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey};
+pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey, TimeColumn, TimeRange};
+pub use report::{ReportGroup, ReportQuery, ReportRow};
 pub use sqlite::SqliteStore;
 
 /// A store operation in flight.
@@ -122,6 +125,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Chat rows matching `query`, sorted and paginated; merged chats never appear.
     fn chats(&self, query: ChatQuery) -> StoreFuture<ChatPage>;
+
+    /// The report `query` asks for: one row per operator or line with chats created in the
+    /// range, by key (see [`report`] for what is counted).
+    fn report(&self, query: ReportQuery) -> StoreFuture<Vec<ReportRow>>;
 
     /// Every chat that is active or closing (what the supervisor rebuilds its queues from).
     fn open_chats(&self) -> StoreFuture<Vec<ChatView>>;

@@ -1,8 +1,8 @@
 //! Queries of the dialog list (SPEC 7, PROTOCOL 4 `GET /api/v1/chats`) and of messages.
 
 use crate::domain::{
-    ChannelId, ChatId, ChatView, ConversationId, DetailedStatus, GeneralStatus, LineId, OperatorId, Phase,
-    Seq, Status, Timestamp,
+    ChannelId, ChatId, ChatView, ClientId, ConversationId, DetailedStatus, Direction, GeneralStatus, LineId,
+    OperatorId, Phase, Seq, Status, Timestamp,
 };
 
 /// A column the dialog list can be sorted by.
@@ -151,6 +151,67 @@ impl SortKey {
     }
 }
 
+/// A timestamp of a chat (SPEC 6) the dialog list filters by range: `<name>_from`, `<name>_to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeColumn {
+    /// `created_at`.
+    Created,
+    /// `metrics.queued_at`.
+    Queued,
+    /// `metrics.taken_at`.
+    Taken,
+    /// `metrics.first_response_at`.
+    FirstResponse,
+    /// `metrics.last_message_at`.
+    LastMessage,
+    /// `metrics.operator_closed_at`.
+    OperatorClosed,
+    /// `metrics.finished_at`.
+    Finished,
+    /// `updated_at`.
+    Updated,
+}
+
+impl TimeColumn {
+    /// Every timestamp, with its name in the range parameters.
+    pub const ALL: [(TimeColumn, &'static str); 8] = [
+        (TimeColumn::Created, "created"),
+        (TimeColumn::Queued, "queued"),
+        (TimeColumn::Taken, "taken"),
+        (TimeColumn::FirstResponse, "first_response"),
+        (TimeColumn::LastMessage, "last_message"),
+        (TimeColumn::OperatorClosed, "operator_closed"),
+        (TimeColumn::Finished, "finished"),
+        (TimeColumn::Updated, "updated"),
+    ];
+
+    /// The column holding it (the list sorts by the same column).
+    pub fn column(self) -> SortColumn {
+        match self {
+            TimeColumn::Created => SortColumn::CreatedAt,
+            TimeColumn::Queued => SortColumn::QueuedAt,
+            TimeColumn::Taken => SortColumn::TakenAt,
+            TimeColumn::FirstResponse => SortColumn::FirstResponseAt,
+            TimeColumn::LastMessage => SortColumn::LastMessageAt,
+            TimeColumn::OperatorClosed => SortColumn::OperatorClosedAt,
+            TimeColumn::Finished => SortColumn::FinishedAt,
+            TimeColumn::Updated => SortColumn::UpdatedAt,
+        }
+    }
+}
+
+/// A time range on one timestamp, both ends inclusive; a chat without that timestamp is outside
+/// every range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    /// The timestamp.
+    pub column: TimeColumn,
+    /// At or after.
+    pub from: Option<Timestamp>,
+    /// At or before.
+    pub to: Option<Timestamp>,
+}
+
 /// What an operator may see (SPEC 8): chats of their lines, and chats they are responsible for
 /// or a participant of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,14 +239,34 @@ pub struct ChatQuery {
     pub line: Vec<LineId>,
     /// Any of these channels.
     pub channel: Vec<ChannelId>,
-    /// Client name contains this (case-insensitive).
+    /// Any of these directions.
+    pub direction: Vec<Direction>,
+    /// Any of these operators is a participant (invited).
+    pub participant: Vec<OperatorId>,
+    /// The client's name or id contains this (case-insensitive).
     pub client: Option<String>,
+    /// The client's id is exactly this.
+    pub client_id: Option<ClientId>,
     /// Spam (`true`) or not spam (`false`).
     pub spam: Option<bool>,
-    /// Created at or after.
-    pub created_from: Option<Timestamp>,
-    /// Created at or before.
-    pub created_to: Option<Timestamp>,
+    /// Pinned (`true`) or not (`false`).
+    pub pinned: Option<bool>,
+    /// Any of these request types.
+    pub request_type: Vec<String>,
+    /// Chats having any of these reasons.
+    pub reasons: Vec<String>,
+    /// Chats having any of these components.
+    pub components: Vec<String>,
+    /// Any of these client ratings (1-3).
+    pub client_rating: Vec<u8>,
+    /// Any of these supervisor ratings (1-5).
+    pub supervisor_rating: Vec<u8>,
+    /// Ranges on timestamps; a chat must be inside every one.
+    pub times: Vec<TimeRange>,
+    /// Words that must all appear in the chat's messages (private notes included) or subject,
+    /// ignoring case and diacritics; each may be several tokens (`order#42`), which must then
+    /// follow each other in one message or the subject.
+    pub words: Vec<String>,
     /// Only what this operator may see; `None` = everything (supervisors, admins).
     pub scope: Option<Scope>,
     /// Order.

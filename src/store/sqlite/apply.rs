@@ -1,14 +1,15 @@
 //! Writing one [`Commit`] into the open transaction of the writer: the fencing check, journal
-//! records, messages, message moves, chat rows, outbox rows and the deadline; and the outbox's
+//! records, messages (and their words), message moves, chat rows (`chat_rows.rs`), outbox rows
+//! and the deadline; and the outbox's
 //! own updates (delivered, retry later, park, re-queue). Must not begin, commit or roll back anything:
 //! isolating a write is the writer's job (a savepoint around each).
 
-use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtension};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 
-use super::columns::{value, COLUMNS};
+use super::chat_rows::write_chat;
 use super::convert::{int, to_json};
-use crate::domain::{ChatView, MessageView, Timestamp};
+use super::words;
+use crate::domain::{MessageView, Timestamp};
 use crate::store::{snapshot, Commit, Outbound, StoreError};
 
 /// Writes `commit`. Fails with [`StoreError::Conflict`] unless the journal of the conversation
@@ -35,12 +36,10 @@ pub(super) fn apply(conn: &Connection, commit: &Commit) -> Result<(), StoreError
         "UPDATE messages SET chat = ?1 WHERE conversation = ?2 AND chat = ?3 AND seq >= ?4",
     )?;
     for m in &commit.moves {
-        moves.execute(params![
-            int(m.to_chat.0, "chat id")?,
-            conversation,
-            int(m.from_chat.0, "chat id")?,
-            int(m.from_seq, "seq")?
-        ])?;
+        let (to, from, from_seq) =
+            (int(m.to_chat.0, "chat id")?, int(m.from_chat.0, "chat id")?, int(m.from_seq, "seq")?);
+        words::move_messages(conn, &conversation, from, to, from_seq)?;
+        moves.execute(params![to, conversation, from, from_seq])?;
     }
     for chat in &commit.chats {
         write_chat(conn, chat)?;
@@ -96,14 +95,16 @@ fn write_events(
 }
 
 fn write_message(conn: &Connection, conversation: &str, m: &MessageView) -> Result<(), StoreError> {
+    let chat = m.chat.map(|c| int(c.0, "chat id")).transpose()?;
+    let seq = int(m.seq, "seq")?;
     conn.prepare_cached(
         "INSERT INTO messages (conversation, seq, chat, author_kind, author_id, text, at, client_msg_id, private)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         conversation,
-        int(m.seq, "seq")?,
-        m.chat.map(|c| int(c.0, "chat id")).transpose()?,
+        seq,
+        chat,
         m.author.kind.as_str(),
         m.author.id,
         m.text,
@@ -111,7 +112,7 @@ fn write_message(conn: &Connection, conversation: &str, m: &MessageView) -> Resu
         m.client_msg_id,
         m.private,
     ])?;
-    Ok(())
+    words::add_message(conn, chat, seq, &m.text)
 }
 
 /// A new outbox row: no attempts yet, due when decided.
@@ -190,66 +191,4 @@ pub(super) fn requeue(conn: &Connection, id: &str, now: Timestamp) -> Result<boo
         )?
         .execute(params![id, now.millis()])?;
     Ok(changed > 0)
-}
-
-/// `INSERT INTO chats (...) VALUES (...)` over every list column.
-fn insert_chat_sql() -> String {
-    let names: String = COLUMNS.iter().map(|c| format!(", {}", c.sql)).collect();
-    let marks: String = (0..COLUMNS.len()).map(|i| format!(", ?{}", i + 6)).collect();
-    format!(
-        "INSERT INTO chats (id, body, merged_into, participants, conversation{names}) \
-         VALUES (?1, ?2, ?3, ?4, ?5{marks})"
-    )
-}
-
-/// `SELECT <every list column> FROM chats WHERE id = ?1`.
-fn select_columns_sql() -> String {
-    let names: Vec<&str> = COLUMNS.iter().map(|c| c.sql).collect();
-    format!("SELECT {} FROM chats WHERE id = ?1", names.join(", "))
-}
-
-/// Writes the row of `chat`: a new row in full; an existing one with its body and only the
-/// list columns whose value changed. Each list column has an index, and rewriting an
-/// unchanged index entry still dirties a page the commit must write to the WAL and fsync;
-/// skipping them makes a typical row update several times cheaper.
-fn write_chat(conn: &Connection, chat: &ChatView) -> Result<(), StoreError> {
-    thread_local! {
-        static INSERT: String = insert_chat_sql();
-        static SELECT: String = select_columns_sql();
-    }
-    let id = int(chat.id.0, "chat id")?;
-    let body = Value::Text(to_json(chat, "chat")?);
-    let merged_into =
-        chat.merged_into.map(|c| int(c.0, "chat id")).transpose()?.map_or(Value::Null, Value::Integer);
-    let participants = Value::Text(to_json(&chat.participants, "participants")?);
-    let columns: Vec<Value> = COLUMNS.iter().map(|c| value(chat, c.sort)).collect();
-
-    let stored: Option<Vec<Value>> = SELECT.with(|sql| {
-        conn.prepare_cached(sql)?
-            .query_row([id], |row| (0..COLUMNS.len()).map(|i| row.get::<_, Value>(i)).collect())
-            .optional()
-    })?;
-    let Some(stored) = stored else {
-        let conversation = Value::Text(chat.conversation.to_string());
-        let mut values = vec![Value::Integer(id), body, merged_into, participants, conversation];
-        values.extend(columns);
-        return INSERT.with(|sql| -> Result<(), StoreError> {
-            conn.prepare_cached(sql)?.execute(params_from_iter(values))?;
-            Ok(())
-        });
-    };
-    let mut sql = String::from("UPDATE chats SET body = ?, merged_into = ?, participants = ?");
-    let mut values = vec![body, merged_into, participants];
-    for ((column, new), old) in COLUMNS.iter().zip(columns).zip(stored) {
-        if new != old {
-            sql.push_str(", ");
-            sql.push_str(column.sql);
-            sql.push_str(" = ?");
-            values.push(new);
-        }
-    }
-    sql.push_str(" WHERE id = ?");
-    values.push(Value::Integer(id));
-    conn.prepare_cached(&sql)?.execute(params_from_iter(values))?;
-    Ok(())
 }

@@ -33,32 +33,57 @@ impl Kind {
     }
 }
 
+/// What a list column holds: a sort key's value, or a value only filtered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Field {
+    /// The value the list sorts by.
+    Sort(SortColumn),
+    /// `client.id`, exactly (the `client_id` filter).
+    ClientId,
+    /// `client.id` lower-cased (the `client` filter matches a substring of it or of the name).
+    ClientIdLower,
+    /// `pinned`, 0 or 1.
+    Pinned,
+    /// `participants`, a JSON array (its entries are also tags, see `tags.rs`).
+    Participants,
+    /// `reasons`, a JSON array (tags too).
+    Reasons,
+    /// `components`, a JSON array (tags too).
+    Components,
+}
+
 /// A list column of the `chats` table.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Column {
-    /// The sort key it serves.
-    pub(super) sort: SortColumn,
+    /// What it holds.
+    pub(super) field: Field,
     /// Its name in SQL (a fixed identifier, never user input).
     pub(super) sql: &'static str,
     /// Its type.
     pub(super) kind: Kind,
-    /// Whether it has an index. Only columns the dialog list filters or sorts by most often do:
-    /// every index costs a page write whenever its value changes, and some values change with
-    /// every message. The others are filtered and sorted by scanning.
+    /// Whether it has an index, on `(column, created_at)`. Only columns the dialog list filters
+    /// by most often and whose values change seldom do: every index costs a page write whenever
+    /// its value changes, and some values change with every message. `created_at` never changes,
+    /// so the second key part costs nothing more, and it lets one filter value be read newest
+    /// first without sorting. The others are filtered and sorted by scanning.
     pub(super) indexed: bool,
 }
 
 const fn col(sort: SortColumn, sql: &'static str, kind: Kind) -> Column {
-    Column { sort, sql, kind, indexed: false }
+    Column { field: Field::Sort(sort), sql, kind, indexed: false }
 }
 
 const fn indexed(sort: SortColumn, sql: &'static str, kind: Kind) -> Column {
-    Column { sort, sql, kind, indexed: true }
+    Column { field: Field::Sort(sort), sql, kind, indexed: true }
+}
+
+const fn other(field: Field, sql: &'static str, kind: Kind, indexed: bool) -> Column {
+    Column { field, sql, kind, indexed }
 }
 
 /// Every list column; `SortColumn::Id` is the row id itself. An index's last key part is
 /// implicitly `id`, which is what keyset pagination walks.
-pub(super) const COLUMNS: [Column; 31] = [
+pub(super) const COLUMNS: [Column; 37] = [
     indexed(SortColumn::CreatedAt, "created_at", Kind::Int),
     col(SortColumn::UpdatedAt, "updated_at", Kind::Int),
     indexed(SortColumn::Status, "status", Kind::Text),
@@ -71,10 +96,10 @@ pub(super) const COLUMNS: [Column; 31] = [
     col(SortColumn::Client, "client_name_lower", Kind::Text),
     col(SortColumn::Direction, "direction", Kind::Text),
     col(SortColumn::Subject, "subject", Kind::Text),
-    col(SortColumn::RequestType, "request_type", Kind::Text),
-    col(SortColumn::ClientRating, "client_rating", Kind::Int),
+    indexed(SortColumn::RequestType, "request_type", Kind::Text),
+    indexed(SortColumn::ClientRating, "client_rating", Kind::Int),
     col(SortColumn::OperatorRating, "operator_rating", Kind::Int),
-    col(SortColumn::SupervisorRating, "supervisor_rating", Kind::Int),
+    indexed(SortColumn::SupervisorRating, "supervisor_rating", Kind::Int),
     col(SortColumn::QueuedAt, "queued_at", Kind::Int),
     col(SortColumn::TakenAt, "taken_at", Kind::Int),
     col(SortColumn::FirstResponseAt, "first_response_at", Kind::Int),
@@ -90,11 +115,39 @@ pub(super) const COLUMNS: [Column; 31] = [
     col(SortColumn::TotalResponse, "total_response", Kind::Real),
     col(SortColumn::AvgResponse, "avg_response", Kind::Real),
     col(SortColumn::MaxResponse, "max_response", Kind::Real),
+    other(Field::ClientId, "client_id", Kind::Text, true),
+    other(Field::ClientIdLower, "client_id_lower", Kind::Text, false),
+    other(Field::Pinned, "pinned", Kind::Int, false),
+    other(Field::Participants, "participants", Kind::Text, false),
+    other(Field::Reasons, "reasons", Kind::Text, false),
+    other(Field::Components, "components", Kind::Text, false),
 ];
 
 /// The SQL name and type of the column sorted by `sort`.
 pub(super) fn sql_of(sort: SortColumn) -> (&'static str, Kind) {
-    COLUMNS.iter().find(|c| c.sort == sort).map_or(("id", Kind::Int), |c| (c.sql, c.kind))
+    column_of(Field::Sort(sort)).map_or(("id", Kind::Int), |c| (c.sql, c.kind))
+}
+
+/// Whether every chat has a value for `sort` (its column is never NULL).
+pub(super) fn never_null(sort: SortColumn) -> bool {
+    matches!(
+        sort,
+        SortColumn::Id
+            | SortColumn::CreatedAt
+            | SortColumn::UpdatedAt
+            | SortColumn::Status
+            | SortColumn::DetailedStatus
+            | SortColumn::GeneralStatus
+            | SortColumn::Phase
+            | SortColumn::Line
+            | SortColumn::Channel
+            | SortColumn::Direction
+    )
+}
+
+/// The column holding `field`.
+pub(super) fn column_of(field: Field) -> Option<&'static Column> {
+    COLUMNS.iter().find(|c| c.field == field)
 }
 
 fn text(s: &str) -> Value {
@@ -121,9 +174,29 @@ fn opt_real(x: Option<f64>) -> Value {
     x.map_or(Value::Null, Value::Real)
 }
 
+/// A list as a JSON array of strings (what `json_each` reads).
+fn json_list<T: ToString>(items: &[T]) -> Value {
+    let items: Vec<serde_json::Value> =
+        items.iter().map(|i| serde_json::Value::String(i.to_string())).collect();
+    Value::Text(serde_json::Value::Array(items).to_string())
+}
+
+/// The value of `view` in the column holding `field`.
+pub(super) fn value(view: &ChatView, field: Field) -> Value {
+    match field {
+        Field::Sort(sort) => sort_value(view, sort),
+        Field::ClientId => text(view.client.id.as_str()),
+        Field::ClientIdLower => Value::Text(view.client.id.as_str().to_lowercase()),
+        Field::Pinned => Value::Integer(i64::from(view.pinned)),
+        Field::Participants => json_list(&view.participants),
+        Field::Reasons => json_list(&view.reasons),
+        Field::Components => json_list(&view.components),
+    }
+}
+
 /// The value of `view` in the column of `sort` (`Id`: the chat number, which must fit an i64;
 /// the writer refuses rows whose number does not).
-pub(super) fn value(view: &ChatView, sort: SortColumn) -> Value {
+pub(super) fn sort_value(view: &ChatView, sort: SortColumn) -> Value {
     let m = &view.metrics;
     match sort {
         SortColumn::Id => Value::Integer(i64::try_from(view.id.0).unwrap_or(i64::MAX)),
@@ -170,8 +243,21 @@ mod tests {
     #[test]
     fn every_sort_column_but_id_has_exactly_one_list_column() {
         for (sort, _) in SortColumn::ALL {
-            let n = COLUMNS.iter().filter(|c| c.sort == sort).count();
+            let n = COLUMNS.iter().filter(|c| c.field == Field::Sort(sort)).count();
             assert_eq!(n, usize::from(sort != SortColumn::Id), "{sort:?}");
         }
+    }
+
+    #[test]
+    fn column_names_are_unique_and_lists_are_json_arrays() {
+        let mut names: Vec<&str> = COLUMNS.iter().map(|c| c.sql).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), COLUMNS.len());
+        let w = crate::domain::tests::active_open();
+        let mut view = ChatView::of(&w.conv, w.latest());
+        view.reasons = vec!["late \"parcel\"".into(), "refund".into()];
+        assert_eq!(value(&view, Field::Reasons), Value::Text(r#"["late \"parcel\"","refund"]"#.into()));
+        assert_eq!(value(&view, Field::Components), Value::Text("[]".into()));
     }
 }

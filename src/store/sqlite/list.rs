@@ -1,5 +1,6 @@
-//! The dialog list ([`ChatQuery`]): filters, sort and keyset pagination over the `chats`
-//! table. Builds its SQL from fixed column names and binds every value; must never put
+//! The dialog list ([`ChatQuery`]): sort and keyset pagination over the `chats` table, with the
+//! filters and the way the rows are read from `plan.rs`; the page's bodies come from
+//! `chat_bodies`. Builds its SQL from fixed column names and binds every value; must never put
 //! caller text into SQL.
 //!
 //! Order: the sort column, then the chat number, both in the requested direction. NULLs are
@@ -14,8 +15,9 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 use serde::{Deserialize, Serialize};
 
-use super::columns::{sql_of, Kind};
+use super::columns::{never_null, sql_of, Kind};
 use super::convert::int;
+use super::plan::{self, from_where, Plan, Sql};
 use super::reads::chat_body;
 use crate::store::{ChatPage, ChatQuery, SortKey, StoreError};
 
@@ -86,155 +88,96 @@ fn page_size(limit: usize) -> usize {
     }
 }
 
-/// SQL text and parameters being built together.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    params: Vec<Value>,
-}
-
-impl Sql {
-    fn push(&mut self, text: &str) {
-        self.text.push_str(text);
-    }
-
-    fn bind(&mut self, value: Value) {
-        self.text.push('?');
-        self.params.push(value);
-    }
-
-    /// ` AND column IN (?, ?, ...)` unless `values` is empty ("any").
-    fn any_of<T>(&mut self, column: &str, values: &[T], text: impl Fn(&T) -> String) {
-        if values.is_empty() {
-            return;
-        }
-        self.push(&format!(" AND {column} IN ("));
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.push(", ");
-            }
-            self.bind(Value::Text(text(v)));
-        }
-        self.push(")");
-    }
-}
-
-fn filters(sql: &mut Sql, q: &ChatQuery) {
-    sql.any_of("status", &q.status, |s| s.as_str().to_owned());
-    sql.any_of("detailed_status", &q.detailed_status, |s| s.as_str().to_owned());
-    sql.any_of("general_status", &q.general_status, |s| s.as_str().to_owned());
-    sql.any_of("phase", &q.phase, |p| p.as_str().to_owned());
-    sql.any_of("responsible", &q.responsible, |o| o.to_string());
-    sql.any_of("line", &q.line, |l| l.to_string());
-    sql.any_of("channel", &q.channel, |c| c.to_string());
-    if let Some(name) = q.client.as_deref().filter(|n| !n.is_empty()) {
-        sql.push(" AND instr(client_name_lower, ");
-        sql.bind(Value::Text(name.to_lowercase()));
-        sql.push(") > 0");
-    }
-    match q.spam {
-        Some(true) => sql.push(" AND status = 'spam'"),
-        Some(false) => sql.push(" AND status <> 'spam'"),
-        None => {}
-    }
-    if let Some(from) = q.created_from {
-        sql.push(" AND created_at >= ");
-        sql.bind(Value::Integer(from.millis()));
-    }
-    if let Some(to) = q.created_to {
-        sql.push(" AND created_at <= ");
-        sql.bind(Value::Integer(to.millis()));
-    }
-    if let Some(scope) = &q.scope {
-        sql.push(" AND (responsible = ");
-        sql.bind(Value::Text(scope.operator.to_string()));
-        sql.push(" OR EXISTS (SELECT 1 FROM json_each(chats.participants) WHERE json_each.value = ");
-        sql.bind(Value::Text(scope.operator.to_string()));
-        sql.push(")");
-        if !scope.lines.is_empty() {
-            sql.push(" OR line IN (");
-            for (i, line) in scope.lines.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(Value::Text(line.to_string()));
-            }
-            sql.push(")");
-        }
-        sql.push(")");
-    }
-}
-
-/// ` AND <strictly after (value, id) in the sort order>`.
-fn after(sql: &mut Sql, column: &str, descending: bool, value: Value, id: i64) {
+/// ` AND <strictly after (value, id) in the sort order>`; `column` is qualified (`c.status`),
+/// `nullable` says whether it may hold NULLs. The non-NULL part is written with a plain bound
+/// first (`c.created_at <= ?`), so an index on the column can start there.
+fn after(sql: &mut Sql, column: &str, nullable: bool, descending: bool, value: Value, id: i64) {
     let (cmp, nulls_elsewhere) = if descending { ("<", true) } else { (">", false) };
-    if column == "id" {
-        sql.push(&format!(" AND id {cmp} "));
+    if column == "c.id" {
+        sql.push(&format!(" AND c.id {cmp} "));
         sql.bind(Value::Integer(id));
         return;
     }
     if value == Value::Null {
         // Among the NULLs by id, then (ascending) every non-NULL value.
-        sql.push(&format!(" AND (({column} IS NULL AND id {cmp} "));
+        sql.push(&format!(" AND (({column} IS NULL AND c.id {cmp} "));
         sql.bind(Value::Integer(id));
         sql.push(")");
         if !nulls_elsewhere {
             sql.push(&format!(" OR {column} IS NOT NULL"));
         }
         sql.push(")");
-    } else {
-        sql.push(&format!(" AND ({column} {cmp} "));
-        sql.bind(value.clone());
-        sql.push(&format!(" OR ({column} = "));
-        sql.bind(value);
-        sql.push(&format!(" AND id {cmp} "));
-        sql.bind(Value::Integer(id));
-        sql.push(")");
-        if nulls_elsewhere {
-            // Descending, the NULLs come after every value.
-            sql.push(&format!(" OR {column} IS NULL"));
-        }
-        sql.push(")");
+        return;
     }
+    sql.push(" AND (");
+    sql.push(&format!("({column} {cmp}= "));
+    sql.bind(value.clone());
+    sql.push(&format!(" AND ({column} {cmp} "));
+    sql.bind(value);
+    sql.push(&format!(" OR c.id {cmp} "));
+    sql.bind(Value::Integer(id));
+    sql.push("))");
+    if nulls_elsewhere && nullable {
+        // Descending, the NULLs come after every value.
+        sql.push(&format!(" OR {column} IS NULL"));
+    }
+    sql.push(")");
 }
 
 /// Runs the dialog list query.
 pub(super) fn chats(conn: &Connection, q: &ChatQuery) -> Result<ChatPage, StoreError> {
-    let (column, kind) = sql_of(q.sort.column);
+    chats_planned(conn, q, None)
+}
+
+/// Runs the dialog list query with `forced` as its plan, or the one `plan.rs` chooses.
+pub(super) fn chats_planned(
+    conn: &Connection,
+    q: &ChatQuery,
+    forced: Option<Plan>,
+) -> Result<ChatPage, StoreError> {
+    let (name, kind) = sql_of(q.sort.column);
+    let column = format!("c.{name}");
     let limit = page_size(q.limit);
+    let cursor = q.cursor.as_deref().map(|c| decode_cursor(c, q.sort, kind)).transpose()?;
+    let terms = plan::terms(q);
+    let plan = match forced {
+        Some(plan) => plan,
+        None => plan::plan(conn, &terms, q.sort.column, limit + 1)?,
+    };
     let mut sql = Sql::default();
-    sql.push(&format!("SELECT id, body, {column} FROM chats WHERE merged_into IS NULL"));
-    filters(&mut sql, q);
-    if let Some(cursor) = &q.cursor {
-        let (value, id) = decode_cursor(cursor, q.sort, kind)?;
-        after(&mut sql, column, q.sort.descending, value, id);
+    sql.push(&format!("SELECT c.id, {column} "));
+    sql.append(&from_where(&terms, plan, q.sort.column)?);
+    if let Some((value, id)) = cursor {
+        after(&mut sql, &column, !never_null(q.sort.column), q.sort.descending, value, id);
     }
     let dir = if q.sort.descending { "DESC" } else { "ASC" };
-    if column == "id" {
-        sql.push(&format!(" ORDER BY id {dir} LIMIT "));
+    if column == "c.id" {
+        sql.push(&format!(" ORDER BY c.id {dir} LIMIT "));
     } else {
-        sql.push(&format!(" ORDER BY {column} {dir}, id {dir} LIMIT "));
+        sql.push(&format!(" ORDER BY {column} {dir}, c.id {dir} LIMIT "));
     }
     // One more than the page shows whether another page follows.
     sql.bind(Value::Integer(int(limit as u64 + 1, "limit")?));
 
     let mut stmt = conn.prepare_cached(&sql.text)?;
     let mut rows = stmt.query(params_from_iter(sql.params))?;
-    let mut items = Vec::with_capacity(limit);
-    let mut last = None;
+    let mut found = Vec::with_capacity(limit);
     let mut more = false;
     while let Some(row) = rows.next()? {
-        if items.len() == limit {
+        if found.len() == limit {
             more = true;
             break;
         }
-        let id: i64 = row.get(0)?;
-        let body: String = row.get(1)?;
-        items.push(chat_body(id, &body)?);
-        last = Some((row.get::<_, Value>(2)?, id));
+        found.push((row.get::<_, i64>(0)?, row.get::<_, Value>(1)?));
     }
-    let next_cursor = match (more, last) {
-        (true, Some((value, id))) => Some(encode_cursor(q.sort, value, id)?),
+    let mut body = conn.prepare_cached("SELECT body FROM chat_bodies WHERE id = ?1")?;
+    let mut items = Vec::with_capacity(found.len());
+    for (id, _) in &found {
+        let text: String = body.query_row([id], |r| r.get(0))?;
+        items.push(chat_body(*id, &text)?);
+    }
+    let next_cursor = match (more, found.pop()) {
+        (true, Some((id, value))) => Some(encode_cursor(q.sort, value, id)?),
         _ => None,
     };
     Ok(ChatPage { items, next_cursor })

@@ -13,10 +13,17 @@
 //!   connection, at most every 200 ms.
 //! - `apply.rs`: how one [`Commit`](super::Commit) becomes rows (the fencing check included),
 //!   and the outbox updates (delivered, retry later, park, re-queue).
+//! - `chat_rows.rs`: one chat's narrow row, body, tags and subject words, written together.
+//! - `tags.rs`, `words.rs`: the participant/reason/component index and the word index (FTS5)
+//!   of the dialog list's filters.
+//! - `upgrade.rs`: the upgrade to version 6 (chat rows rebuilt from their bodies, words indexed).
 //! - `reads.rs`: the read-only connection pool on blocking threads and the simple reads.
 //! - `outbox.rs`: the outbox reads: due rows, parked rows page by page.
-//! - `columns.rs`: the indexed filter and sort columns of a chat row.
-//! - `list.rs`: the dialog list query: filters, sort, keyset cursor.
+//! - `columns.rs`: the filter and sort columns of a chat row, and which are indexed.
+//! - `list.rs`: the dialog list query: sort, keyset cursor, the page.
+//! - `plan.rs`: the dialog list's filters as SQL terms, and how a page is read: along the sort
+//!   order, or from the rows of its most selective filter.
+//! - `report.rs`: reports added up in SQL.
 //! - `convert.rs`: mapping between SQLite values, domain types and [`StoreError`](super::StoreError).
 //!
 //! Architecture invariant: only the writer thread writes rows (the checkpointer copies pages the
@@ -24,15 +31,21 @@
 //! thread; callers only enqueue work and await a reply, so no caller ever blocks on IO.
 
 mod apply;
+mod chat_rows;
 mod checkpoint;
 mod columns;
 mod convert;
 mod list;
 mod outbox;
+mod plan;
 mod reads;
+mod report;
 mod schema;
 mod store;
 mod sync;
+mod tags;
+mod upgrade;
+mod words;
 mod writer;
 
 #[cfg(test)]

@@ -215,7 +215,7 @@ pub(super) fn chat_body(id: i64, body: &str) -> Result<ChatView, StoreError> {
 pub(super) fn chat(conn: &Connection, id: ChatId) -> Result<Option<ChatView>, StoreError> {
     let Ok(key) = i64::try_from(id.0) else { return Ok(None) };
     let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM chats WHERE id = ?1")?
+        .prepare_cached("SELECT body FROM chat_bodies WHERE id = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?;
     body.map(|b| chat_body(key, &b)).transpose()
@@ -223,8 +223,10 @@ pub(super) fn chat(conn: &Connection, id: ChatId) -> Result<Option<ChatView>, St
 
 /// Every active or closing chat, by number.
 pub(super) fn open_chats(conn: &Connection) -> Result<Vec<ChatView>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, body FROM chats WHERE phase IN ('active', 'closing') ORDER BY id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, b.body FROM chats c JOIN chat_bodies b ON b.id = c.id
+         WHERE c.phase IN ('active', 'closing') ORDER BY c.id",
+    )?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
     let mut chats = Vec::new();
     for row in rows {

@@ -9,9 +9,18 @@
 //!   are a range of their conversation's), indexed uniquely by
 //!   `(conversation, author_kind, author_id, client_msg_id)` where a key is set (idempotency: each
 //!   author's keys are their own).
-//! - `chats(id, body, merged_into, participants, <list columns>)`: the [`ChatView`] JSON plus
-//!   one column per filter and sort key, the most used ones indexed (see `columns.rs`);
-//!   `participants` is a JSON array for the scope filter.
+//! - `chats(id, merged_into, conversation, <list columns>)`: one narrow row per chat, one column
+//!   per filter and sort key, the most used ones indexed together with `created_at` (see
+//!   `columns.rs`); `participants`, `reasons`, `components` are JSON arrays. Narrow, so that
+//!   the dialog list and reports read many rows per page.
+//! - `chat_bodies(id, body)`: the [`ChatView`] JSON of each chat, read only for the rows a page
+//!   shows.
+//! - `chat_tags(kind, value, chat)`, primary key in that order: one entry per participant,
+//!   reason and component of a chat (`tags.rs`), so "chats having any of these" is an index
+//!   range, not a scan of JSON.
+//! - `chat_words`: an FTS5 index (contentless, with deletes; `unicode61`, case and diacritics
+//!   folded) of every message's text under the chat holding it, and of each chat's subject
+//!   (`words.rs`).
 //! - `deadlines(conversation, due)`, indexed by `due`: each conversation's next timer.
 //! - `outbox(id, conversation, n, channel, url, payload, attempts, next_at, created_at,
 //!   queued_at, parked_at, reason)`: webhook deliveries not yet accepted. A pending row has no
@@ -29,8 +38,10 @@
 //!
 //! Versions: 2 added the outbox; 3 dropped the write-heavy indexes; 4 added parking
 //! (`queued_at`, `parked_at`, `reason`, the partial indexes); 5 added `chats.conversation` and
-//! the snapshots. Older databases are upgraded when opened, one step after the other in one
-//! transaction; a fresh database is created at the current version.
+//! the snapshots; 6 split the chat bodies off, added the filter columns, the tags and the word
+//! index (rebuilt from the stored bodies and messages, `upgrade.rs`). Older databases are
+//! upgraded when opened, one step after the other in one transaction; a fresh database is
+//! created at the current version.
 //!
 //! [`ChatView`]: crate::domain::ChatView
 
@@ -41,13 +52,14 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use super::columns::COLUMNS;
+use super::upgrade;
 use crate::store::StoreError;
 
 /// The database file inside the data directory.
 pub(super) const FILE_NAME: &str = "frontline.sqlite3";
 
 /// `PRAGMA user_version` of the schema this build creates and reads.
-const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 6;
 
 /// How long a connection waits for a lock held by another one (a checkpoint, a second process
 /// during a fail-over) before failing.
@@ -124,21 +136,60 @@ CREATE TABLE snapshots (
 ) WITHOUT ROWID;
 ";
 
+/// The snapshots table alone (a fresh database gets the chats index with the table).
+const SNAPSHOTS_TABLE: &str = "
+CREATE TABLE snapshots (
+    conversation TEXT PRIMARY KEY,
+    n INTEGER NOT NULL,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
 /// Version 4 to 5 on an existing database: the column is added and filled from the rows.
 const CHATS_CONVERSATION: &str = "
 ALTER TABLE chats ADD COLUMN conversation TEXT;
 UPDATE chats SET conversation = json_extract(body, '$.conversation');
 ";
 
-/// `CREATE TABLE chats` and its indexes, from the list columns.
-fn chats_ddl() -> String {
+/// Version 6: the chat bodies, tags and words beside the narrow chat rows.
+const CHAT_SIDE_TABLES: &str = "
+CREATE TABLE chat_bodies (
+    id INTEGER PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE chat_tags (
+    kind INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    chat INTEGER NOT NULL,
+    PRIMARY KEY (kind, value, chat)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE chat_words USING fts5(
+    text,
+    content = '',
+    contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+";
+
+/// `CREATE TABLE chats` (version 6: no body), from the list columns.
+fn chats_table_ddl() -> String {
     let columns: String = COLUMNS.iter().map(|c| format!(",\n    {} {}", c.sql, c.kind.sql())).collect();
-    let mut ddl = format!(
-        "CREATE TABLE chats (\n    id INTEGER PRIMARY KEY,\n    body TEXT NOT NULL,\n    \
-         merged_into INTEGER,\n    participants TEXT NOT NULL,\n    conversation TEXT{columns}\n);\n"
-    );
+    format!(
+        "CREATE TABLE chats (\n    id INTEGER PRIMARY KEY,\n    merged_into INTEGER,\n    \
+         conversation TEXT{columns}\n);\n{CHAT_SIDE_TABLES}"
+    )
+}
+
+/// The indexes of `chats`: `created_at` alone (the default order), every other indexed column
+/// with `created_at` after it, and the conversation with the id.
+fn chats_index_ddl() -> String {
+    let mut ddl = String::from("CREATE INDEX chats_by_conversation ON chats (conversation, id);\n");
     for c in COLUMNS.iter().filter(|c| c.indexed) {
-        ddl.push_str(&format!("CREATE INDEX chats_by_{0} ON chats ({0});\n", c.sql));
+        if c.sql == "created_at" {
+            ddl.push_str("CREATE INDEX chats_by_created_at ON chats (created_at);\n");
+        } else {
+            ddl.push_str(&format!("CREATE INDEX chats_by_{0} ON chats ({0}, created_at);\n", c.sql));
+        }
     }
     ddl
 }
@@ -225,37 +276,43 @@ fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
         if tables != 0 {
             return Err(StoreError::Unavailable("the database file is not a frontline store".into()));
         }
-        return run_ddl(
-            conn,
-            &format!(
-                "{TABLES}{}{OUTBOX}{PARKING}{SNAPSHOTS}PRAGMA user_version = {SCHEMA_VERSION};\n",
-                chats_ddl()
-            ),
-        );
+        return in_transaction(conn, |conn| {
+            conn.execute_batch(&format!(
+                "{TABLES}{}{}{OUTBOX}{PARKING}{SNAPSHOTS_TABLE}PRAGMA user_version = {SCHEMA_VERSION};\n",
+                chats_table_ddl(),
+                chats_index_ddl()
+            ))?;
+            Ok(())
+        });
     }
     // Every step from the stored version up, in one transaction.
     tracing::info!(from = version, to = SCHEMA_VERSION, "upgrading the store's schema");
-    let mut ddl = String::new();
-    for step in version + 1..=SCHEMA_VERSION {
-        ddl.push_str(&upgrade_to(step));
-    }
-    ddl.push_str(&format!("PRAGMA user_version = {SCHEMA_VERSION};\n"));
-    run_ddl(conn, &ddl)
+    in_transaction(conn, |conn| {
+        for step in version + 1..=SCHEMA_VERSION {
+            upgrade_to(conn, step)?;
+        }
+        conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
+        Ok(())
+    })
 }
 
-/// The DDL that takes a database from version `step - 1` to `step`.
-fn upgrade_to(step: i64) -> String {
-    match step {
+/// Takes a database from version `step - 1` to `step`.
+fn upgrade_to(conn: &Connection, step: i64) -> Result<(), StoreError> {
+    let ddl = match step {
         2 => OUTBOX.to_string(),
         3 => fewer_indexes(),
         4 => PARKING.to_string(),
         5 => format!("{CHATS_CONVERSATION}{SNAPSHOTS}"),
+        6 => return upgrade::split_chat_rows(conn, &chats_table_ddl(), &chats_index_ddl()),
         _ => String::new(),
-    }
+    };
+    conn.execute_batch(&ddl)?;
+    Ok(())
 }
 
 /// Version 3: the indexes a message would rewrite on every write, and the per-chat message
-/// index, are gone (each cost a page write per message).
+/// index, are gone (each cost a page write per message). (Which columns keep an index is what
+/// the chat rows of later versions say; version 6 rebuilds the table and its indexes anyway.)
 fn fewer_indexes() -> String {
     let mut ddl = String::from("DROP INDEX IF EXISTS messages_by_chat;\n");
     for c in COLUMNS.iter().filter(|c| !c.indexed) {
@@ -264,13 +321,20 @@ fn fewer_indexes() -> String {
     ddl
 }
 
-/// Runs `ddl` in one transaction.
-fn run_ddl(conn: &Connection, ddl: &str) -> Result<(), StoreError> {
-    conn.execute_batch(&format!("BEGIN IMMEDIATE;\n{ddl}COMMIT;")).inspect_err(|_| {
-        // Best effort: a failed creation leaves no half schema behind.
-        let _ = conn.execute_batch("ROLLBACK");
-    })?;
-    Ok(())
+/// Runs `write` in one transaction, rolled back when it fails.
+fn in_transaction(
+    conn: &Connection,
+    write: impl FnOnce(&Connection) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    match write(conn).and_then(|()| Ok(conn.execute_batch("COMMIT")?)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            // Best effort: a failed creation or upgrade leaves nothing half done behind.
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
 }
 
 /// Makes the creation of `dir` itself durable: fsyncs the directory holding it (POSIX needs

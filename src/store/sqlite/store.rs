@@ -14,13 +14,14 @@ use super::checkpoint;
 use super::list;
 use super::outbox;
 use super::reads::{self, Readers};
+use super::report;
 use super::schema::{open_checkpointer, open_wal, open_writer, sync_parent_dir, FILE_NAME};
 use super::sync;
 use super::writer::{self, OutboxUpdate, Request};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
 use crate::store::{
-    ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage, Store,
-    StoreError, StoreFuture,
+    ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage,
+    ReportQuery, ReportRow, Store, StoreError, StoreFuture,
 };
 
 /// Read connections in use at once at most.
@@ -205,6 +206,10 @@ impl Store for SqliteStore {
 
     fn chats(&self, query: ChatQuery) -> StoreFuture<ChatPage> {
         self.readers.run(move |c| list::chats(c, &query))
+    }
+
+    fn report(&self, query: ReportQuery) -> StoreFuture<Vec<ReportRow>> {
+        self.readers.run(move |c| report::report(c, &query))
     }
 
     fn open_chats(&self) -> StoreFuture<Vec<ChatView>> {

@@ -9,14 +9,17 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::schema::{open_wal, open_writer, FILE_NAME};
+use super::list;
+use super::plan::{self, Plan};
+use super::schema::{open_wal, open_writer, FILE_NAME, SCHEMA_VERSION};
 use super::sync;
 use super::writer::{write_batch, Request, Written};
 use super::SqliteStore;
-use crate::domain::{ConversationId, Timestamp};
-use crate::store::conformance::support::{client, client_keyed, take, Script, Snapshot};
+use crate::domain::tests::T0;
+use crate::domain::{ChatView, ConversationId, LineId, Span, Status, Timestamp};
+use crate::store::conformance::support::{client, client_keyed, op, put_rows, row, take, Script, Snapshot};
 use crate::store::conformance::{conformance_tests, Backend};
-use crate::store::{Commit, Store, StoreError};
+use crate::store::{ChatQuery, Commit, Scope, SortColumn, SortKey, Store, StoreError, TimeColumn, TimeRange};
 
 /// Stores in temporary directories (`<tmp>/data`, created by `open`).
 struct Sqlite;
@@ -274,7 +277,7 @@ async fn unreadable_records_are_corrupt() {
     store.close().await.unwrap();
     corrupt(
         storage.path(),
-        "UPDATE events SET body = '{\"v\":99}' WHERE n = 0; UPDATE chats SET body = 'nope';",
+        "UPDATE events SET body = '{\"v\":99}' WHERE n = 0; UPDATE chat_bodies SET body = 'nope';",
     );
     let store = SqliteStore::open(storage.path()).unwrap();
     assert!(matches!(store.load(s.id()).await, Err(StoreError::Corrupt(_))));
@@ -295,6 +298,75 @@ async fn futures_made_outside_a_runtime_work_inside_one() {
     drop(store);
 }
 
+/// The list columns of a version 5 chat row, with their types, in that version's order.
+const V5_LIST_COLUMNS: [(&str, &str); 31] = [
+    ("created_at", "INTEGER"),
+    ("updated_at", "INTEGER"),
+    ("status", "TEXT"),
+    ("detailed_status", "TEXT"),
+    ("general_status", "TEXT"),
+    ("phase", "TEXT"),
+    ("responsible", "TEXT"),
+    ("line", "TEXT"),
+    ("channel", "TEXT"),
+    ("client_name_lower", "TEXT"),
+    ("direction", "TEXT"),
+    ("subject", "TEXT"),
+    ("request_type", "TEXT"),
+    ("client_rating", "INTEGER"),
+    ("operator_rating", "INTEGER"),
+    ("supervisor_rating", "INTEGER"),
+    ("queued_at", "INTEGER"),
+    ("taken_at", "INTEGER"),
+    ("first_response_at", "INTEGER"),
+    ("last_message_at", "INTEGER"),
+    ("operator_closed_at", "INTEGER"),
+    ("finished_at", "INTEGER"),
+    ("wait_first_response", "REAL"),
+    ("time_to_take", "REAL"),
+    ("time_to_operator_close", "REAL"),
+    ("duration", "REAL"),
+    ("first_message_response", "REAL"),
+    ("bot_time", "REAL"),
+    ("total_response", "REAL"),
+    ("avg_response", "REAL"),
+    ("max_response", "REAL"),
+];
+
+/// Turns a database of this build back into what version 5 left behind: one wide `chats` row
+/// per chat (the body JSON, the participants and the list columns together) with that
+/// version's indexes, and no bodies, tags or word index beside it.
+fn downgrade_to_v5(dir: &Path) {
+    let columns: Vec<&str> = V5_LIST_COLUMNS.iter().map(|(name, _)| *name).collect();
+    let typed: String = V5_LIST_COLUMNS.iter().map(|(name, kind)| format!(", {name} {kind}")).collect();
+    let copied: String = columns.iter().map(|name| format!(", c.{name}")).collect();
+    let indexes: String = ["created_at", "status", "phase", "responsible", "line", "channel"]
+        .iter()
+        .map(|c| format!("CREATE INDEX chats_by_{c} ON chats ({c});\n"))
+        .collect();
+    corrupt(
+        dir,
+        &format!(
+            "ALTER TABLE chats RENAME TO chats_v6;
+             CREATE TABLE chats (id INTEGER PRIMARY KEY, body TEXT NOT NULL, merged_into INTEGER,
+                 participants TEXT NOT NULL, conversation TEXT{typed});
+             INSERT INTO chats (id, body, merged_into, participants, conversation, {names})
+                 SELECT c.id, b.body, c.merged_into, c.participants, c.conversation{copied}
+                 FROM chats_v6 c JOIN chat_bodies b ON b.id = c.id;
+             DROP TABLE chats_v6; DROP TABLE chat_bodies; DROP TABLE chat_tags; DROP TABLE chat_words;
+             {indexes}CREATE INDEX chats_by_conversation ON chats (conversation, id);
+             PRAGMA user_version = 5;",
+            names = columns.join(", ")
+        ),
+    );
+}
+
+/// `PRAGMA user_version` of the database in `dir`.
+fn version_of(dir: &Path) -> i64 {
+    let conn = Connection::open(dir.join(FILE_NAME)).unwrap();
+    conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap()
+}
+
 #[tokio::test]
 async fn an_older_database_is_upgraded_step_by_step_when_opened() {
     let storage = tempfile::tempdir().unwrap();
@@ -303,6 +375,7 @@ async fn an_older_database_is_upgraded_step_by_step_when_opened() {
     s.run(&store, client("hello")).await;
     store.close().await.unwrap();
     // What a build before the outbox left behind (with the indexes it had then).
+    downgrade_to_v5(storage.path());
     corrupt(
         storage.path(),
         "DROP TABLE outbox; CREATE INDEX messages_by_chat ON messages (chat, seq);
@@ -319,7 +392,7 @@ async fn an_older_database_is_upgraded_step_by_step_when_opened() {
     store.close().await.unwrap();
     let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, SCHEMA_VERSION);
     let gone: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_chat', 'chats_by_duration')",
@@ -334,6 +407,7 @@ async fn an_older_database_is_upgraded_step_by_step_when_opened() {
 /// outbox without the parking columns and with its full indexes, no snapshots and no chat
 /// conversation column (and, for 2, the write-heavy indexes version 3 dropped).
 fn downgrade_outbox(dir: &Path, version: i64) {
+    downgrade_to_v5(dir);
     let older = if version == 2 { "CREATE INDEX chats_by_duration ON chats (duration);" } else { "" };
     corrupt(
         dir,
@@ -378,7 +452,7 @@ async fn pending_deliveries_of_a_version_2_or_3_database_survive_the_upgrade_to_
 
         let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
         let version_now: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version_now, 5);
+        assert_eq!(version_now, SCHEMA_VERSION);
         let indexes: Vec<String> = conn
             .prepare(
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' ORDER BY name",
@@ -413,4 +487,154 @@ async fn the_checkpointer_copies_the_wal_into_the_database_file_while_the_store_
         assert!(std::time::Instant::now() < deadline, "no checkpoint within 10 s");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// Every page of `query` read with `plan`, following the cursors: the ids in order.
+fn all_pages(conn: &Connection, query: &ChatQuery, plan: Option<Plan>) -> Vec<u64> {
+    let mut query = query.clone();
+    let mut out = Vec::new();
+    loop {
+        let page = list::chats_planned(conn, &query, plan).unwrap();
+        out.extend(page.items.iter().map(|c| c.id.0));
+        match page.next_cursor {
+            Some(next) => query.cursor = Some(next),
+            None => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_plan_reads_the_same_pages() {
+    let storage = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(storage.path()).unwrap());
+    let rows: Vec<ChatView> = (1..=240)
+        .map(|id| {
+            let mut r = row(id);
+            r.status = [Status::New, Status::Open, Status::Closed][(id % 3) as usize];
+            r.line = LineId::from(["line1", "line2"][(id % 2) as usize]);
+            r.responsible = (id % 5 != 0).then(|| op(["alice", "bob"][(id % 2) as usize]));
+            r.reasons = if id % 7 == 0 { vec!["late".into()] } else { Vec::new() };
+            r.participants = if id % 4 == 0 { vec![op("carol")] } else { Vec::new() };
+            r.request_type = (id % 3 == 0).then(|| "refund".into());
+            r.subject = (id % 6 == 0).then(|| "parcel lost".into());
+            r.created_at = T0.after(Span::secs((id % 50) as i64)); // equal creation times
+            r.metrics.created_at = r.created_at;
+            r
+        })
+        .collect();
+    put_rows(&store, rows).await;
+    store.flush().await.unwrap();
+    let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
+    let range = TimeRange { column: TimeColumn::Created, from: Some(T0.after(Span::secs(10))), to: None };
+    let queries = [
+        ChatQuery { status: vec![Status::Open], reasons: vec!["late".into()], ..ChatQuery::default() },
+        ChatQuery { line: vec![LineId::from("line2")], times: vec![range], ..ChatQuery::default() },
+        ChatQuery {
+            words: vec!["parcel".into()],
+            participant: vec![op("carol")],
+            request_type: vec!["refund".into()],
+            ..ChatQuery::default()
+        },
+        ChatQuery {
+            responsible: vec![op("bob")],
+            scope: Some(Scope { operator: op("carol"), lines: vec![LineId::from("line2")] }),
+            ..ChatQuery::default()
+        },
+    ];
+    for query in queries {
+        for sort in [
+            SortKey::default(),
+            SortKey { column: SortColumn::CreatedAt, descending: false },
+            SortKey { column: SortColumn::Id, descending: true },
+            SortKey { column: SortColumn::Responsible, descending: false },
+        ] {
+            let query = ChatQuery { sort, limit: 7, ..query.clone() };
+            let chosen = all_pages(&conn, &query, None);
+            assert!(!chosen.is_empty(), "{query:?}");
+            let mut plans = vec![Plan::Walk, Plan::Free];
+            let terms = plan::terms(&query);
+            plans.extend((0..terms.len()).filter(|&i| terms[i].source.is_some()).map(Plan::Drive));
+            for p in plans {
+                if p == Plan::Walk && !plan::walkable(sort.column) {
+                    continue;
+                }
+                assert_eq!(all_pages(&conn, &query, Some(p)), chosen, "{p:?} {sort:?} {query:?}");
+            }
+            let mut sorted = chosen.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), chosen.len(), "no chat twice");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_version_5_database_is_upgraded_to_the_word_index_and_tags() {
+    let storage = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(storage.path()).unwrap());
+    let mut s = Script::new("c1");
+    s.run(&*store, client("Моя ёлка сломалась")).await;
+    s.run(&*store, take("alice", s.latest())).await;
+    let mut tagged = row(500);
+    tagged.reasons = vec!["late".into()];
+    tagged.components = vec!["app".into()];
+    tagged.participants = vec![op("bob")];
+    tagged.subject = Some("Parcel lost".into());
+    put_rows(&store, vec![tagged.clone()]).await;
+    drop(store);
+    downgrade_to_v5(storage.path());
+    assert_eq!(version_of(storage.path()), 5);
+
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(storage.path()).unwrap());
+    assert_eq!(Snapshot::of(&*store, &s).await, Snapshot::expected(&s), "nothing else changed");
+    assert_eq!(store.chat(tagged.id).await.unwrap(), Some(tagged.clone()));
+    let listed = |query: ChatQuery| {
+        let store = Arc::clone(&store);
+        async move { store.chats(query).await.unwrap().items.iter().map(|c| c.id.0).collect::<Vec<_>>() }
+    };
+    let words =
+        |w: &[&str]| ChatQuery { words: w.iter().map(|s| s.to_string()).collect(), ..ChatQuery::default() };
+    assert_eq!(listed(words(&["елка"])).await, [s.latest().0], "stored messages are indexed");
+    assert_eq!(listed(words(&["parcel"])).await, [500], "subjects too");
+    assert_eq!(listed(ChatQuery { reasons: vec!["late".into()], ..ChatQuery::default() }).await, [500]);
+    assert_eq!(listed(ChatQuery { components: vec!["app".into()], ..ChatQuery::default() }).await, [500]);
+    assert_eq!(listed(ChatQuery { participant: vec![op("bob")], ..ChatQuery::default() }).await, [500]);
+    assert_eq!(
+        listed(ChatQuery { responsible: vec![op("alice")], ..ChatQuery::default() }).await,
+        [s.latest().0]
+    );
+    // Written on after the upgrade like any store.
+    s.run(&*store, client("и гирлянда")).await;
+    assert_eq!(listed(words(&["гирлянда", "ёлка"])).await, [s.latest().0]);
+    drop(store);
+    assert_eq!(version_of(storage.path()), SCHEMA_VERSION);
+}
+
+#[tokio::test]
+async fn an_upgrade_that_cannot_read_a_chat_changes_nothing() {
+    let storage = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(storage.path()).unwrap();
+    let mut s = Script::new("c1");
+    s.run(&store, client("hello")).await;
+    store.close().await.unwrap();
+    downgrade_to_v5(storage.path());
+    corrupt(storage.path(), "UPDATE chats SET body = 'nope';");
+    let before = std::fs::read(storage.path().join(FILE_NAME)).unwrap();
+
+    let err = SqliteStore::open(storage.path()).err().unwrap();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    assert_eq!(version_of(storage.path()), 5);
+    let conn = Connection::open(storage.path().join(FILE_NAME)).unwrap();
+    let body: String = conn.query_row("SELECT body FROM chats", [], |r| r.get(0)).unwrap();
+    assert_eq!(body, "nope", "the version 5 rows are still there");
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('chat_bodies', 'chat_tags', 'chats_v5')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "nothing of version 6 was left behind");
+    drop(conn);
+    assert_eq!(std::fs::read(storage.path().join(FILE_NAME)).unwrap().len(), before.len());
 }
