@@ -362,8 +362,13 @@ async fn a_delivery_failing_its_last_attempt_is_parked_and_no_longer_holds_back_
     let rows = wait_parked(&rig, 1).await;
     assert_eq!((rows[0].payload["seq"].as_u64(), rows[0].attempts), (Some(first), 2));
     assert_eq!(rows[0].reason, "HTTP 500 Internal Server Error; gave up after 2 failed attempts");
+    // The deliverer counts a parked row right after writing it: wait for the count.
     let metrics = rig.node.metrics();
-    assert_eq!((metrics.webhook_parked_total.get(), metrics.webhook_parked.get()), (1, 1));
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while (metrics.webhook_parked_total.get(), metrics.webhook_parked.get()) != (1, 1) {
+        assert!(std::time::Instant::now() < deadline, "the parked row was never counted");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 
     let (_, second) = rig.operator_says("alice", "c1", "two").await;
     let accepted = receiver.wait_accepted(1).await;
