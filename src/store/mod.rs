@@ -6,6 +6,8 @@
 //! - [`outbox`]: webhook deliveries written with their commit, read back until accepted.
 //! - [`snapshot`]: conversation snapshots as stored (a versioned JSON envelope).
 //! - `sqlite`: the embedded backend (a dedicated writer thread with group commit).
+//! - `redis`: the cluster backend: Redis holds the record (fenced Lua scripts appending to a
+//!   change stream), each node reads from a local SQLite projection of that stream.
 //! - `conformance`: the behaviour every backend must show, run against each one.
 //!
 //! Futures returned by the trait own their data (`'static`) so actors can await them without
@@ -14,6 +16,7 @@
 pub mod commit;
 pub mod outbox;
 pub mod query;
+pub mod redis;
 pub mod snapshot;
 pub mod sqlite;
 
@@ -27,6 +30,7 @@ use crate::domain::{
 pub use commit::{Commit, MessageMove};
 pub use outbox::{Outbound, OutboundRow, ParkedPage, ParkedRow};
 pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey};
+pub use self::redis::RedisStore;
 pub use sqlite::SqliteStore;
 
 /// A store operation in flight.
