@@ -58,6 +58,16 @@ impl RedisStore {
     /// the projection there from the change stream, in the background: reads wait for it.
     /// Fails with [`StoreError::Unavailable`] when Redis cannot be reached.
     pub async fn open(url: &str, projection_dir: &Path) -> Result<RedisStore, StoreError> {
+        Self::open_with(url, projection_dir, Duration::ZERO).await
+    }
+
+    /// [`RedisStore::open`] whose tailer waits `lag` before applying each read of the stream
+    /// (tests: a node whose projection lags behind).
+    pub(super) async fn open_with(
+        url: &str,
+        projection_dir: &Path,
+        lag: Duration,
+    ) -> Result<RedisStore, StoreError> {
         let client = Client::open(url).map_err(|e| StoreError::Unavailable(format!("redis url {url:?}: {e}")))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
@@ -79,7 +89,7 @@ impl RedisStore {
         let shared = Arc::new(Shared::new(uuid::Uuid::new_v4().to_string(), projection));
         let (requests, queue) = mpsc::channel(QUEUE);
         tokio::spawn(writer::run(conn.clone(), queue, REDIS_TIMEOUT));
-        let tailer = tokio::spawn(tailer::run(Arc::clone(&shared), client, EntryId::ZERO));
+        let tailer = tokio::spawn(tailer::run(Arc::clone(&shared), client, EntryId::ZERO, lag));
         tracing::info!(redis = %url, projection = %projection_dir.display(), node = %shared.node, "redis store opened");
         Ok(RedisStore { shared, conn, requests, chat_ids, tailer })
     }

@@ -31,8 +31,9 @@ const BLOCK: Duration = Duration::from_millis(2_000);
 const BACKOFF_MIN: Duration = Duration::from_millis(50);
 const BACKOFF_MAX: Duration = Duration::from_millis(1_000);
 
-/// Tails the stream after `from` until the projection breaks (or the task is aborted).
-pub(super) async fn run(shared: Arc<Shared>, client: Client, from: EntryId) {
+/// Tails the stream after `from` until the projection breaks (or the task is aborted), waiting
+/// `lag` before applying each read (zero but in tests).
+pub(super) async fn run(shared: Arc<Shared>, client: Client, from: EntryId, lag: Duration) {
     let config = AsyncConnectionConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(1)))
         .set_response_timeout(Some(BLOCK + Duration::from_secs(3)));
@@ -73,6 +74,9 @@ pub(super) async fn run(shared: Arc<Shared>, client: Client, from: EntryId) {
         };
         if entries.is_empty() {
             continue;
+        }
+        if !lag.is_zero() {
+            tokio::time::sleep(lag).await;
         }
         match apply(&shared, entries).await {
             Ok(applied) => {
