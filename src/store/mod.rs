@@ -27,10 +27,10 @@ use crate::domain::{
     AuthorView, ChatId, ChatView, Conversation, ConversationId, Event, MessageView, Timestamp,
 };
 
+pub use self::redis::RedisStore;
 pub use commit::{Commit, MessageMove};
 pub use outbox::{Outbound, OutboundRow, ParkedPage, ParkedRow};
 pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey};
-pub use self::redis::RedisStore;
 pub use sqlite::SqliteStore;
 
 /// A store operation in flight.

@@ -291,7 +291,8 @@ mod tests {
         let Change::Commit(back) = decode(KIND_COMMIT, &body).unwrap() else { panic!("not a commit") };
         assert_eq!((back.snapshot.is_none(), back.events == commit.events), (true, true));
 
-        let change = OutboxChange::Park { id: "web:c1/3".into(), attempts: 2, at: Timestamp(5), reason: "x".into() };
+        let change =
+            OutboxChange::Park { id: "web:c1/3".into(), attempts: 2, at: Timestamp(5), reason: "x".into() };
         let body = serde_json::to_string(&change).unwrap();
         assert_eq!(decode(KIND_OUTBOX, &body).unwrap(), Change::Outbox(change));
         assert!(matches!(decode("other", "{}"), Err(StoreError::Corrupt(_))));

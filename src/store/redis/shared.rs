@@ -95,7 +95,8 @@ impl Shared {
     /// Waits until every entry up to `id` is applied, at most `within`.
     pub(super) async fn wait_applied(&self, id: EntryId, within: Duration) -> Result<(), StoreError> {
         let mut applied = self.applied.subscribe();
-        let reached = tokio::time::timeout(within, applied.wait_for(|a| a.broken.is_some() || a.id >= id)).await;
+        let reached =
+            tokio::time::timeout(within, applied.wait_for(|a| a.broken.is_some() || a.id >= id)).await;
         match reached {
             Ok(Ok(a)) => match &a.broken {
                 Some(why) => Err(StoreError::Unavailable(why.clone())),

@@ -20,8 +20,8 @@ use super::tailer;
 use super::writer::{self, Request};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
 use crate::store::{
-    ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage, SqliteStore,
-    Store, StoreError, StoreFuture,
+    ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage,
+    SqliteStore, Store, StoreError, StoreFuture,
 };
 
 /// How long one Redis command (or pipeline) may take before the call answers unavailable.
@@ -68,19 +68,22 @@ impl RedisStore {
         projection_dir: &Path,
         lag: Duration,
     ) -> Result<RedisStore, StoreError> {
-        let client = Client::open(url).map_err(|e| StoreError::Unavailable(format!("redis url {url:?}: {e}")))?;
+        let client =
+            Client::open(url).map_err(|e| StoreError::Unavailable(format!("redis url {url:?}: {e}")))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(REDIS_TIMEOUT))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500));
         let unreachable = |e: String| StoreError::Unavailable(format!("redis at {url}: {e}"));
-        let conn = tokio::time::timeout(REDIS_TIMEOUT, ConnectionManager::new_with_config(client.clone(), config))
+        let conn =
+            tokio::time::timeout(REDIS_TIMEOUT, ConnectionManager::new_with_config(client.clone(), config))
+                .await
+                .map_err(|_| unreachable("no answer".into()))?
+                .map_err(|e| unreachable(e.to_string()))?;
+        let chat_ids = ChatIds::start(client.clone(), conn.clone(), REDIS_TIMEOUT)
             .await
-            .map_err(|_| unreachable("no answer".into()))?
             .map_err(|e| unreachable(e.to_string()))?;
-        let chat_ids =
-            ChatIds::start(client.clone(), conn.clone(), REDIS_TIMEOUT).await.map_err(|e| unreachable(e.to_string()))?;
 
         let dir = projection_dir.to_path_buf();
         let projection = tokio::task::spawn_blocking(move || open_projection(&dir))
@@ -108,7 +111,9 @@ impl RedisStore {
         // Queued now, not when first polled: writes reach Redis in the order they were made.
         let queued = self.requests.try_send(Request::Write { cmd, fenced, reply }).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => StoreError::Busy,
-            mpsc::error::TrySendError::Closed(_) => StoreError::Unavailable("the redis writer has stopped".into()),
+            mpsc::error::TrySendError::Closed(_) => {
+                StoreError::Unavailable("the redis writer has stopped".into())
+            }
         });
         let shared = Arc::clone(&self.shared);
         Box::pin(async move {
@@ -181,7 +186,9 @@ async fn barrier(shared: &Shared, mut conn: ConnectionManager) -> Result<(), Sto
 }
 
 /// One Redis call, bounded by [`REDIS_TIMEOUT`].
-async fn redis_call<T>(call: impl std::future::Future<Output = ::redis::RedisResult<T>>) -> Result<T, StoreError> {
+async fn redis_call<T>(
+    call: impl std::future::Future<Output = ::redis::RedisResult<T>>,
+) -> Result<T, StoreError> {
     match tokio::time::timeout(REDIS_TIMEOUT, call).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(StoreError::Unavailable(format!("redis: {e}"))),
@@ -221,7 +228,8 @@ impl Store for RedisStore {
             )));
         }
         let body = match CommitRecord::of(&commit).and_then(|r| {
-            serde_json::to_string(&r).map_err(|e| StoreError::Unavailable(format!("cannot encode a commit: {e}")))
+            serde_json::to_string(&r)
+                .map_err(|e| StoreError::Unavailable(format!("cannot encode a commit: {e}")))
         }) {
             Ok(body) => body,
             Err(e) => return failed(e),

@@ -124,7 +124,9 @@ async fn apply(shared: &Shared, entries: Vec<StreamId>) -> Result<EntryId, Strin
         let outcome = applying.await;
         match &outcome {
             Err(e @ (StoreError::Unavailable(_) | StoreError::Busy)) => {
-                return Err(format!("the local projection failed to apply change {id}: {e}; restart the node"));
+                return Err(format!(
+                    "the local projection failed to apply change {id}: {e}; restart the node"
+                ));
             }
             Err(e) => tracing::error!(entry = %id, error = %e, "change refused by the projection"),
             Ok(_) => {}
@@ -140,9 +142,8 @@ async fn apply(shared: &Shared, entries: Vec<StreamId>) -> Result<EntryId, Strin
 /// The projection's write for one decoded entry.
 fn to_projection(shared: &Shared, change: Result<Change, StoreError>) -> StoreFuture<Option<bool>> {
     let p = &shared.projection;
-    let done = |f: StoreFuture<()>| -> StoreFuture<Option<bool>> {
-        Box::pin(async move { f.await.map(|()| None) })
-    };
+    let done =
+        |f: StoreFuture<()>| -> StoreFuture<Option<bool>> { Box::pin(async move { f.await.map(|()| None) }) };
     match change {
         Ok(Change::Commit(commit)) => done(p.append(*commit)),
         Ok(Change::Outbox(OutboxChange::Delivered { id })) => done(p.delivered(id)),

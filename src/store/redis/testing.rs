@@ -55,7 +55,11 @@ impl RedisServer {
                 self.child = Some(child);
                 return;
             }
-            assert!(Instant::now() < deadline, "redis-server did not restart (log: {})", log(self.dir.path()));
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not restart (log: {})",
+                log(self.dir.path())
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

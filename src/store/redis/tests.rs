@@ -25,7 +25,11 @@ struct Storage {
 
 impl Storage {
     fn new() -> Storage {
-        Storage { server: RedisServer::start(), dir: tempfile::tempdir().unwrap(), opened: AtomicUsize::new(0) }
+        Storage {
+            server: RedisServer::start(),
+            dir: tempfile::tempdir().unwrap(),
+            opened: AtomicUsize::new(0),
+        }
     }
 
     /// A new node on this Redis, with a projection directory of its own.
@@ -120,9 +124,13 @@ async fn a_write_on_one_node_is_read_at_once_on_another() {
     // makes b's reads see a's acknowledged writes.
     let lag = Duration::from_millis(150);
     let n = storage.opened.fetch_add(1, Ordering::SeqCst);
-    let b = RedisStore::open_with(&storage.server.url(), &storage.dir.path().join(format!("projection-{n}")), lag)
-        .await
-        .unwrap();
+    let b = RedisStore::open_with(
+        &storage.server.url(),
+        &storage.dir.path().join(format!("projection-{n}")),
+        lag,
+    )
+    .await
+    .unwrap();
     let mut s = Script::new("c1");
     s.run(&a, client_keyed("hello", "k1")).await;
     let chat = s.latest();
@@ -146,7 +154,10 @@ async fn a_write_on_one_node_is_read_at_once_on_another() {
         assert_eq!(latest.len(), 1);
         assert_eq!(latest[0].text, format!("message {i}"), "read on the other node at once");
     }
-    assert_eq!(b.find_message(s.id(), client_of(&s), "k1".into()).await.unwrap().map(|m| m.text), Some("hello".into()));
+    assert_eq!(
+        b.find_message(s.id(), client_of(&s), "k1".into()).await.unwrap().map(|m| m.text),
+        Some("hello".into())
+    );
     assert_eq!(Snapshot::of(&b, &s).await, Snapshot::expected(&s));
     assert_eq!(Snapshot::of(&a, &s).await, Snapshot::expected(&s));
 }
@@ -187,7 +198,10 @@ async fn redis_restarting_makes_calls_unavailable_and_the_store_resumes_by_itsel
     store.check().await.unwrap();
     assert_eq!(Snapshot::of(&store, &s).await, Snapshot::expected(&s));
     let after = store.next_chat_id();
-    assert!(after.0 > before_stop.0 && after.0 < UNALLOCATED, "numbering goes on: {before_stop} then {after}");
+    assert!(
+        after.0 > before_stop.0 && after.0 < UNALLOCATED,
+        "numbering goes on: {before_stop} then {after}"
+    );
     s.run(&store, write("alice", "after the restart")).await;
 
     // Nothing acknowledged was lost: a node starting now reads it all back from Redis.
@@ -283,6 +297,8 @@ async fn an_unreachable_redis_fails_opening_as_unavailable() {
     let mut storage = Storage::new();
     let url = storage.server.url();
     storage.server.stop();
-    let opened = tokio::time::timeout(Duration::from_secs(30), RedisStore::open(&url, &storage.dir.path().join("p"))).await;
+    let opened =
+        tokio::time::timeout(Duration::from_secs(30), RedisStore::open(&url, &storage.dir.path().join("p")))
+            .await;
     assert!(matches!(opened, Ok(Err(StoreError::Unavailable(_)))), "{:?}", opened.map(|r| r.err()));
 }

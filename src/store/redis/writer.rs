@@ -44,7 +44,11 @@ pub(super) enum Request {
 /// Runs until every sender is gone and the queue is drained. A pipeline that fails or times
 /// out (Redis down) is answered unavailable as a whole; the connection manager reconnects on
 /// its own and the next batch goes out normally.
-pub(super) async fn run(mut conn: ConnectionManager, mut requests: mpsc::Receiver<Request>, timeout: Duration) {
+pub(super) async fn run(
+    mut conn: ConnectionManager,
+    mut requests: mpsc::Receiver<Request>,
+    timeout: Duration,
+) {
     let mut last: Option<EntryId> = None;
     while let Some(first) = requests.recv().await {
         let mut batch = Vec::with_capacity(16);
@@ -70,7 +74,8 @@ pub(super) async fn run(mut conn: ConnectionManager, mut requests: mpsc::Receive
         let mut results = if pipe.is_empty() {
             Ok(Vec::new().into_iter())
         } else {
-            match tokio::time::timeout(timeout, pipe.query_async::<Vec<RedisResult<Value>>>(&mut conn)).await {
+            match tokio::time::timeout(timeout, pipe.query_async::<Vec<RedisResult<Value>>>(&mut conn)).await
+            {
                 Ok(Ok(results)) => Ok(results.into_iter()),
                 Ok(Err(e)) => Err(StoreError::Unavailable(format!("redis: {e}"))),
                 Err(_) => Err(StoreError::Unavailable(format!("redis did not answer within {timeout:?}"))),
