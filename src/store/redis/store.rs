@@ -167,6 +167,9 @@ fn failed<T: Send + 'static>(e: StoreError) -> StoreFuture<T> {
 /// Waits until the projection has applied the stream's last entry as of now.
 async fn barrier(shared: &Shared, mut conn: ConnectionManager) -> Result<(), StoreError> {
     shared.healthy()?;
+    // Taken before asking Redis: the tailer may apply newer entries meanwhile, never ones the
+    // stream did not hold, so a stream ending before this lost entries.
+    let applied = shared.applied();
     let reply: StreamRangeReply = redis_call(
         ::redis::cmd("XREVRANGE").arg(CHANGES).arg("+").arg("-").arg("COUNT").arg(1).query_async(&mut conn),
     )
@@ -175,7 +178,6 @@ async fn barrier(shared: &Shared, mut conn: ConnectionManager) -> Result<(), Sto
         Some(entry) => entry.id.parse()?,
         None => EntryId::ZERO,
     };
-    let applied = shared.applied();
     if last < applied {
         return Err(StoreError::Unavailable(format!(
             "the change stream ends at {last}, before {applied} which this node applied: \
