@@ -7,6 +7,8 @@
 //! - [`outbox`]: webhook deliveries written with their commit, read back until accepted.
 //! - [`snapshot`]: conversation snapshots as stored (a versioned JSON envelope).
 //! - `sqlite`: the embedded backend (a dedicated writer thread with group commit).
+//! - `redis`: the cluster backend: Redis holds the record (fenced Lua scripts appending to a
+//!   change stream), each node reads from a local SQLite projection of that stream.
 //! - `conformance`: the behaviour every backend must show, run against each one.
 //!
 //! Futures returned by the trait own their data (`'static`) so actors can await them without
@@ -15,6 +17,7 @@
 pub mod commit;
 pub mod outbox;
 pub mod query;
+pub mod redis;
 pub mod report;
 pub mod snapshot;
 pub mod sqlite;
@@ -26,6 +29,7 @@ use crate::domain::{
     AuthorView, ChatId, ChatView, Conversation, ConversationId, Event, MessageView, Timestamp,
 };
 
+pub use self::redis::RedisStore;
 pub use commit::{Commit, MessageMove};
 pub use outbox::{Outbound, OutboundRow, ParkedPage, ParkedRow};
 pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey, TimeColumn, TimeRange};

@@ -1,0 +1,315 @@
+//! What the change stream holds: stream entry ids ([`EntryId`]), the JSON body of a commit
+//! ([`CommitRecord`], a serde mirror of [`Commit`]) and of an outbox change ([`OutboxChange`]),
+//! and the Redis keys. Pure: no IO.
+//!
+//! A commit's snapshot is stored as the versioned envelope of `store::snapshot`, not as raw
+//! state: the stream is kept for good, and a snapshot written by an older build that no longer
+//! reads back is dropped on the way in (the projection keeps the events, so nothing is lost:
+//! activation replays from an older snapshot or from the first event).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{ChannelId, ChatId, ChatView, ConversationId, Event, MessageView, Timestamp};
+use crate::store::{snapshot, Commit, MessageMove, Outbound, StoreError};
+
+/// The global change stream: every commit and outbox change, in the order Redis took them.
+pub(super) const CHANGES: &str = "fl:changes";
+/// The global chat number counter (`INCRBY` hands out blocks).
+pub(super) const CHAT_SEQ: &str = "fl:chat_seq";
+/// The global set (a hash, id -> 1) of the outbox row ids in the record: pending and parked
+/// deliveries. A commit reusing one is refused before anything is written.
+pub(super) const OUTBOX_IDS: &str = "fl:outbox";
+
+/// The conversation's journal position (events written): the fencing token.
+pub(super) fn position_key(conversation: &ConversationId) -> String {
+    format!("fl:{{{conversation}}}:pos")
+}
+
+/// The conversation's message idempotency keys (a hash, `[author kind, author id, key]` -> 1).
+pub(super) fn message_keys_key(conversation: &ConversationId) -> String {
+    format!("fl:{{{conversation}}}:keys")
+}
+
+/// The hash field of a message idempotency key (a JSON array: unambiguous whatever the ids hold).
+pub(super) fn message_key_field(message: &MessageView) -> Option<String> {
+    let key = message.client_msg_id.as_deref()?;
+    serde_json::to_string(&(message.author.kind.as_str(), &message.author.id, key)).ok()
+}
+
+/// A stream entry id, `<milliseconds>-<sequence>`; ordered as Redis orders them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct EntryId {
+    ms: u64,
+    seq: u64,
+}
+
+impl EntryId {
+    /// Before every entry: where reading the stream from scratch starts.
+    pub(super) const ZERO: EntryId = EntryId { ms: 0, seq: 0 };
+}
+
+impl FromStr for EntryId {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        let bad = || StoreError::Corrupt(format!("bad stream entry id {s:?}"));
+        let (ms, seq) = s.split_once('-').ok_or_else(bad)?;
+        Ok(EntryId { ms: ms.parse().map_err(|_| bad())?, seq: seq.parse().map_err(|_| bad())? })
+    }
+}
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.ms, self.seq)
+    }
+}
+
+/// The `kind` field of a commit entry.
+pub(super) const KIND_COMMIT: &str = "commit";
+/// The `kind` field of an outbox change entry.
+pub(super) const KIND_OUTBOX: &str = "outbox";
+
+/// [`MessageMove`] as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct MoveRecord {
+    from_chat: ChatId,
+    to_chat: ChatId,
+    from_seq: u64,
+}
+
+/// [`Outbound`] as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct OutboundRecord {
+    id: String,
+    conversation: ConversationId,
+    position: u64,
+    channel: ChannelId,
+    url: String,
+    payload: serde_json::Value,
+    created_at: Timestamp,
+}
+
+/// [`Commit`] as stored in the change stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct CommitRecord {
+    conversation: ConversationId,
+    position: u64,
+    events: Vec<Event>,
+    messages: Vec<MessageView>,
+    moves: Vec<MoveRecord>,
+    chats: Vec<ChatView>,
+    next_deadline: Option<Timestamp>,
+    outbox: Vec<OutboundRecord>,
+    /// The snapshot envelope (`store::snapshot::encode`).
+    snapshot: Option<String>,
+}
+
+impl CommitRecord {
+    /// The stored form of `commit`.
+    pub(super) fn of(commit: &Commit) -> Result<Self, StoreError> {
+        let snapshot = match &commit.snapshot {
+            Some(state) => Some(
+                snapshot::encode(state)
+                    .map_err(|e| StoreError::Unavailable(format!("cannot encode a snapshot: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(CommitRecord {
+            conversation: commit.conversation.clone(),
+            position: commit.position,
+            events: commit.events.clone(),
+            messages: commit.messages.clone(),
+            moves: commit
+                .moves
+                .iter()
+                .map(|m| MoveRecord { from_chat: m.from_chat, to_chat: m.to_chat, from_seq: m.from_seq })
+                .collect(),
+            chats: commit.chats.clone(),
+            next_deadline: commit.next_deadline,
+            outbox: commit
+                .outbox
+                .iter()
+                .map(|o| OutboundRecord {
+                    id: o.id.clone(),
+                    conversation: o.conversation.clone(),
+                    position: o.position,
+                    channel: o.channel.clone(),
+                    url: o.url.clone(),
+                    payload: o.payload.clone(),
+                    created_at: o.created_at,
+                })
+                .collect(),
+            snapshot,
+        })
+    }
+
+    /// The commit back (an unreadable snapshot is left out, see the module comment).
+    pub(super) fn into_commit(self) -> Commit {
+        let snapshot = self.snapshot.as_deref().and_then(|body| {
+            let state = snapshot::decode(body);
+            if state.is_none() {
+                tracing::warn!(
+                    conversation = %self.conversation,
+                    "unreadable snapshot in the change stream; the events are kept without it"
+                );
+            }
+            state.map(Box::new)
+        });
+        Commit {
+            conversation: self.conversation,
+            position: self.position,
+            events: self.events,
+            messages: self.messages,
+            moves: self
+                .moves
+                .into_iter()
+                .map(|m| MessageMove { from_chat: m.from_chat, to_chat: m.to_chat, from_seq: m.from_seq })
+                .collect(),
+            chats: self.chats,
+            next_deadline: self.next_deadline,
+            outbox: self
+                .outbox
+                .into_iter()
+                .map(|o| Outbound {
+                    id: o.id,
+                    conversation: o.conversation,
+                    position: o.position,
+                    channel: o.channel,
+                    url: o.url,
+                    payload: o.payload,
+                    created_at: o.created_at,
+                })
+                .collect(),
+            snapshot,
+        }
+    }
+}
+
+/// A change of one outbox row, as stored in the change stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub(super) enum OutboxChange {
+    /// The receiver accepted it: removed.
+    Delivered {
+        /// The row.
+        id: String,
+    },
+    /// It failed `attempts` times: due again at `next_at`.
+    RetryLater {
+        /// The row.
+        id: String,
+        /// Failed attempts so far.
+        attempts: u32,
+        /// When it is due again.
+        next_at: Timestamp,
+    },
+    /// Given up on: parked.
+    Park {
+        /// The row.
+        id: String,
+        /// Failed attempts.
+        attempts: u32,
+        /// When.
+        at: Timestamp,
+        /// Why.
+        reason: String,
+    },
+    /// A parked row back in the queue.
+    Requeue {
+        /// The row.
+        id: String,
+        /// Due from then.
+        now: Timestamp,
+    },
+}
+
+/// One decoded stream entry.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Change {
+    /// A commit.
+    Commit(Box<Commit>),
+    /// An outbox change.
+    Outbox(OutboxChange),
+}
+
+/// Decodes the body of an entry of `kind`.
+pub(super) fn decode(kind: &str, body: &str) -> Result<Change, StoreError> {
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("{kind} entry: {e}"));
+    match kind {
+        KIND_COMMIT => {
+            let record: CommitRecord = serde_json::from_str(body).map_err(corrupt)?;
+            Ok(Change::Commit(Box::new(record.into_commit())))
+        }
+        KIND_OUTBOX => Ok(Change::Outbox(serde_json::from_str(body).map_err(corrupt)?)),
+        other => Err(StoreError::Corrupt(format!("unknown change stream entry kind {other:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AuthorKind, AuthorView};
+    use crate::store::conformance::support::{client_keyed, Script};
+
+    #[test]
+    fn entry_ids_order_numerically_and_read_back() {
+        let a: EntryId = "9-5".parse().unwrap();
+        let b: EntryId = "10-0".parse().unwrap();
+        assert!(EntryId::ZERO < a && a < b, "by milliseconds first, as numbers");
+        assert!(a < "9-6".parse().unwrap());
+        assert_eq!(b.to_string(), "10-0");
+        for bad in ["", "10", "a-1", "1-", "-1"] {
+            assert!(bad.parse::<EntryId>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn conversation_keys_share_a_hash_tag() {
+        let c = ConversationId::new("web", "c1");
+        assert_eq!(position_key(&c), "fl:{web:c1}:pos");
+        assert_eq!(message_keys_key(&c), "fl:{web:c1}:keys");
+    }
+
+    #[tokio::test]
+    async fn a_commit_reads_back_as_written_and_an_outbox_change_too() {
+        let storage = tempfile::tempdir().unwrap();
+        let store = crate::store::SqliteStore::open(storage.path()).unwrap();
+        let mut s = Script::new("c1");
+        let (commit, state) = s.decide(&store, client_keyed("hello", "k1"));
+        let commit = commit.with_snapshot(state.clone());
+        s.adopt(&commit, state);
+        let body = serde_json::to_string(&CommitRecord::of(&commit).unwrap()).unwrap();
+        assert_eq!(decode(KIND_COMMIT, &body).unwrap(), Change::Commit(Box::new(commit.clone())));
+
+        // A snapshot that no longer reads back is left out; the rest stays.
+        let mut record = CommitRecord::of(&commit).unwrap();
+        record.snapshot = Some("{\"v\":1,\"state\":{}}".into());
+        let body = serde_json::to_string(&record).unwrap();
+        let Change::Commit(back) = decode(KIND_COMMIT, &body).unwrap() else { panic!("not a commit") };
+        assert_eq!((back.snapshot.is_none(), back.events == commit.events), (true, true));
+
+        let change =
+            OutboxChange::Park { id: "web:c1/3".into(), attempts: 2, at: Timestamp(5), reason: "x".into() };
+        let body = serde_json::to_string(&change).unwrap();
+        assert_eq!(decode(KIND_OUTBOX, &body).unwrap(), Change::Outbox(change));
+        assert!(matches!(decode("other", "{}"), Err(StoreError::Corrupt(_))));
+        assert!(matches!(decode(KIND_COMMIT, "{"), Err(StoreError::Corrupt(_))));
+    }
+
+    #[test]
+    fn message_key_fields_tell_authors_apart() {
+        let storage = tempfile::tempdir().unwrap();
+        let store = crate::store::SqliteStore::open(storage.path()).unwrap();
+        let (commit, _) = Script::new("c1").decide(&store, client_keyed("hello", "k1"));
+        let client = commit.messages[0].clone();
+        let mut operator = client.clone();
+        operator.author = AuthorView { kind: AuthorKind::Operator, id: client.author.id.clone() };
+        assert!(message_key_field(&client).is_some());
+        assert_ne!(message_key_field(&client), message_key_field(&operator));
+        let unkeyed = MessageView { client_msg_id: None, ..client };
+        assert_eq!(message_key_field(&unkeyed), None);
+    }
+}
