@@ -8,6 +8,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,24 +20,21 @@ use tracing::info;
 use crate::access_log;
 use crate::api;
 use crate::clock::{Clock, SystemClock};
+use crate::cluster::{Cluster, ClusterOptions};
+use crate::config::mask_password;
 use crate::config::{plain_io_error, Config};
 use crate::edge::{AppState, EdgeError};
 use crate::metrics::Metrics;
 use crate::node::{Node, NodeOptions, NodeParts};
 use crate::presence::MemoryPresence;
-use crate::store::SqliteStore;
+use crate::store::redis::RedisStore;
+use crate::store::{SqliteStore, Store};
 use crate::ws;
 
-/// What must hold before anything is logged, created or opened: a standalone node (Redis is
-/// refused in this build) and its address bound. A failure is one plain line, e.g.
-/// `cannot listen on 127.0.0.1:8080: address already in use`, and leaves no trace.
+/// What must hold before anything is logged, created or opened: the address bound. A failure is
+/// one plain line, e.g. `cannot listen on 127.0.0.1:8080: address already in use`, and leaves
+/// no trace.
 pub fn bind(config: &Config) -> anyhow::Result<std::net::TcpListener> {
-    if let Some(url) = &config.redis_url {
-        anyhow::bail!(
-            "redis_url {url}: clustering over Redis is not available in this build; \
-             run without it for a standalone node on the embedded store"
-        );
-    }
     listen_on(&config.listen)
 }
 
@@ -65,10 +63,29 @@ impl Server {
     ) -> anyhow::Result<Server> {
         let config = Arc::new(config);
         raise_open_file_limit();
-        let store = SqliteStore::open(&config.data_dir)
-            .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+        let node_id = config.node_id.clone().unwrap_or_else(|| "n1".into());
+        let (store, cluster): (Arc<dyn Store>, _) = match &config.redis_url {
+            None => {
+                let store = SqliteStore::open(&config.data_dir)
+                    .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+                (Arc::new(store), None)
+            }
+            Some(url) => {
+                let projection = config.data_dir.join("projection");
+                let store = RedisStore::open_node(url, &projection, &node_id)
+                    .await
+                    .with_context(|| format!("cannot open the Redis store at {}", mask_password(url)))?;
+                let cluster = Cluster::connect(ClusterOptions::new(url, &node_id))
+                    .await
+                    .with_context(|| format!("cannot join the cluster at {}", mask_password(url)))?;
+                let epoch = store.epoch();
+                let fence: Arc<dyn Fn(u64) + Send + Sync> =
+                    Arc::new(move |e| epoch.store(e, Ordering::Release));
+                (Arc::new(store), Some((cluster, fence)))
+            }
+        };
         let options = NodeOptions {
-            node_id: config.node_id.clone().unwrap_or_else(|| "n1".into()),
+            node_id: node_id.clone(),
             conversation_messages_per_second: config.limits.conversation_messages_per_second,
             webhook_backoff: config.webhooks.retry_backoff.to_std(),
             webhook_max_attempts: config.webhooks.max_attempts,
@@ -77,12 +94,20 @@ impl Server {
         };
         let parts = NodeParts {
             settings: config.settings.clone(),
-            store: Arc::new(store),
+            store,
             presence: Arc::new(MemoryPresence::default()),
             metrics: Arc::new(Metrics::new()),
             clock,
         };
-        let node = Arc::new(Node::start(parts, options).await.context("cannot start the node")?);
+        let node = match cluster {
+            None => Arc::new(Node::start(parts, options).await.context("cannot start the node")?),
+            Some((cluster, fence)) => {
+                // The core starts on whichever node takes the lease (this one, or another).
+                let node = Arc::new(Node::idle(parts, options));
+                cluster.run(node.clone(), fence);
+                node
+            }
+        };
         let state = web::Data::new(AppState::new(config.clone(), node.clone()));
         let access_log = config.access_log;
         let http = HttpServer::new(move || {

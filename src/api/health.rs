@@ -5,10 +5,12 @@ use serde_json::json;
 
 use crate::edge::AppState;
 
-/// `GET /healthz`: the process is up.
+/// `GET /healthz`: the process is up; this node's id and the cluster leader it sees (itself when
+/// standalone; `null` while none is known).
 #[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let node = &state.node;
+    HttpResponse::Ok().json(json!({"status": "ok", "node": node.node_id(), "leader": node.leader()}))
 }
 
 /// `GET /readyz`: 200 when the store answers, else 503.

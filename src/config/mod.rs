@@ -38,4 +38,5 @@ pub use demo::DEMO_TOML;
 pub use error::{plain_io_error, ConfigError};
 pub use model::{Auth, Config, Limits, Overrides, Webhooks};
 pub use starter::Starter;
+pub use summary::mask_password;
 pub use warnings::{warnings, Warning};

@@ -98,7 +98,7 @@ fn secs(span: Span) -> String {
 }
 
 /// `redis://user:secret@host` -> `redis://user:***@host`; URLs without a password unchanged.
-fn mask_password(url: &str) -> String {
+pub fn mask_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let Some(at) = rest[..authority_end].rfind('@') else { return url.to_owned() };

@@ -233,6 +233,20 @@ impl Node {
         self.tell(Call::Sockets { node: self.node_id.clone(), sockets: self.hub.operator_socket_counts() });
     }
 
+    /// This node's id.
+    pub fn node_id(&self) -> &str {
+        &self.node_id
+    }
+
+    /// The node that serves conversations, as this node sees it: itself while it runs a core,
+    /// else the cluster's leader (`None` while none is known).
+    pub fn leader(&self) -> Option<String> {
+        if self.core().is_some() {
+            return Some(self.node_id.clone());
+        }
+        self.remote.get().and_then(|r| r.leader())
+    }
+
     /// Serves a call another node forwarded (`Unavailable` unless this node runs a core).
     pub async fn serve(&self, call: Call) -> Answer {
         match self.core() {

@@ -9,6 +9,7 @@
 //! - `config`: [`base_config`], [`config_with`] (+ [`set`], [`push`]), [`token`], [`encode`];
 //! - `server`: [`TestServer`];
 //! - `http`: [`get`], [`get_text`], [`post_json`], [`patch_json`], [`send`], [`inbound`];
+//! - `redis_server`: [`Redis`], a real `redis-server` for the cluster tests;
 //! - `ws`: [`Ws`], [`agent`], [`client`], [`client_query`], [`upgrade_status`].
 
 // Test helpers panic on a broken environment (that is the test failing); each test binary uses
@@ -17,10 +18,12 @@
 
 mod config;
 mod http;
+mod redis_server;
 mod server;
 mod ws;
 
 pub use config::*;
 pub use http::*;
+pub use redis_server::*;
 pub use server::*;
 pub use ws::*;

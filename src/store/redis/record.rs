@@ -17,6 +17,8 @@ use crate::store::{snapshot, Commit, MessageMove, Outbound, StoreError};
 
 /// The global change stream: every commit and outbox change, in the order Redis took them.
 pub(super) const CHANGES: &str = "fl:changes";
+/// The cluster's leader epoch (`INCR`ed by each new leader; see `crate::cluster`).
+pub(super) const EPOCH: &str = "fl:epoch";
 /// The global chat number counter (`INCRBY` hands out blocks).
 pub(super) const CHAT_SEQ: &str = "fl:chat_seq";
 /// The global set (a hash, id -> 1) of the outbox row ids in the record: pending and parked

@@ -8,35 +8,43 @@
 use ::redis::{Cmd, Value};
 
 use super::record::{
-    message_key_field, message_keys_key, position_key, EntryId, CHANGES, CHAT_SEQ, KIND_COMMIT, KIND_OUTBOX,
-    OUTBOX_IDS,
+    message_key_field, message_keys_key, position_key, EntryId, CHANGES, CHAT_SEQ, EPOCH, KIND_COMMIT,
+    KIND_OUTBOX, OUTBOX_IDS,
 };
 use crate::store::{Commit, StoreError};
 
 /// The commit script.
 ///
 /// KEYS: 1 the conversation's position (the fencing token), 2 its message idempotency keys,
-/// 3 the outbox ids, 4 the chat number counter, 5 the change stream.
+/// 3 the outbox ids, 4 the chat number counter, 5 the change stream, 6 the cluster's leader
+/// epoch.
 /// ARGV: 1 expected position, 2 new position, 3 node, 4 body, 5 highest chat number of the
-/// commit's rows (0: none), 6 how many message keys follow, then the message keys, then the
-/// outbox ids.
+/// commit's rows (0: none), 6 the writer's leader epoch (0: not fenced by epoch), 7 how many
+/// message keys follow, then the message keys, then the outbox ids.
 ///
-/// Replies `{"ok", <entry id>}`, `{"conflict", <stored position>}` or `{"duplicate", <what>}`.
+/// Replies `{"ok", <entry id>}`, `{"conflict", <stored position>}`, `{"fenced", <epoch>}` (the
+/// writer no longer leads) or `{"duplicate", <what>}`.
 const COMMIT: &str = r#"
+if ARGV[6] ~= '0' then
+  local epoch = redis.call('GET', KEYS[6]) or '0'
+  if epoch ~= ARGV[6] then
+    return {'fenced', epoch}
+  end
+end
 local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
 if stored ~= tonumber(ARGV[1]) then
   return {'conflict', tostring(stored)}
 end
-local nkeys = tonumber(ARGV[6])
+local nkeys = tonumber(ARGV[7])
 local seen = {}
-for i = 7, 6 + nkeys do
+for i = 8, 7 + nkeys do
   local k = ARGV[i]
   if seen['k' .. k] or redis.call('HEXISTS', KEYS[2], k) == 1 then
     return {'duplicate', 'message key ' .. k}
   end
   seen['k' .. k] = true
 end
-for i = 7 + nkeys, #ARGV do
+for i = 8 + nkeys, #ARGV do
   local id = ARGV[i]
   if seen['o' .. id] or redis.call('HEXISTS', KEYS[3], id) == 1 then
     return {'duplicate', 'webhook delivery ' .. id}
@@ -44,10 +52,10 @@ for i = 7 + nkeys, #ARGV do
   seen['o' .. id] = true
 end
 redis.call('SET', KEYS[1], ARGV[2])
-for i = 7, 6 + nkeys do
+for i = 8, 7 + nkeys do
   redis.call('HSET', KEYS[2], ARGV[i], '1')
 end
-for i = 7 + nkeys, #ARGV do
+for i = 8 + nkeys, #ARGV do
   redis.call('HSET', KEYS[3], ARGV[i], '1')
 end
 local top = tonumber(ARGV[5])
@@ -69,22 +77,24 @@ return {'ok', redis.call('XADD', KEYS[2], '*', 'kind', 'outbox', 'node', ARGV[1]
 "#;
 
 /// The invocation of the commit script for `commit`, whose stored body is `body`.
-pub(super) fn commit(commit: &Commit, node: &str, body: &str) -> Cmd {
+pub(super) fn commit(commit: &Commit, node: &str, body: &str, epoch: u64) -> Cmd {
     let keys: Vec<String> = commit.messages.iter().filter_map(message_key_field).collect();
     let top_chat = commit.chats.iter().map(|c| c.id.0).max().unwrap_or(0);
     let mut cmd = ::redis::cmd("EVAL");
     cmd.arg(COMMIT)
-        .arg(5)
+        .arg(6)
         .arg(position_key(&commit.conversation))
         .arg(message_keys_key(&commit.conversation))
         .arg(OUTBOX_IDS)
         .arg(CHAT_SEQ)
         .arg(CHANGES)
+        .arg(EPOCH)
         .arg(commit.position)
         .arg(commit.end())
         .arg(node)
         .arg(body)
         .arg(top_chat)
+        .arg(epoch)
         .arg(keys.len())
         .arg(keys);
     for outbound in &commit.outbox {
@@ -107,6 +117,8 @@ pub(super) fn outbox(node: &str, body: &str, delivered: Option<&str>) -> Cmd {
 pub(super) enum Refusal {
     /// The conversation's stored position is not the expected one.
     Conflict,
+    /// The writer's leader epoch is not the cluster's: it no longer leads.
+    Fenced,
     /// A message key or outbox id is already in the record.
     Duplicate(String),
 }
@@ -118,6 +130,7 @@ pub(super) fn reply(value: &Value) -> Result<Result<EntryId, Refusal>, StoreErro
     match parts.as_slice() {
         [ok, id] if ok == "ok" => Ok(Ok(id.parse()?)),
         [conflict, _] if conflict == "conflict" => Ok(Err(Refusal::Conflict)),
+        [fenced, _] if fenced == "fenced" => Ok(Err(Refusal::Fenced)),
         [duplicate, what] if duplicate == "duplicate" => Ok(Err(Refusal::Duplicate(what.clone()))),
         _ => Err(StoreError::Unavailable(format!("unexpected script reply {parts:?}"))),
     }

@@ -3,6 +3,7 @@
 //! barrier) and shutdown.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +51,8 @@ pub struct RedisStore {
     requests: mpsc::Sender<Request>,
     chat_ids: Arc<ChatIds>,
     tailer: JoinHandle<()>,
+    /// The leader epoch this node writes under (0: none; set by the cluster when it leads).
+    epoch: Arc<AtomicU64>,
 }
 
 impl RedisStore {
@@ -58,7 +61,19 @@ impl RedisStore {
     /// the projection there from the change stream, in the background: reads wait for it.
     /// Fails with [`StoreError::Unavailable`] when Redis cannot be reached.
     pub async fn open(url: &str, projection_dir: &Path) -> Result<RedisStore, StoreError> {
-        Self::open_with(url, projection_dir, Duration::ZERO).await
+        Self::open_with(url, projection_dir, Duration::ZERO, None).await
+    }
+
+    /// [`RedisStore::open`] for the cluster node `node`: its entries name it, and its commits
+    /// carry the leader epoch set through [`RedisStore::epoch`] (refused once another node
+    /// leads).
+    pub async fn open_node(url: &str, projection_dir: &Path, node: &str) -> Result<RedisStore, StoreError> {
+        Self::open_with(url, projection_dir, Duration::ZERO, Some(node)).await
+    }
+
+    /// Where the cluster sets the leader epoch this node's commits are fenced by.
+    pub fn epoch(&self) -> Arc<AtomicU64> {
+        self.epoch.clone()
     }
 
     /// [`RedisStore::open`] whose tailer waits `lag` before applying each read of the stream
@@ -67,6 +82,7 @@ impl RedisStore {
         url: &str,
         projection_dir: &Path,
         lag: Duration,
+        node: Option<&str>,
     ) -> Result<RedisStore, StoreError> {
         let client =
             Client::open(url).map_err(|e| StoreError::Unavailable(format!("redis url {url:?}: {e}")))?;
@@ -89,12 +105,14 @@ impl RedisStore {
         let projection = tokio::task::spawn_blocking(move || open_projection(&dir))
             .await
             .map_err(|e| StoreError::Unavailable(format!("opening the projection failed: {e}")))??;
-        let shared = Arc::new(Shared::new(uuid::Uuid::new_v4().to_string(), projection));
+        let instance = uuid::Uuid::new_v4().to_string();
+        let name = node.map_or_else(|| instance.clone(), |node| format!("{node}:{instance}"));
+        let shared = Arc::new(Shared::new(name, projection));
         let (requests, queue) = mpsc::channel(QUEUE);
         tokio::spawn(writer::run(conn.clone(), queue, REDIS_TIMEOUT));
         let tailer = tokio::spawn(tailer::run(Arc::clone(&shared), client, EntryId::ZERO, lag));
         tracing::info!(redis = %url, projection = %projection_dir.display(), node = %shared.node, "redis store opened");
-        Ok(RedisStore { shared, conn, requests, chat_ids, tailer })
+        Ok(RedisStore { shared, conn, requests, chat_ids, tailer, epoch: Arc::new(AtomicU64::new(0)) })
     }
 
     /// Waits until everything accepted so far is applied, then stops.
@@ -236,7 +254,7 @@ impl Store for RedisStore {
             Ok(body) => body,
             Err(e) => return failed(e),
         };
-        let cmd = scripts::commit(&commit, &self.shared.node, &body);
+        let cmd = scripts::commit(&commit, &self.shared.node, &body, self.epoch.load(Ordering::Acquire));
         let written = self.write(cmd, Some((commit.conversation, commit.position)));
         Box::pin(async move { written.await.map(|_| ()) })
     }

@@ -128,6 +128,7 @@ async fn a_write_on_one_node_is_read_at_once_on_another() {
         &storage.server.url(),
         &storage.dir.path().join(format!("projection-{n}")),
         lag,
+        None,
     )
     .await
     .unwrap();

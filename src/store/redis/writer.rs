@@ -117,7 +117,8 @@ enum Answer {
 fn outcome(value: &Value, fenced: Option<(ConversationId, u64)>) -> Result<EntryId, StoreError> {
     match scripts::reply(value)? {
         Ok(id) => Ok(id),
-        Err(Refusal::Conflict) => match fenced {
+        // A writer that no longer leads is refused like a stale position: its actor drops.
+        Err(Refusal::Conflict | Refusal::Fenced) => match fenced {
             Some((conversation, position)) => Err(StoreError::Conflict { conversation, position }),
             None => Err(StoreError::Unavailable("unexpected fencing conflict".into())),
         },

@@ -1,0 +1,299 @@
+//! Cluster mode over a real `redis-server`, with frontline nodes as separate processes on
+//! loopback: a client on one node and an operator on another chat; a broadcast take race across
+//! nodes has one winner; the dialog list reads the same from every node right after an ack; a
+//! killed leader's conversations go on from a survivor within 3 s with nothing acknowledged
+//! lost and its timers firing there; a paused leader that lost its lease writes nothing after
+//! it; Redis going away makes commands unavailable and everything resumes when it is back.
+
+// Tests panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use awc::http::StatusCode;
+use common::*;
+use serde_json::{json, Value};
+
+fn acked(frame: &Value) -> &Value {
+    assert_eq!(frame["type"], "ack", "{frame}");
+    frame
+}
+
+fn chat_of(frame: &Value) -> u64 {
+    match &frame["chat"] {
+        Value::Object(c) => c["id"].as_u64().unwrap(),
+        other => other.as_u64().unwrap(),
+    }
+}
+
+/// A node of the cluster on `redis`, as its own process.
+fn node(redis: &Redis, config: &str, id: &str) -> TestServer {
+    TestServer::start_with(config, &["--redis", &redis.url(), "--node-id", id], &[])
+}
+
+/// What `/healthz` says of the node and of the leader it sees.
+async fn health(server: &TestServer) -> Value {
+    get(server, "/healthz", "").await.1
+}
+
+/// Waits until every node sees the same leader and answers ready; returns the leader's id.
+async fn settled(nodes: &[&TestServer]) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let mut leaders = Vec::new();
+        let mut ready = true;
+        for n in nodes {
+            leaders.push(health(n).await["leader"].clone());
+            ready &= get(n, "/readyz", "").await.0 == StatusCode::OK;
+        }
+        if ready && leaders[0].is_string() && leaders.iter().all(|l| *l == leaders[0]) {
+            return leaders[0].as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "the cluster never settled: leaders {leaders:?}");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Line 1 round robin (alice, bob), line 2 broadcast (xena, yuri); `web` goes to `line`.
+fn config(line: &str, edit: impl FnOnce(&mut toml::Table)) -> String {
+    config_with(|t| {
+        push(
+            t,
+            "operators",
+            "id = \"yuri\"\nname = \"Yuri\"\nlines = [\"line2\"]\ncapacity = 5\nrole = \"operator\"",
+        );
+        let channels = t["channels"].as_array_mut().unwrap();
+        channels[0].as_table_mut().unwrap().insert("line".into(), line.into());
+        edit(t);
+    })
+}
+
+#[actix_web::test]
+async fn a_client_on_one_node_and_an_operator_on_another_chat() {
+    let redis = Redis::start();
+    let config = config("line1", |_| {});
+    let n1 = node(&redis, &config, "n1");
+    let n2 = node(&redis, &config, "n2");
+    let leader = settled(&[&n1, &n2]).await;
+    // The operator on the node that does not lead, the client on the leader; then the reverse.
+    let (follower, leading) = if leader == "n1" { (&n2, &n1) } else { (&n1, &n2) };
+    for (op_node, client_node, client_id) in [(follower, leading, "c1"), (leading, follower, "c2")] {
+        let mut alice = agent(op_node, "alice").await;
+        let mut c = client(client_node, client_id).await;
+        let id = acked(&c.request(json!({"type": "send", "text": "hello"})).await)["chat"].as_u64().unwrap();
+        alice.wait(|f| f["type"] == "offer" && chat_of(f) == id).await;
+        acked(&alice.request(json!({"type": "accept", "chat": id})).await);
+        acked(&alice.request(json!({"type": "send", "chat": id, "text": "hi, how can I help?"})).await);
+        let answer = c.wait(|f| f["type"] == "message" && f["message"]["author"]["kind"] == "operator").await;
+        assert_eq!(answer["message"]["text"], "hi, how can I help?");
+        c.send(json!({"type": "typing"})).await;
+        alice.wait(|f| f["type"] == "typing" && f["chat"] == id).await;
+        alice.close().await;
+    }
+}
+
+#[actix_web::test]
+async fn a_broadcast_take_race_across_nodes_has_exactly_one_winner() {
+    let redis = Redis::start();
+    let config = config("line2", |_| {});
+    let n1 = node(&redis, &config, "n1");
+    let n2 = node(&redis, &config, "n2");
+    settled(&[&n1, &n2]).await;
+    let mut xena = agent(&n1, "xena").await;
+    let mut yuri = agent(&n2, "yuri").await;
+    for round in 0..5 {
+        let mut c = client(&n1, &format!("race{round}")).await;
+        let id = acked(&c.request(json!({"type": "send", "text": "who is first?"})).await)["chat"]
+            .as_u64()
+            .unwrap();
+        xena.wait(|f| f["type"] == "chat_new" && f["chat"]["id"] == id).await;
+        yuri.wait(|f| f["type"] == "chat_new" && f["chat"]["id"] == id).await;
+        let (a, b) = futures_util::join!(
+            xena.request(json!({"type": "take", "chat": id})),
+            yuri.request(json!({"type": "take", "chat": id}))
+        );
+        let wins = [&a, &b].iter().filter(|f| f["type"] == "ack").count();
+        assert_eq!(wins, 1, "round {round}: {a} / {b}");
+        let (status, view) = get(&n2, &format!("/api/v1/chats/{id}"), &token("sam", "supervisor")).await;
+        assert_eq!(status, StatusCode::OK);
+        let winner = if a["type"] == "ack" { "xena" } else { "yuri" };
+        assert_eq!(view["responsible"], winner);
+    }
+}
+
+#[actix_web::test]
+async fn every_node_reads_an_acknowledged_change_at_once_and_acts_in_bulk() {
+    let redis = Redis::start();
+    let config = config("line1", |_| {});
+    let n1 = node(&redis, &config, "n1");
+    let n2 = node(&redis, &config, "n2");
+    settled(&[&n1, &n2]).await;
+    let sam = token("sam", "supervisor");
+    let mut ids = Vec::new();
+    for (i, at) in [&n1, &n2, &n1, &n2].into_iter().enumerate() {
+        let mut c = client(at, &format!("c{i}")).await;
+        let id = acked(&c.request(json!({"type": "send", "text": format!("question {i}")})).await)["chat"]
+            .as_u64()
+            .unwrap();
+        ids.push(id);
+        // Right after the ack, both nodes list it, with its message.
+        for n in [&n1, &n2] {
+            let (status, page) = get(n, "/api/v1/chats?limit=50", &sam).await;
+            assert_eq!(status, StatusCode::OK);
+            let listed: Vec<u64> =
+                page["items"].as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect();
+            assert!(listed.contains(&id), "chat {id} missing from a node's list: {listed:?}");
+            let (_, messages) = get(n, &format!("/api/v1/chats/{id}/messages"), &sam).await;
+            assert_eq!(messages["items"][0]["text"], format!("question {i}"));
+        }
+    }
+    let (status, body) =
+        post_json(&n2, "/api/v1/chats/actions", &sam, &json!({"action": "force_finish", "ids": ids})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["results"].as_array().unwrap().iter().all(|r| r["ok"] == true), "{body}");
+    for n in [&n1, &n2] {
+        let (_, page) = get(n, "/api/v1/chats?phase=finished&limit=50", &sam).await;
+        assert_eq!(page["items"].as_array().unwrap().len(), ids.len(), "{page}");
+    }
+}
+
+#[actix_web::test]
+async fn a_killed_leaders_conversations_go_on_from_a_survivor_within_three_seconds() {
+    let redis = Redis::start();
+    let config = config("line1", |t| set(t, "timeouts.inactivity", 8.into()));
+    let mut n1 = node(&redis, &config, "n1");
+    let leader = settled(&[&n1]).await;
+    assert_eq!(leader, "n1");
+    let n2 = node(&redis, &config, "n2");
+    assert_eq!(settled(&[&n1, &n2]).await, "n1");
+
+    let mut alice = agent(&n2, "alice").await;
+    let mut c = client(&n2, "c1").await;
+    let id = acked(&c.request(json!({"type": "send", "text": "one", "client_msg_id": "m1"})).await)["chat"]
+        .as_u64()
+        .unwrap();
+    alice.wait(|f| f["type"] == "offer" && chat_of(f) == id).await;
+    acked(&alice.request(json!({"type": "accept", "chat": id})).await);
+    let mut acked_seqs = Vec::new();
+    for i in 2..=5 {
+        let ack = c
+            .request(json!({"type": "send", "text": format!("msg {i}"), "client_msg_id": format!("m{i}")}))
+            .await;
+        acked_seqs.push(acked(&ack)["seq"].as_u64().unwrap());
+    }
+
+    n1.kill();
+    let killed = Instant::now();
+    // The client keeps writing through the survivor, resending its unacknowledged message.
+    let resumed = loop {
+        let ack = c.request(json!({"type": "send", "text": "still there?", "client_msg_id": "m6"})).await;
+        if ack["type"] == "ack" {
+            acked_seqs.push(ack["seq"].as_u64().unwrap());
+            break killed.elapsed();
+        }
+        assert_eq!(ack["code"], "unavailable", "{ack}");
+        assert!(killed.elapsed() < Duration::from_secs(10), "never resumed: {ack}");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(resumed < Duration::from_secs(3), "resumed after {resumed:?}");
+    assert_eq!(health(&n2).await["leader"], "n2");
+
+    // Every acknowledged message is there exactly once.
+    let (_, body) =
+        get(&n2, &format!("/api/v1/chats/{id}/messages?limit=500"), &token("sam", "supervisor")).await;
+    let stored: Vec<u64> =
+        body["items"].as_array().unwrap().iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+    for seq in &acked_seqs {
+        assert_eq!(stored.iter().filter(|s| *s == seq).count(), 1, "seq {seq} in {stored:?}");
+    }
+    // The inactivity timer armed before the kill fires on the survivor.
+    let gone = alice
+        .wait_for(|f| f["type"] == "chat_removed" && f["chat"] == id, Duration::from_secs(20))
+        .await
+        .unwrap_or_else(|| panic!("the inactivity timer never fired"));
+    assert_eq!(gone["by"], json!({"kind": "timer", "timer": "inactivity"}), "{gone}");
+}
+
+#[actix_web::test]
+async fn a_paused_leader_that_lost_its_lease_writes_nothing_after_it() {
+    let redis = Redis::start();
+    let config = config("line1", |_| {});
+    let n1 = node(&redis, &config, "n1");
+    assert_eq!(settled(&[&n1]).await, "n1");
+    let n2 = node(&redis, &config, "n2");
+    settled(&[&n1, &n2]).await;
+    let mut c1 = client(&n1, "c1").await;
+    acked(&c1.request(json!({"type": "send", "text": "before the pause"})).await);
+
+    let pid = rustix::process::Pid::from_raw(i32::try_from(n1.pid().unwrap()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::STOP).unwrap();
+    // A client of the paused node's conversation writes through the other node meanwhile.
+    let mut c2 = client(&n2, "c2").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let ack = c2.request(json!({"type": "send", "text": "while paused", "client_msg_id": "p1"})).await;
+        if ack["type"] == "ack" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "n2 never took over: {ack}");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(health(&n2).await["leader"], "n2");
+    rustix::process::kill_process(pid, rustix::process::Signal::CONT).unwrap();
+
+    // The old leader steps down and its clients are served by the new one.
+    assert_eq!(settled(&[&n1, &n2]).await, "n2");
+    acked(&c1.request(json!({"type": "send", "text": "after the pause", "client_msg_id": "a1"})).await);
+
+    // From the journal: once n2 wrote, n1 never wrote again.
+    let mut conn = redis.connection();
+    let entries: redis::streams::StreamRangeReply =
+        redis::cmd("XRANGE").arg("fl:changes").arg("-").arg("+").query(&mut conn).unwrap();
+    let writers: Vec<String> = entries
+        .ids
+        .iter()
+        .filter_map(|e| e.get::<String>("node"))
+        .map(|writer| writer.split(':').next().unwrap_or_default().to_string())
+        .collect();
+    let first_n2 = writers.iter().position(|w| w == "n2").expect("n2 wrote");
+    assert!(writers[first_n2..].iter().all(|w| w == "n2"), "n1 wrote after n2 took over: {writers:?}");
+}
+
+#[actix_web::test]
+async fn while_redis_is_away_nothing_is_acknowledged_and_it_all_resumes_when_it_is_back() {
+    let mut redis = Redis::start();
+    let config = config("line1", |_| {});
+    let n1 = node(&redis, &config, "n1");
+    let n2 = node(&redis, &config, "n2");
+    settled(&[&n1, &n2]).await;
+    let mut alice = agent(&n1, "alice").await;
+    let mut c = client(&n2, "c1").await;
+    let id = acked(&c.request(json!({"type": "send", "text": "before", "client_msg_id": "b1"})).await)
+        ["chat"]
+        .as_u64()
+        .unwrap();
+    alice.wait(|f| f["type"] == "offer" && chat_of(f) == id).await;
+
+    redis.stop();
+    let refused = c.request(json!({"type": "send", "text": "during", "client_msg_id": "d1"})).await;
+    assert_eq!((&refused["type"], &refused["code"]), (&json!("error"), &json!("unavailable")), "{refused}");
+    assert_eq!(get(&n2, "/readyz", "").await.0, StatusCode::SERVICE_UNAVAILABLE);
+
+    redis.restart();
+    settled(&[&n1, &n2]).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let ack = c.request(json!({"type": "send", "text": "after", "client_msg_id": "a1"})).await;
+        if ack["type"] == "ack" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never resumed: {ack}");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, body) = get(&n1, &format!("/api/v1/chats/{id}/messages"), &token("sam", "supervisor")).await;
+    let texts: Vec<&str> =
+        body["items"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["before", "after"], "nothing unacknowledged stored, nothing acknowledged lost");
+}
