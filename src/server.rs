@@ -26,7 +26,7 @@ use crate::config::{plain_io_error, Config};
 use crate::edge::{AppState, EdgeError};
 use crate::metrics::Metrics;
 use crate::node::{Node, NodeOptions, NodeParts};
-use crate::presence::MemoryPresence;
+use crate::presence::{MemoryPresence, PresenceStore, RedisPresence};
 use crate::store::redis::RedisStore;
 use crate::store::{SqliteStore, Store};
 use crate::ws;
@@ -64,11 +64,12 @@ impl Server {
         let config = Arc::new(config);
         raise_open_file_limit();
         let node_id = config.node_id.clone().unwrap_or_else(|| "n1".into());
-        let (store, cluster): (Arc<dyn Store>, _) = match &config.redis_url {
+        let (store, presence, cluster): (Arc<dyn Store>, Arc<dyn PresenceStore>, _) = match &config.redis_url
+        {
             None => {
                 let store = SqliteStore::open(&config.data_dir)
                     .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
-                (Arc::new(store), None)
+                (Arc::new(store), Arc::new(MemoryPresence::default()), None)
             }
             Some(url) => {
                 let projection = config.data_dir.join("projection");
@@ -81,7 +82,8 @@ impl Server {
                 let epoch = store.epoch();
                 let fence: Arc<dyn Fn(u64) + Send + Sync> =
                     Arc::new(move |e| epoch.store(e, Ordering::Release));
-                (Arc::new(store), Some((cluster, fence)))
+                let presence = Arc::new(RedisPresence::new(cluster.connection()));
+                (Arc::new(store), presence, Some((cluster, fence)))
             }
         };
         let options = NodeOptions {
@@ -95,7 +97,7 @@ impl Server {
         let parts = NodeParts {
             settings: config.settings.clone(),
             store,
-            presence: Arc::new(MemoryPresence::default()),
+            presence,
             metrics: Arc::new(Metrics::new()),
             clock,
         };

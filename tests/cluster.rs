@@ -297,3 +297,82 @@ async fn while_redis_is_away_nothing_is_acknowledged_and_it_all_resumes_when_it_
         body["items"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
     assert_eq!(texts, ["before", "after"], "nothing unacknowledged stored, nothing acknowledged lost");
 }
+
+/// Presence of `operator` as `server` reports it.
+async fn presence_of(server: &TestServer, operator: &str) -> Value {
+    let (status, body) = get(server, "/api/v1/operators", &token("sam", "supervisor")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let items =
+        body["items"].as_array().or_else(|| body.as_array()).unwrap_or_else(|| panic!("{body}")).clone();
+    items.into_iter().find(|o| o["id"] == operator || o["operator"] == operator).unwrap()["presence"].clone()
+}
+
+async fn presence_becomes(server: &TestServer, operator: &str, wanted: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let now = presence_of(server, operator).await;
+        if now == wanted {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{operator} is {now}, never {wanted}");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[actix_web::test]
+async fn presence_holds_across_nodes_and_a_dead_nodes_sockets_lapse_with_it() {
+    let redis = Redis::start();
+    let config = config("line1", |t| set(t, "timeouts.presence_grace", 2.into()));
+    let n1 = node(&redis, &config, "n1");
+    assert_eq!(settled(&[&n1]).await, "n1");
+    let mut n2 = node(&redis, &config, "n2");
+    let n3 = node(&redis, &config, "n3");
+    settled(&[&n1, &n2, &n3]).await;
+
+    // alice has a socket on n2 and one on n3; supervisors on n1 see her.
+    let mut sam = agent(&n1, "sam").await;
+    let mut on_n2 = agent(&n2, "alice").await;
+    let on_n3 = agent(&n3, "alice").await;
+    presence_becomes(&n1, "alice", "online", Duration::from_secs(5)).await;
+    acked(&on_n2.request(json!({"type": "presence", "status": "away"})).await);
+    sam.wait(|f| f["type"] == "presence" && f["operator"] == "alice" && f["status"] == "away").await;
+    assert_eq!(presence_of(&n3, "alice").await, "away", "every node answers the same");
+
+    // Closing the socket on n3 leaves the one on n2; killing n2 takes it away with the node.
+    on_n3.close().await;
+    actix_web::rt::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(presence_of(&n1, "alice").await, "away", "a socket is still open on n2");
+    n2.kill();
+    // The lease (2 s) lapses, then the grace (2 s): alice is offline.
+    presence_becomes(&n1, "alice", "offline", Duration::from_secs(10)).await;
+    sam.wait(|f| f["type"] == "presence" && f["operator"] == "alice" && f["status"] == "offline").await;
+}
+
+#[actix_web::test]
+async fn an_away_operator_stays_away_when_the_leader_changes() {
+    let redis = Redis::start();
+    let config = config("line1", |_| {});
+    let mut n1 = node(&redis, &config, "n1");
+    assert_eq!(settled(&[&n1]).await, "n1");
+    let n2 = node(&redis, &config, "n2");
+    settled(&[&n1, &n2]).await;
+    let mut alice = agent(&n2, "alice").await;
+    acked(&alice.request(json!({"type": "presence", "status": "away"})).await);
+    presence_becomes(&n1, "alice", "away", Duration::from_secs(5)).await;
+    let mut bob = agent(&n2, "bob").await;
+    presence_becomes(&n1, "bob", "online", Duration::from_secs(5)).await;
+
+    n1.kill();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while health(&n2).await["leader"] != "n2" {
+        assert!(Instant::now() < deadline, "n2 never took the lead");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    presence_becomes(&n2, "bob", "online", Duration::from_secs(5)).await;
+    assert_eq!(presence_of(&n2, "alice").await, "away");
+    // A new chat is offered to bob, never to alice.
+    let mut c = client(&n2, "c1").await;
+    let id = acked(&c.request(json!({"type": "send", "text": "hello"})).await)["chat"].as_u64().unwrap();
+    bob.wait(|f| f["type"] == "offer" && chat_of(f) == id).await;
+    assert!(alice.quiet(|f| f["type"] == "offer", Duration::from_millis(300)).await);
+}

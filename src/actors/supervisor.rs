@@ -54,16 +54,19 @@ pub struct SupervisorActor {
     /// The latest view of every chat the dispatcher is routing (for offers and New-tab notices).
     views: HashMap<ChatId, Arc<ChatView>>,
     timer: OneTimer,
+    /// Operators recorded as away when this supervisor started (they stay away).
+    away: Vec<OperatorId>,
 }
 
 impl SupervisorActor {
     /// A supervisor that first rebuilds its queues from the open chats in `views`.
-    pub fn new(deps: SupervisorDeps, open_chats: Vec<ChatView>) -> Self {
+    pub fn new(deps: SupervisorDeps, open_chats: Vec<ChatView>, away: Vec<OperatorId>) -> Self {
         let mut actor = Self {
             dispatcher: Dispatcher::new(deps.settings.clone()),
             deps,
             views: HashMap::new(),
             timer: OneTimer::default(),
+            away,
         };
         let now = actor.deps.clock.now();
         for view in open_chats {
@@ -161,7 +164,8 @@ impl Actor for SupervisorActor {
     fn started(&mut self, ctx: &mut Self::Context) {
         // A burst of new chats must not make conversations wait on a full mailbox.
         ctx.set_mailbox_capacity(1 << 20);
-        let effects = self.dispatcher.start_grace(self.deps.clock.now());
+        let away = std::mem::take(&mut self.away);
+        let effects = self.dispatcher.start_grace(self.deps.clock.now(), &away);
         self.apply(effects, ctx);
     }
 }

@@ -134,6 +134,11 @@ impl Cluster {
         }))
     }
 
+    /// A connection to the cluster's Redis (reconnecting by itself).
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
     /// This node's id.
     pub fn node_id(&self) -> &str {
         &self.options.node_id

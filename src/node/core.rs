@@ -62,6 +62,10 @@ impl Core {
     pub(crate) async fn start(parts: &CoreParts, options: &NodeOptions) -> Result<Core, StoreError> {
         let CoreParts { settings, store, presence, metrics, clock, hub } = parts;
         let open_chats = store.open_chats().await?;
+        let away = presence.away().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the presence record cannot be read; every operator starts offline");
+            Vec::new()
+        });
         let parked = store.parked_count().await?;
         metrics.webhook_parked.set(i64::try_from(parked).unwrap_or(i64::MAX));
         let webhooks = settings.channels.values().any(|c| c.webhook_url.is_some())
@@ -95,6 +99,7 @@ impl Core {
                 node_id: options.node_id.clone(),
             },
             open_chats,
+            away,
         )
         .start();
         let _ = deps.routing.set(supervisor.clone().recipient());

@@ -23,6 +23,12 @@ impl PresenceStore for MemoryPresence {
         }
         Box::pin(async { Ok(()) })
     }
+
+    fn away(&self) -> PresenceFuture<Vec<OperatorId>> {
+        let away =
+            self.map.iter().filter(|e| *e.value() == Presence::Away).map(|e| e.key().clone()).collect();
+        Box::pin(async { Ok(away) })
+    }
 }
 
 #[cfg(test)]

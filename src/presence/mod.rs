@@ -3,6 +3,7 @@
 //! the same trait, which is why every call is asynchronous and may fail.
 
 mod memory;
+mod redis;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,6 +11,7 @@ use std::pin::Pin;
 use crate::domain::routing::Presence;
 use crate::domain::OperatorId;
 
+pub use self::redis::RedisPresence;
 pub use memory::MemoryPresence;
 
 /// A presence operation in flight.
@@ -24,8 +26,11 @@ pub enum PresenceError {
 }
 
 /// Where operator presence is recorded (the supervisor keeps the live presence it routes by;
-/// this is the record other nodes will read once there is a cluster).
+/// the record is what a new leader of a cluster starts from).
 pub trait PresenceStore: Send + Sync + 'static {
     /// Records `operator`'s presence, as set by `node`.
     fn set(&self, operator: OperatorId, status: Presence, node: String) -> PresenceFuture<()>;
+
+    /// The operators recorded as away (they stay away when they reconnect to a new leader).
+    fn away(&self) -> PresenceFuture<Vec<OperatorId>>;
 }

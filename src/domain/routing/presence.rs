@@ -26,14 +26,19 @@ impl Dispatcher {
 
     /// The node has just started: every configured operator without a socket gets the presence
     /// grace, as if their socket had just dropped, so operators reconnecting after a restart
-    /// lose nothing (their chats stay theirs until the grace ends).
-    pub fn start_grace(&mut self, now: Timestamp) -> Vec<Effect> {
+    /// lose nothing (their chats stay theirs until the grace ends). Operators in `away` were
+    /// away when the previous node stopped serving (the cluster's record): they stay away when
+    /// they reconnect.
+    pub fn start_grace(&mut self, now: Timestamp, away: &[OperatorId]) -> Vec<Effect> {
         let until = now.after(self.settings.timeouts.presence_grace);
         let operators: Vec<OperatorId> = self.settings.operators.keys().cloned().collect();
         for op in operators {
             let state = self.op_mut(&op);
             if state.sockets == 0 && state.presence == Presence::Offline {
                 state.grace_until = Some(until);
+                if away.contains(&op) {
+                    state.presence = Presence::Away;
+                }
             }
         }
         self.settle(now)

@@ -171,7 +171,7 @@ fn availability_is_reported_whenever_can_receive_flips() {
 #[test]
 fn after_a_start_everyone_gets_the_grace_and_who_does_not_come_back_is_reported_offline() {
     let mut b = Bench::new(three(Strategy::RoundRobin));
-    let e = b.d.start_grace(b.now);
+    let e = b.d.start_grace(b.now, &[]);
     b.record_public(e);
     assert!(b.last.is_empty(), "nobody is offline yet: {:?}", b.last);
     assert!(!b.d.is_gone(&op("ann")));
@@ -192,6 +192,23 @@ fn after_a_start_everyone_gets_the_grace_and_who_does_not_come_back_is_reported_
     );
     b.connect("bob");
     assert!(b.last.contains(&Effect::Offline { operator: op("bob"), offline: false }));
+}
+
+#[test]
+fn an_operator_away_before_a_start_stays_away_when_back_and_goes_offline_if_not() {
+    let mut b = Bench::new(three(Strategy::RoundRobin));
+    let e = b.d.start_grace(b.now, &[op("ann"), op("bob")]);
+    b.record_public(e);
+    assert_eq!(b.d.presence(&op("ann")), Presence::Away);
+    assert_eq!(b.d.presence(&op("cat")), Presence::Offline);
+    b.connect("ann");
+    assert_eq!(b.d.presence(&op("ann")), Presence::Away, "reconnecting keeps her away");
+    b.routing(waiting(1, "l1", Some(b.now)));
+    assert_eq!(b.offered(), vec![], "away: no offer");
+    b.tick_at(GRACE);
+    assert_eq!(b.d.presence(&op("bob")), Presence::Offline, "bob never came back");
+    assert!(b.d.is_gone(&op("bob")));
+    assert!(!b.d.is_gone(&op("ann")));
 }
 
 #[test]
