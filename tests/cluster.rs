@@ -7,6 +7,8 @@
 
 // Tests panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Each test holds the serial lock for its whole run, on its own thread and runtime: that is the point.
+#![allow(clippy::await_holding_lock)]
 
 mod common;
 
@@ -26,6 +28,14 @@ fn chat_of(frame: &Value) -> u64 {
         Value::Object(c) => c["id"].as_u64().unwrap(),
         other => other.as_u64().unwrap(),
     }
+}
+
+/// Cluster tests run one at a time: each runs several node processes whose leases must be
+/// renewed on time, and the machine may have two cores.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A node of the cluster on `redis`, as its own process.
@@ -72,6 +82,7 @@ fn config(line: &str, edit: impl FnOnce(&mut toml::Table)) -> String {
 
 #[actix_web::test]
 async fn a_client_on_one_node_and_an_operator_on_another_chat() {
+    let _serial = one_at_a_time();
     let redis = Redis::start();
     let config = config("line1", |_| {});
     let n1 = node(&redis, &config, "n1");
@@ -96,6 +107,7 @@ async fn a_client_on_one_node_and_an_operator_on_another_chat() {
 
 #[actix_web::test]
 async fn a_broadcast_take_race_across_nodes_has_exactly_one_winner() {
+    let _serial = one_at_a_time();
     let redis = Redis::start();
     let config = config("line2", |_| {});
     let n1 = node(&redis, &config, "n1");
@@ -125,6 +137,7 @@ async fn a_broadcast_take_race_across_nodes_has_exactly_one_winner() {
 
 #[actix_web::test]
 async fn every_node_reads_an_acknowledged_change_at_once_and_acts_in_bulk() {
+    let _serial = one_at_a_time();
     let redis = Redis::start();
     let config = config("line1", |_| {});
     let n1 = node(&redis, &config, "n1");
@@ -161,6 +174,7 @@ async fn every_node_reads_an_acknowledged_change_at_once_and_acts_in_bulk() {
 
 #[actix_web::test]
 async fn a_killed_leaders_conversations_go_on_from_a_survivor_within_three_seconds() {
+    let _serial = one_at_a_time();
     let redis = Redis::start();
     let config = config("line1", |t| set(t, "timeouts.inactivity", 8.into()));
     let mut n1 = node(&redis, &config, "n1");
@@ -218,6 +232,7 @@ async fn a_killed_leaders_conversations_go_on_from_a_survivor_within_three_secon
 
 #[actix_web::test]
 async fn a_paused_leader_that_lost_its_lease_writes_nothing_after_it() {
+    let _serial = one_at_a_time();
     let redis = Redis::start();
     let config = config("line1", |_| {});
     let n1 = node(&redis, &config, "n1");
@@ -263,6 +278,7 @@ async fn a_paused_leader_that_lost_its_lease_writes_nothing_after_it() {
 
 #[actix_web::test]
 async fn while_redis_is_away_nothing_is_acknowledged_and_it_all_resumes_when_it_is_back() {
+    let _serial = one_at_a_time();
     let mut redis = Redis::start();
     let config = config("line1", |_| {});
     let n1 = node(&redis, &config, "n1");
@@ -321,6 +337,7 @@ async fn presence_becomes(server: &TestServer, operator: &str, wanted: &str, wit
 
 #[actix_web::test]
 async fn presence_holds_across_nodes_and_a_dead_nodes_sockets_lapse_with_it() {
+    let _serial = one_at_a_time();
     let redis = Redis::start();
     let config = config("line1", |t| set(t, "timeouts.presence_grace", 2.into()));
     let n1 = node(&redis, &config, "n1");
@@ -350,6 +367,7 @@ async fn presence_holds_across_nodes_and_a_dead_nodes_sockets_lapse_with_it() {
 
 #[actix_web::test]
 async fn an_away_operator_stays_away_when_the_leader_changes() {
+    let _serial = one_at_a_time();
     let redis = Redis::start();
     let config = config("line1", |_| {});
     let mut n1 = node(&redis, &config, "n1");
@@ -375,4 +393,107 @@ async fn an_away_operator_stays_away_when_the_leader_changes() {
     let id = acked(&c.request(json!({"type": "send", "text": "hello"})).await)["chat"].as_u64().unwrap();
     bob.wait(|f| f["type"] == "offer" && chat_of(f) == id).await;
     assert!(alice.quiet(|f| f["type"] == "offer", Duration::from_millis(300)).await);
+}
+
+/// One client of the load test: writes `total` messages, each until acknowledged, through
+/// `first` and, once that node is gone, through `second` (resending the unacknowledged message
+/// with the same `client_msg_id`). Returns `(message number, seq)` of every ack, and when it
+/// was received.
+async fn steady_client(
+    first: String,
+    second: String,
+    id: String,
+    total: usize,
+    acks: std::rc::Rc<std::cell::Cell<usize>>,
+) -> Vec<(usize, u64, Instant)> {
+    let query = format!("channel=web&client_id={id}&name={id}");
+    let mut ws = Ws::try_connect(&format!("{first}/ws/client?{query}")).await.expect("first node up");
+    let token = ws.welcome["token"].as_str().map(str::to_string);
+    let mut got = Vec::new();
+    let mut k = 0;
+    while k < total {
+        let frame = json!({"type": "send", "text": format!("{id} message {k}"), "client_msg_id": format!("{id}-{k}")});
+        match ws.try_request(frame, Duration::from_secs(5)).await {
+            Some(ack) if ack["type"] == "ack" => {
+                got.push((k, ack["seq"].as_u64().unwrap(), Instant::now()));
+                acks.set(acks.get() + 1);
+                k += 1;
+            }
+            Some(refused) => {
+                assert_eq!(refused["code"], "unavailable", "{refused}");
+                actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+            }
+            None => {
+                // The node is gone: reconnect to the other one with the conversation's token.
+                let token = token.clone().or_else(|| ws.welcome["token"].as_str().map(str::to_string));
+                let url = format!("{second}/ws/client?{query}&token={}", token.unwrap_or_default());
+                let deadline = Instant::now() + Duration::from_secs(20);
+                ws = loop {
+                    if let Some(ws) = Ws::try_connect(&url).await {
+                        break ws;
+                    }
+                    assert!(Instant::now() < deadline, "{id}: cannot reconnect");
+                    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+                };
+            }
+        }
+    }
+    got
+}
+
+#[actix_web::test]
+async fn under_load_a_killed_leader_loses_no_acknowledged_message() {
+    let _serial = one_at_a_time();
+    const CLIENTS: usize = 200;
+    const MESSAGES: usize = 12;
+    let redis = Redis::start();
+    let config = config("line1", |t| set(t, "limits.connections_per_address", 0.into()));
+    let mut n1 = node(&redis, &config, "n1");
+    assert_eq!(settled(&[&n1]).await, "n1");
+    let n2 = node(&redis, &config, "n2");
+    settled(&[&n1, &n2]).await;
+
+    let acks = std::rc::Rc::new(std::cell::Cell::new(0));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|i| {
+            steady_client(n1.ws_url.clone(), n2.ws_url.clone(), format!("load{i}"), MESSAGES, acks.clone())
+        })
+        .collect();
+    let kill = async {
+        // Kill the leader with every client in mid-stream.
+        while acks.get() < CLIENTS * MESSAGES / 3 {
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+        n1.kill();
+        Instant::now()
+    };
+    let (results, killed) = futures_util::join!(futures_util::future::join_all(clients), kill);
+
+    let sam = token("sam", "supervisor");
+    let mut slowest = Duration::ZERO;
+    for (i, got) in results.iter().enumerate() {
+        assert_eq!(got.len(), MESSAGES, "load{i} stopped early");
+        if let Some((_, _, at)) = got.iter().find(|(_, _, at)| *at > killed) {
+            slowest = slowest.max(at.duration_since(killed));
+        }
+        let conversation = encode(&format!("web:load{i}"));
+        let (status, page) = get(&n2, &format!("/api/v1/chats?client_id=load{i}&limit=10"), &sam).await;
+        assert_eq!(status, StatusCode::OK, "{page} ({conversation})");
+        let chat = page["items"][0]["id"].as_u64().unwrap_or_else(|| panic!("load{i}: no chat: {page}"));
+        let (_, body) = get(&n2, &format!("/api/v1/chats/{chat}/messages?limit=500"), &sam).await;
+        let stored: Vec<(u64, String)> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["seq"].as_u64().unwrap(), m["text"].as_str().unwrap().to_string()))
+            .collect();
+        for (k, seq, _) in got {
+            let text = format!("load{i} message {k}");
+            let copies = stored.iter().filter(|(_, t)| *t == text).count();
+            assert_eq!(copies, 1, "load{i} message {k}: {copies} copies in {stored:?}");
+            assert!(stored.contains(&(*seq, text)), "load{i} message {k} not at its acknowledged seq {seq}");
+        }
+    }
+    assert!(slowest > Duration::ZERO, "no client wrote after the kill");
+    assert!(slowest < Duration::from_secs(3), "a conversation resumed only {slowest:?} after the kill");
 }

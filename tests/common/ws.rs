@@ -38,6 +38,8 @@ pub struct Ws {
     /// The close code and reason the server sent, once it closed the connection.
     pub close_reason: Option<(u16, String)>,
     next_ref: u64,
+    /// Connection errors close the socket instead of failing the test (a node killed on purpose).
+    lenient: bool,
 }
 
 impl Ws {
@@ -56,9 +58,37 @@ impl Ws {
             closed: false,
             close_reason: None,
             next_ref: 0,
+            lenient: false,
         };
         ws.welcome = ws.next_frame(WAIT).await.unwrap_or_else(|| panic!("{url}: no first frame"));
         ws
+    }
+
+    /// Connects to `url` and reads the first frame; `None` if the server cannot be reached.
+    pub async fn try_connect(url: &str) -> Option<Ws> {
+        let (_, framed) = awc::Client::new().ws(url).max_frame_size(4 << 20).connect().await.ok()?;
+        let mut ws = Ws {
+            socket: Box::new(framed),
+            welcome: Value::Null,
+            frames: Vec::new(),
+            closed: false,
+            close_reason: None,
+            next_ref: 0,
+            lenient: true,
+        };
+        ws.welcome = ws.next_frame(WAIT).await?;
+        Some(ws)
+    }
+
+    /// [`Ws::request`] that gives up quietly: `None` when the frame cannot be sent or nothing
+    /// answers it within `limit` (the server is gone).
+    pub async fn try_request(&mut self, mut frame: Value, limit: Duration) -> Option<Value> {
+        self.next_ref += 1;
+        let reference = format!("r{}", self.next_ref);
+        frame["ref"] = json!(reference);
+        self.socket.send(ws::Message::Text(frame.to_string().into())).await.ok()?;
+        self.wait_for(|f| f["ref"] == json!(reference) && (f["type"] == "ack" || f["type"] == "error"), limit)
+            .await
     }
 
     /// Sends one JSON frame.
@@ -176,6 +206,8 @@ impl Ws {
                 }
                 None => self.closed = true,
                 Some(Ok(_)) => {}
+                // A peer that may die under the test (try_connect) just closes.
+                Some(Err(_)) if self.lenient => self.closed = true,
                 Some(Err(e)) => panic!("WebSocket protocol error: {e}"),
             }
         }
