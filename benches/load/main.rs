@@ -11,12 +11,17 @@
 //! cargo build --release && cargo bench --bench load -- [--clients 500] [--operators 20]
 //!     [--size 100] [--rate max|N] [--duration 10] [--reply-every 1] [--target both|frontline|relay]
 //!     [--strategy round_robin] [--url http://127.0.0.1:8080 --config FILE]
+//!     [--redis redis://127.0.0.1:6379 [--nodes 2]]
 //! ```
+//! With `--redis` frontline runs in cluster mode on that Redis (flush it first: the bench's
+//! chats add to what it holds); with `--nodes 2` a second node joins and every peer connects to
+//! it, so every command is forwarded to the leader.
 //! With `--url` it loads an already running frontline (loopback only), minting operator tokens
 //! from `--config` (its operators must be op0..opM-1 on the line of channel `web`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a bench is a script: a broken step aborts it loudly
 
+mod failover;
 mod peers;
 mod relay;
 mod server;
@@ -44,6 +49,9 @@ struct Knobs {
     strategy: String,
     url: Option<String>,
     config: Option<String>,
+    redis: Option<String>,
+    nodes: usize,
+    failover: Option<usize>,
 }
 
 impl Knobs {
@@ -65,6 +73,9 @@ impl Knobs {
             strategy: get("--strategy").unwrap_or_else(|| "round_robin".into()),
             url: get("--url"),
             config: get("--config"),
+            redis: get("--redis"),
+            nodes: num("--nodes", 1).max(1),
+            failover: get("--failover").map(|n| n.parse().expect("a number of kills")),
         }
     }
 }
@@ -83,14 +94,14 @@ fn tokens(knobs: &Knobs, secret: &str) -> Vec<String> {
     (0..knobs.operators).map(|j| server::operator_token(secret, j)).collect()
 }
 
-fn start(knobs: &Knobs, name: &str) -> (Option<Target>, String, Vec<String>) {
+fn start(knobs: &Knobs, name: &str) -> (Vec<Target>, String, Vec<String>) {
     let dir = tempfile::tempdir().expect("temp dir");
     match (name, &knobs.url) {
         ("relay", _) => {
             let exe = std::env::current_exe().expect("current exe");
             let target = Target::start(&exe, &[], &[("FRONTLINE_LOAD_RELAY", "1".into())], dir);
             let base = target.ws_base.clone();
-            (Some(target), base, vec![String::new(); knobs.operators])
+            (vec![target], base, vec![String::new(); knobs.operators])
         }
         (_, Some(url)) => {
             assert!(url.starts_with("http://127."), "load goes to loopback only, not {url}");
@@ -98,7 +109,7 @@ fn start(knobs: &Knobs, name: &str) -> (Option<Target>, String, Vec<String>) {
             let config =
                 frontline::config::Config::load(Some(std::path::Path::new(config)), &Default::default())
                     .unwrap();
-            (None, url.replace("http://", "ws://"), tokens(knobs, &config.auth.jwt_secret))
+            (Vec::new(), url.replace("http://", "ws://"), tokens(knobs, &config.auth.jwt_secret))
         }
         _ => {
             let config = dir.path().join("load.toml");
@@ -107,24 +118,35 @@ fn start(knobs: &Knobs, name: &str) -> (Option<Target>, String, Vec<String>) {
                 server::frontline_config(SECRET, knobs.clients, knobs.operators, &knobs.strategy),
             )
             .unwrap();
-            let data = dir.path().join("data");
-            let args = vec![
-                "serve".into(),
-                "--config".into(),
-                config.display().to_string(),
-                "--data-dir".into(),
-                data.display().to_string(),
-            ];
-            let target = Target::start(&server::frontline_binary(), &args, &[], dir);
-            let base = target.ws_base.clone();
-            (Some(target), base, tokens(knobs, SECRET))
+            let mut targets = Vec::new();
+            let mut dir = Some(dir);
+            for n in 1..=knobs.nodes {
+                let dir = dir.take().unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
+                let data = dir.path().join("data");
+                let mut args = vec![
+                    "serve".into(),
+                    "--config".into(),
+                    config.display().to_string(),
+                    "--data-dir".into(),
+                    data.display().to_string(),
+                ];
+                if let Some(redis) = &knobs.redis {
+                    args.extend(["--redis".into(), redis.clone(), "--node-id".into(), format!("b{n}")]);
+                }
+                let target = Target::start(&server::frontline_binary(), &args, &[], dir);
+                target.wait_ready();
+                targets.push(target);
+            }
+            let base = targets.last().expect("a node").ws_base.clone();
+            (targets, base, tokens(knobs, SECRET))
         }
     }
 }
 
 async fn run(knobs: &Knobs, name: &'static str) -> Report {
-    let (target, ws_base, tokens) = start(knobs, name);
-    let rss_before = target.as_ref().map_or(0, Target::rss);
+    let (targets, ws_base, tokens) = start(knobs, name);
+    let target = targets.first();
+    let rss_before = target.map_or(0, Target::rss);
     let run = Arc::new(Run {
         ws_base: ws_base.clone(),
         clients: knobs.clients,
@@ -178,12 +200,12 @@ async fn run(knobs: &Knobs, name: &'static str) -> Report {
     while run.stats.undelivered() > 0 && drain.elapsed() < Duration::from_secs(10) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let rss_after = target.as_ref().map_or(0, Target::rss);
-    let sockets = target.as_ref().map_or(0, Target::sockets);
+    let rss_after = target.map_or(0, Target::rss);
+    let sockets = targets.last().map_or(0, Target::sockets);
     for task in tasks {
         task.abort();
     }
-    drop(target);
+    drop(targets);
     Report { name, c2o_rate, o2c_rate, stats: run, rss_before, rss_after, sockets }
 }
 
@@ -222,6 +244,11 @@ fn main() {
         return;
     }
     let knobs = Knobs::parse();
+    if let Some(rounds) = knobs.failover {
+        let redis = knobs.redis.clone().expect("--failover needs --redis URL");
+        tokio::runtime::Runtime::new().expect("runtime").block_on(failover::run(&redis, rounds, SECRET));
+        return;
+    }
     println!(
         "load: {} clients, {} operators, {} B messages, rate {}, {} s, operators reply to 1 in {}, strategy {}",
         knobs.clients,

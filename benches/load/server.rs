@@ -49,6 +49,38 @@ impl Target {
         Target { ws_base: http_base.replace("http://", "ws://"), child, _dir: dir }
     }
 
+    /// Waits until `/readyz` answers 200 (a cluster node: once a leader is known).
+    pub fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ready = self.get("/readyz").map(|r| r.starts_with("HTTP/1.1 200"));
+            if ready == Some(true) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{} never became ready", self.ws_base);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Kills the process as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// A plain HTTP GET of `path`: the whole response (head and body), if it answers.
+    pub fn get(&self, path: &str) -> Option<String> {
+        use std::io::{Read, Write};
+        let addr = self.ws_base.trim_start_matches("ws://").to_string();
+        let mut s = std::net::TcpStream::connect(&addr).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+            .ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        Some(out)
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -233,3 +233,38 @@ impl Hub {
         self.clients.remove_if(conversation, |_, subs| subs.is_empty());
     }
 }
+
+#[cfg(test)]
+mod relay_tests {
+    use super::*;
+    use crate::domain::{AuthorKind, AuthorView, ChatId, MessageView, Timestamp};
+
+    #[test]
+    fn relayed_notices_survive_the_wire() {
+        let message = MessageView {
+            conversation: ConversationId::new("web", "c1"),
+            chat: Some(ChatId(3)),
+            seq: 7,
+            author: AuthorView { kind: AuthorKind::Client, id: "c1".into() },
+            text: "hello".into(),
+            at: Timestamp(1_700_000_000_123),
+            client_msg_id: Some("k1".into()),
+            private: false,
+        };
+        let notices = [
+            Relayed::Operators {
+                to: vec![OperatorId::from("alice")],
+                notice: OperatorNotice::Message(Arc::new(message.clone())),
+            },
+            Relayed::Client {
+                conversation: ConversationId::new("web", "c1"),
+                notice: ClientNotice::Message(Arc::new(message)),
+            },
+        ];
+        for relayed in notices {
+            let text = serde_json::to_string(&relayed).unwrap();
+            let back: Relayed = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+            assert_eq!(back, relayed);
+        }
+    }
+}

@@ -364,21 +364,25 @@ impl Cluster {
         }
     }
 
-    /// Publishes the notices this node's hub sends, in order.
+    /// Publishes the notices this node's hub sends, in order: whatever is waiting goes out in
+    /// one pipeline (one round trip however many notices a burst made).
     async fn publish_notices(self: Arc<Self>, mut relayed: mpsc::UnboundedReceiver<Relayed>) {
         let mut conn = self.conn.clone();
         let origin = self.options.node_id.clone();
-        while let Some(relayed) = relayed.recv().await {
-            let text = match serde_json::to_string(&Broadcast { origin: origin.clone(), relayed }) {
-                Ok(text) => text,
-                Err(e) => {
-                    tracing::error!(error = %e, "cluster: cannot encode a notice");
-                    continue;
+        let mut batch = Vec::new();
+        while relayed.recv_many(&mut batch, 512).await > 0 {
+            let mut pipe = redis::pipe();
+            for relayed in batch.drain(..) {
+                match serde_json::to_string(&Broadcast { origin: origin.clone(), relayed }) {
+                    Ok(text) => {
+                        pipe.publish(NOTICES_CHANNEL, text).ignore();
+                    }
+                    Err(e) => tracing::error!(error = %e, "cluster: cannot encode a notice"),
                 }
-            };
-            let sent: redis::RedisResult<i64> = conn.publish(NOTICES_CHANNEL, text).await;
+            }
+            let sent: redis::RedisResult<()> = pipe.query_async(&mut conn).await;
             if let Err(e) = sent {
-                tracing::warn!(error = %e, "cluster: a notice did not reach the other nodes");
+                tracing::warn!(error = %e, "cluster: notices did not reach the other nodes");
             }
         }
     }

@@ -18,8 +18,8 @@ pub struct Config {
     pub listen: String,
     /// Directory of the embedded store.
     pub data_dir: PathBuf,
-    /// Redis URL (`redis://`, `rediss://` or `unix://`); refused by this build at start (the
-    /// cluster over Redis is not built yet).
+    /// Redis URL (`redis://`, `rediss://` or `unix://`): set, the node joins the cluster on that
+    /// Redis (see `crate::cluster`); unset, it runs standalone on the embedded store.
     pub redis_url: Option<String>,
     /// This node's id within a cluster.
     pub node_id: Option<String>,

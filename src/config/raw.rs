@@ -67,8 +67,8 @@ pub struct RawConfig {
     /// Directory of the embedded store.
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
-    /// Redis URL (`redis://`, `rediss://` or `unix://`); refused by this build at start (the
-    /// cluster over Redis is not built yet).
+    /// Redis URL (`redis://`, `rediss://` or `unix://`): set, the node joins the cluster on that
+    /// Redis (see `crate::cluster`); unset, it runs standalone on the embedded store.
     #[serde(default)]
     pub redis_url: Option<String>,
     /// This node's id within a cluster.
