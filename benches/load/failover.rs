@@ -46,7 +46,7 @@ pub async fn run(redis: &str, rounds: usize, secret: &str) {
     let config = dir.path().join("cluster.toml");
     std::fs::write(&config, server::frontline_config(secret, 10, 1, "round_robin")).unwrap();
     let mut nodes =
-        vec![("f1".to_string(), node(&config, redis, "f1")), ("f2".to_string(), node(&config, redis, "f2"))];
+        [("f1".to_string(), node(&config, redis, "f1")), ("f2".to_string(), node(&config, redis, "f2"))];
     let mut samples = Vec::new();
     for round in 0..rounds {
         // Both nodes agree on a leader.
