@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test of this repository: unit, actor, store (both backends) and end-to-end over real
+# sockets, with node processes on a real redis-server for the cluster tests. Installs
+# redis-server first when it is missing and this machine can (root with apt-get); otherwise
+# says what to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "test.sh: installing redis-server (the cluster tests start their own)" >&2
+        apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+    else
+        echo "test.sh: the cluster tests need redis-server on the PATH: install it" \
+             "(e.g. sudo apt-get install redis-server, brew install redis) and run this again" >&2
+        exit 1
+    fi
+fi
+exec cargo test --release "$@"
