@@ -548,7 +548,52 @@ async fn a_redis_restart_under_load_loses_nothing_acknowledged_and_delivery_resu
     }
     // Delivery resumed without restarting a node: a new chat reaches alice on the other node.
     let mut c = client(&n2, "after").await;
-    let id = acked(&c.request(json!({"type": "send", "text": "hello again"})).await)["chat"].as_u64().unwrap();
+    let id =
+        acked(&c.request(json!({"type": "send", "text": "hello again"})).await)["chat"].as_u64().unwrap();
     // At capacity with earlier offers, she sees it in New (else it is offered to her).
-    alice.wait(|f| ["offer", "chat_new"].contains(&f["type"].as_str().unwrap_or("")) && chat_of(f) == id).await;
+    alice
+        .wait(|f| ["offer", "chat_new"].contains(&f["type"].as_str().unwrap_or("")) && chat_of(f) == id)
+        .await;
+}
+
+#[actix_web::test]
+async fn a_pending_webhook_delivery_is_made_by_the_new_leader_after_a_fail_over() {
+    let _serial = one_at_a_time();
+    let receiver = Receiver::start(Answer::Fail);
+    let redis = Redis::start();
+    let config = config("line1", |t| {
+        let channels = t["channels"].as_array_mut().unwrap();
+        channels[0].as_table_mut().unwrap().insert("webhook_url".into(), receiver.url.clone().into());
+        set(t, "webhooks.retry_backoff", 0.05.into());
+    });
+    let mut n1 = node(&redis, &config, "n1");
+    assert_eq!(settled(&[&n1]).await, "n1");
+    let n2 = node(&redis, &config, "n2");
+    settled(&[&n1, &n2]).await;
+
+    let path = format!("/api/v1/conversations/{}/automated", encode("web:c1"));
+    let (status, body) = post_json(
+        &n2,
+        &path,
+        &token("sam", "supervisor"),
+        &json!({"kind": "bot", "text": "your order shipped"}),
+    )
+    .await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"outcome": "delivered"})));
+    receiver.wait_hits(2).await; // the leader tries, and fails
+    n1.kill();
+    receiver.answer(Answer::Accept);
+    let tried = receiver.hits().len();
+    // The survivor takes the lead and delivers what was pending.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let hits = receiver.hits();
+        if hits.len() > tried && health(&n2).await["leader"] == "n2" {
+            assert_eq!(hits.last().unwrap().json()["text"], "your order shipped");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never delivered after the fail-over: {hits:?}");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    receiver.stop().await;
 }

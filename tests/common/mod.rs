@@ -10,6 +10,7 @@
 //! - `server`: [`TestServer`];
 //! - `http`: [`get`], [`get_text`], [`post_json`], [`patch_json`], [`send`], [`inbound`];
 //! - `redis_server`: [`Redis`], a real `redis-server` for the cluster tests;
+//! - `webhook_receiver`: [`Receiver`], a local webhook receiver;
 //! - `ws`: [`Ws`], [`agent`], [`client`], [`client_query`], [`upgrade_status`].
 
 // Test helpers panic on a broken environment (that is the test failing); each test binary uses
@@ -20,10 +21,12 @@ mod config;
 mod http;
 mod redis_server;
 mod server;
+mod webhook_receiver;
 mod ws;
 
 pub use config::*;
 pub use http::*;
 pub use redis_server::*;
 pub use server::*;
+pub use webhook_receiver::*;
 pub use ws::*;
