@@ -308,8 +308,12 @@ impl Node {
 
     /// The conversation a chat belongs to: from the board for open chats, else from the store.
     pub async fn locate(&self, chat: ChatId) -> Result<ConversationId, CommandError> {
-        if let Some(conversation) = self.ask(Call::Locate { chat }).await.located() {
-            return Ok(conversation);
+        // The core's board knows open chats without a read; a node without a core reads its
+        // projection (a round trip to the leader would cost as much).
+        if let Some(core) = self.core() {
+            if let Some(conversation) = core.serve(Call::Locate { chat }).await.located() {
+                return Ok(conversation);
+            }
         }
         match self.store.chat(chat).await? {
             Some(view) => Ok(view.conversation),
