@@ -280,7 +280,9 @@ impl Cluster {
         let _: redis::RedisResult<i64> = conn.zrembyscore(MEMBERS_KEY, "-inf", now - 1).await;
     }
 
-    /// When the leader changes, this node announces its operator sockets to the new one.
+    /// When the leader changes, this node announces its operator sockets to the new one, until
+    /// it has them (the lease is visible before the new leader's core has started: early
+    /// announcements are refused and made again).
     async fn follow_leader(self: Arc<Self>, node: Arc<Node>) {
         let mut leader = self.leader.subscribe();
         let mut epoch = self.epoch.subscribe();
@@ -291,8 +293,17 @@ impl Cluster {
             }
             let who = leader.borrow_and_update().clone();
             let _ = epoch.borrow_and_update();
-            if who.is_some() {
-                node.announce_sockets();
+            if who.is_none() {
+                continue;
+            }
+            loop {
+                if let Answer::Done(Ok(())) = node.announce_sockets().await {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if leader.has_changed().unwrap_or(true) || epoch.has_changed().unwrap_or(true) {
+                    break; // a newer leader: the outer loop announces to it
+                }
             }
         }
     }

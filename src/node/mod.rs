@@ -228,9 +228,11 @@ impl Node {
         }
     }
 
-    /// Tells the leader (this node's core or another node) every operator socket of this node.
-    pub fn announce_sockets(&self) {
-        self.tell(Call::Sockets { node: self.node_id.clone(), sockets: self.hub.operator_socket_counts() });
+    /// Tells the leader (this node's core or another node) every operator socket of this node;
+    /// `Done(Ok(()))` once it has them.
+    pub async fn announce_sockets(&self) -> Answer {
+        self.ask(Call::Sockets { node: self.node_id.clone(), sockets: self.hub.operator_socket_counts() })
+            .await
     }
 
     /// This node's id.
@@ -271,11 +273,30 @@ impl Node {
         if let Some(core) = self.core() {
             core.tell(call);
         } else if let Some(remote) = self.remote.get() {
+            let socket_change =
+                matches!(call, Call::OperatorConnected { .. } | Call::OperatorDisconnected { .. });
             let sent = remote.call(call);
+            let (remote, hub, node) = (remote.clone(), self.hub.clone(), self.node_id.clone());
             tokio::spawn(async move {
-                if let Answer::Unavailable(why) = sent.await {
-                    tracing::debug!(%why, "a told call did not reach the leader");
+                let answer = sent.await;
+                if !socket_change {
+                    if let Answer::Unavailable(why) = answer {
+                        tracing::debug!(%why, "a told call did not reach the leader");
+                    }
+                    return;
                 }
+                // The leader missed a socket change (it was changing): tell it the whole set
+                // again until it has it (the set replaces what it knew of this node).
+                let mut answer = answer;
+                for _ in 0..100 {
+                    if let Answer::Done(Ok(())) = answer {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let sockets = hub.operator_socket_counts();
+                    answer = remote.call(Call::Sockets { node: node.clone(), sockets }).await;
+                }
+                tracing::warn!("the leader never took this node's operator sockets");
             });
         }
     }
