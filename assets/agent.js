@@ -1,0 +1,341 @@
+// The agent console: the operator protocol of /ws/agent (PROTOCOL 3.2) in a page. Tabs My and
+// New, offers with a countdown, the chat pane (history back through the chain, send, notes,
+// typing both ways), set status, finish, presence; reconnects with back-off and takes the
+// welcome as the whole truth again.
+import { t, word, el, time, randomId, errorText, translatePage, token, tokenSubject, Socket } from './common.js';
+import { signIn } from './signin.js';
+
+translatePage();
+const $ = (id) => document.getElementById(id);
+const state = {
+  me: null,
+  my: new Map(),
+  fresh: new Map(), // the New tab
+  newTotal: 0,
+  offers: new Map(), // chat id -> { chat, until }
+  tab: 'my',
+  open: null, // the chat id in the pane
+  history: new Map(), // chat id -> { messages: Map(seq -> message), before: seq|null, more: bool, prev: id|null }
+  typingUntil: 0,
+};
+let socket = null;
+let everWelcomed = false;
+let lastTyping = 0;
+
+function showError(text) {
+  $('error').textContent = text;
+  $('error').hidden = !text;
+  if (text) { clearTimeout(showError.timer); showError.timer = setTimeout(() => showError(''), 10000); }
+}
+
+async function act(frame) {
+  try {
+    return await socket.request(frame);
+  } catch (e) {
+    showError(errorText(e));
+    throw e;
+  }
+}
+
+function clientName(chat) {
+  return chat.client?.name || chat.client?.id || chat.conversation;
+}
+
+function statusLine(chat) {
+  return `${word('status', chat.status)} · ${word('detailed', chat.detailed_status)}`;
+}
+
+// ---- the list ----
+function renderTabs() {
+  $('tab-my').textContent = t('agent.my', { n: state.my.size });
+  $('tab-new').textContent = t('agent.new', { n: Math.max(state.newTotal, state.fresh.size) });
+  $('tab-my').classList.toggle('active', state.tab === 'my');
+  $('tab-new').classList.toggle('active', state.tab === 'new');
+  const chats = [...(state.tab === 'my' ? state.my : state.fresh).values()];
+  $('list').replaceChildren(...chats.map((chat) => el('li', {
+    class: `chat ${state.open === chat.id ? 'open' : ''}`, dataset: { chat: chat.id },
+    onclick: () => openChat(chat.id),
+  }, el('div', { class: 'name' }, `#${chat.id} ${clientName(chat)}`),
+  el('div', { class: 'meta', text: `${chat.line} · ${statusLine(chat)}` }))));
+  if (!chats.length) $('list').append(el('li', { class: 'empty', text: t('agent.none') }));
+}
+
+function renderOffers() {
+  const now = Date.now();
+  $('offers').replaceChildren(...[...state.offers.values()].map(({ chat, until }) => el('div', {
+    class: 'offer', dataset: { chat: chat.id },
+  }, el('div', { class: 'name' }, t('agent.offer', { id: chat.id, name: clientName(chat) })),
+  el('div', { class: 'countdown', text: t('agent.expires', { s: Math.max(0, Math.ceil((until - now) / 1000)) }) }),
+  el('button', { type: 'button', class: 'accept', onclick: () => answerOffer(chat.id, 'accept') }, t('agent.accept')),
+  el('button', { type: 'button', class: 'decline', onclick: () => answerOffer(chat.id, 'decline') }, t('agent.decline')))));
+}
+setInterval(() => {
+  const now = Date.now();
+  for (const [id, offer] of state.offers) if (offer.until < now - 2000) state.offers.delete(id);
+  if (state.offers.size || $('offers').childElementCount) renderOffers();
+}, 1000);
+
+async function answerOffer(id, answer) {
+  try {
+    await act({ type: answer, chat: id });
+  } finally {
+    state.offers.delete(id);
+    renderOffers();
+  }
+  if (answer === 'accept') { state.tab = 'my'; openChat(id); }
+}
+
+function notifyOffer(chat) {
+  try {
+    if ('Notification' in window && Notification.permission === 'granted' && document.hidden) {
+      new Notification(t('agent.offer', { id: chat.id, name: clientName(chat) }));
+    }
+  } catch { /* notifications are optional */ }
+}
+
+// ---- the pane ----
+function chatOf(id) {
+  return state.my.get(id) || state.fresh.get(id) || state.offers.get(id)?.chat || null;
+}
+
+function historyOf(id) {
+  if (!state.history.has(id)) state.history.set(id, { messages: new Map(), before: null, more: true, prev: null, loading: false });
+  return state.history.get(id);
+}
+
+async function loadOlder(id) {
+  const h = historyOf(id);
+  if (h.loading || (!h.more && !h.prev)) return;
+  h.loading = true;
+  try {
+    const frame = h.more
+      ? { type: 'history', chat: h.chainAt ?? id, limit: 50, ...(h.before !== null ? { before_seq: h.before } : {}) }
+      : { type: 'history', chat: h.prev, limit: 50 };
+    if (!h.more) { h.chainAt = h.prev; h.before = null; }
+    const ack = await act(frame);
+    for (const m of ack.messages) h.messages.set(m.seq, m);
+    if (ack.messages.length) h.before = ack.messages[0].seq;
+    h.more = ack.messages.length >= 50;
+    h.prev = ack.prev_chat ?? null;
+  } catch { /* shown */ } finally {
+    h.loading = false;
+  }
+  if (state.open === id) renderMessages(true);
+}
+
+function renderPane() {
+  const id = state.open;
+  const chat = id === null ? null : chatOf(id);
+  if (!chat) {
+    $('pane').replaceChildren(el('p', { class: 'empty', text: t('agent.pick') }));
+    return;
+  }
+  const mine = state.my.has(id);
+  const statusSelect = el('select', { id: 'set-status', 'aria-label': t('agent.set_status') },
+    ['open', 'pending', 'on_hold'].map((s) => el('option', { value: s, selected: chat.status === s }, word('status', s))));
+  const finishSelect = el('select', { id: 'finish-status', 'aria-label': t('agent.finish') },
+    ['closed', 'pending', 'open'].map((s) => el('option', { value: s }, word('status', s))));
+  const vote = el('input', { type: 'checkbox', id: 'finish-vote', checked: true });
+  const note = el('input', { type: 'checkbox', id: 'as-note' });
+  const text = el('textarea', { id: 'reply', rows: 3, placeholder: t('agent.reply') });
+  const send = async (event) => {
+    event.preventDefault();
+    const body = text.value.trim();
+    if (!body) return;
+    const frame = note.checked
+      ? { type: 'note', chat: id, text: body }
+      : { type: 'send', chat: id, text: body, client_msg_id: randomId() };
+    const ack = await act(frame).catch(() => null);
+    if (!ack) return;
+    text.value = '';
+    historyOf(id).messages.set(ack.seq, {
+      seq: ack.seq, chat: ack.chat ?? id, text: body, at: new Date().toISOString(), private: note.checked || undefined,
+      author: { kind: 'operator', id: state.me.id },
+    });
+    renderMessages();
+  };
+  text.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); send(event); }
+  });
+  text.addEventListener('input', () => {
+    if (!note.checked && Date.now() - lastTyping > 2000) { lastTyping = Date.now(); socket.send({ type: 'typing', chat: id }); }
+  });
+  const log = el('div', { id: 'messages', class: 'log' });
+  log.addEventListener('scroll', () => { if (log.scrollTop < 40) loadOlder(id); });
+  $('pane').replaceChildren(
+    el('header', { class: 'chat-head' },
+      el('div', { class: 'name' }, `#${chat.id} ${clientName(chat)}`),
+      el('div', { class: 'meta', id: 'chat-status', text: `${chat.line} · ${statusLine(chat)}${chat.responsible ? ` · ${chat.responsible}` : ''}` })),
+    el('div', { class: 'actions' },
+      mine ? null : el('button', { type: 'button', id: 'take', onclick: async () => { await act({ type: 'take', chat: id }).catch(() => null); } }, t('agent.take')),
+      el('label', {}, t('agent.set_status'), ' ', statusSelect),
+      el('button', { type: 'button', id: 'set-status-go', onclick: () => act({ type: 'set_status', chat: id, status: statusSelect.value }).catch(() => null) }, t('agent.apply')),
+      el('span', { class: 'sep' }),
+      el('label', {}, t('agent.finish'), ' ', finishSelect),
+      el('label', {}, vote, ' ', t('agent.request_vote')),
+      el('button', {
+        type: 'button', id: 'finish',
+        onclick: () => act({ type: 'finish', chat: id, status: finishSelect.value, request_vote: finishSelect.value === 'closed' && vote.checked }).catch(() => null),
+      }, t('agent.finish_go'))),
+    el('button', { type: 'button', id: 'older', class: 'link', onclick: () => loadOlder(id) }, t('agent.older')),
+    log,
+    el('div', { id: 'client-typing', class: 'typing', hidden: true, text: t('agent.client_typing') }),
+    el('form', { class: 'compose', onsubmit: send }, text,
+      el('div', { class: 'compose-side' },
+        el('label', {}, note, ' ', t('agent.note')),
+        el('button', { type: 'submit', id: 'send' }, t('send')))));
+  renderMessages(true);
+}
+
+function renderMessages(keepPosition = false) {
+  const log = $('messages');
+  if (!log || state.open === null) return;
+  const h = historyOf(state.open);
+  const before = log.scrollHeight - log.scrollTop;
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  const messages = [...h.messages.values()].sort((a, b) => a.seq - b.seq);
+  let lastChat = null;
+  const nodes = [];
+  for (const m of messages) {
+    if (lastChat !== null && m.chat !== lastChat) nodes.push(el('div', { class: 'chain', text: t('agent.earlier_chat', { id: lastChat }) }));
+    lastChat = m.chat;
+    const kind = m.private ? 'note' : m.author?.kind || 'system';
+    const who = m.author?.kind === 'client' ? t('agent.client') : m.author?.id || word('author', m.author?.kind);
+    nodes.push(el('div', { class: `msg ${kind} ${m.author?.kind === 'operator' ? 'mine' : 'theirs'}`, dataset: { seq: m.seq } },
+      el('div', { class: 'meta' }, `${m.private ? `${t('agent.note_label')} · ` : ''}${who} · ${time(m.at)}`),
+      el('div', { class: 'text', text: m.text })));
+  }
+  log.replaceChildren(...nodes);
+  $('older').hidden = !(h.more || h.prev);
+  if (keepPosition && !atBottom && messages.length) log.scrollTop = log.scrollHeight - before;
+  else log.scrollTop = log.scrollHeight;
+}
+
+function openChat(id) {
+  state.open = id;
+  renderTabs();
+  renderPane();
+  const h = historyOf(id);
+  if (!h.messages.size) loadOlder(id);
+}
+
+function refreshOpen(id) {
+  if (state.open !== id) return;
+  const chat = chatOf(id);
+  const status = $('chat-status');
+  if (chat && status) status.textContent = `${chat.line} · ${statusLine(chat)}${chat.responsible ? ` · ${chat.responsible}` : ''}`;
+  if (!chat) renderPane();
+}
+
+// ---- the socket ----
+function onframe(frame) {
+  switch (frame.type) {
+    case 'welcome': {
+      everWelcomed = true;
+      state.me = frame.operator;
+      state.my = new Map(frame.my.map((c) => [c.id, c]));
+      state.fresh = new Map(frame.new.map((c) => [c.id, c]));
+      state.newTotal = frame.new_total ?? frame.new.length;
+      state.offers.clear();
+      $('me').textContent = `${frame.operator.name} (${frame.operator.id})`;
+      $('to-supervisor').hidden = frame.operator.role === 'operator';
+      $('presence').value = 'online';
+      // Messages may have been missed while away: read the open chat again.
+      state.history.clear();
+      renderTabs();
+      renderOffers();
+      if (state.open !== null) openChat(state.open);
+      break;
+    }
+    case 'chat_new':
+      state.fresh.set(frame.chat.id, frame.chat);
+      state.newTotal = Math.max(state.newTotal + 1, state.fresh.size);
+      renderTabs();
+      break;
+    case 'offer':
+      state.offers.set(frame.chat.id, { chat: frame.chat, until: Date.now() + frame.expires_in_ms });
+      renderOffers();
+      notifyOffer(frame.chat);
+      break;
+    case 'offer_withdrawn':
+      state.offers.delete(frame.chat);
+      renderOffers();
+      break;
+    case 'chat_assigned':
+      state.my.set(frame.chat.id, frame.chat);
+      if (state.fresh.delete(frame.chat.id)) state.newTotal = Math.max(0, state.newTotal - 1);
+      state.offers.delete(frame.chat.id);
+      renderTabs();
+      renderOffers();
+      if (state.open === frame.chat.id) renderPane();
+      break;
+    case 'chat_updated':
+      if (state.my.has(frame.chat.id)) state.my.set(frame.chat.id, frame.chat);
+      if (state.fresh.has(frame.chat.id)) state.fresh.set(frame.chat.id, frame.chat);
+      renderTabs();
+      refreshOpen(frame.chat.id);
+      break;
+    case 'chat_removed': {
+      state.my.delete(frame.chat);
+      if (state.fresh.delete(frame.chat)) state.newTotal = Math.max(0, state.newTotal - 1);
+      renderTabs();
+      if (state.open === frame.chat) {
+        showError(t('agent.removed', { id: frame.chat, reason: word('removed', frame.reason) }));
+      }
+      break;
+    }
+    case 'message': {
+      const m = frame.message;
+      if (state.history.has(m.chat)) historyOf(m.chat).messages.set(m.seq, m);
+      if (state.open === m.chat) { renderMessages(); $('client-typing').hidden = true; }
+      break;
+    }
+    case 'typing':
+      if (state.open === frame.chat && $('client-typing')) {
+        $('client-typing').hidden = false;
+        clearTimeout(onframe.typing);
+        onframe.typing = setTimeout(() => { if ($('client-typing')) $('client-typing').hidden = true; }, 4000);
+      }
+      break;
+    case 'client_voted':
+      showError(t('agent.voted', { id: frame.chat, label: frame.label ?? frame.score }));
+      break;
+    case 'error':
+      showError(errorText(frame));
+      break;
+    default:
+      break;
+  }
+}
+
+async function start(problem = '') {
+  $('app').hidden = true;
+  if (!token.get()) await signIn($('signin-root'), problem);
+  $('app').hidden = false;
+  everWelcomed = false;
+  const jwt = token.get();
+  socket = new Socket({
+    url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/agent?token=${encodeURIComponent(jwt)}`,
+    onframe,
+    onstate(conn, failures) {
+      $('state').textContent = conn === 'open' ? t('conn.open') : t(`conn.${conn}`);
+      $('state').className = `state ${conn}`;
+      // A token that never got a welcome is refused (bad, expired, or another server's).
+      if (conn === 'closed' && !everWelcomed && failures >= 1) {
+        socket.drop(true);
+        token.clear();
+        start(t('signin.refused'));
+      }
+    },
+  });
+}
+
+$('tab-my').addEventListener('click', () => { state.tab = 'my'; renderTabs(); });
+$('tab-new').addEventListener('click', () => { state.tab = 'new'; renderTabs(); });
+$('presence').addEventListener('change', () => act({ type: 'presence', status: $('presence').value }).catch(() => null));
+$('signout').addEventListener('click', () => { socket?.drop(true); token.clear(); location.reload(); });
+if ('Notification' in window && Notification.permission === 'default') {
+  document.addEventListener('click', () => Notification.requestPermission().catch(() => null), { once: true });
+}
+if (token.get() && !tokenSubject(token.get())) token.clear();
+start();
