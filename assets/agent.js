@@ -22,10 +22,14 @@ let socket = null;
 let everWelcomed = false;
 let lastTyping = 0;
 
+/** Shows a notice (an error in plain words, a vote, a chat leaving) for 15 s; the latest 3 stay. */
 function showError(text) {
-  $('error').textContent = text;
-  $('error').hidden = !text;
-  if (text) { clearTimeout(showError.timer); showError.timer = setTimeout(() => showError(''), 10000); }
+  const box = $('error');
+  const line = el('div', { class: 'notice', text });
+  box.append(line);
+  while (box.childElementCount > 3) box.firstElementChild.remove();
+  box.hidden = false;
+  setTimeout(() => { line.remove(); box.hidden = box.childElementCount === 0; }, 15000);
 }
 
 async function act(frame) {

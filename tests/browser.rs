@@ -1,0 +1,211 @@
+//! The pages in a real browser: headless Chromium (the system's `chromium` and `chromedriver`)
+//! driven through WebDriver against an in-process server. The story: a client writes in the
+//! widget, the agent console shows the offer, accepts and replies, the widget shows the reply,
+//! the agent finishes `closed` with a vote request, the widget shows the vote buttons, votes
+//! and gets the thanks. On failure each page's screenshot is saved under
+//! `target/screenshots/`.
+//!
+//! Needs `chromium` and `chromedriver` on the PATH (`apt-get install chromium chromium-driver`;
+//! `deploy/test.sh` installs them); without them the test fails saying so.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// How long one step may take in the browser.
+const STEP: Duration = Duration::from_secs(15);
+
+/// A `chromedriver` on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
+const INSTALL: &str = "install Chromium and its WebDriver: apt-get install chromium chromium-driver \
+                       (deploy/test.sh does this when run as root)";
+
+fn start_driver() -> Driver {
+    let driver = on_path("chromedriver").unwrap_or_else(|| panic!("chromedriver is not on the PATH: {INSTALL}"));
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start chromedriver ({e}): {INSTALL}"));
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen on port {port} within 10 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Driver { child, url }
+}
+
+async fn browser(driver: &Driver) -> Client {
+    // The WebDriver client speaks plain HTTP, but its rustls needs a crypto provider chosen.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| on_path(name))
+        .unwrap_or_else(|| panic!("chromium is not on the PATH: {INSTALL}"));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1280,900", "--lang=en-US"],
+            "prefs": {"intl.accept_languages": "en-US,en"},
+        }),
+    );
+    ClientBuilder::rustls()
+        .unwrap()
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .unwrap_or_else(|e| panic!("chromedriver cannot start a browser ({e}): {INSTALL}"))
+}
+
+type Step = Result<(), String>;
+
+/// Waits until an element matching `css` has `text` in its text, or says what it saw.
+async fn wait_text(page: &Client, css: &str, text: &str) -> Step {
+    let deadline = Instant::now() + STEP;
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        seen.clear();
+        for element in page.find_all(Locator::Css(css)).await.map_err(|e| e.to_string())? {
+            let got = element.text().await.unwrap_or_default();
+            if got.contains(text) {
+                return Ok(());
+            }
+            seen.push(got);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("no {css} with {text:?} within {STEP:?}; saw {seen:?}"))
+}
+
+/// Waits for a displayed element matching `css` and clicks it.
+async fn click(page: &Client, css: &str) -> Step {
+    let deadline = Instant::now() + STEP;
+    while Instant::now() < deadline {
+        if let Ok(element) = page.find(Locator::Css(css)).await {
+            if element.is_displayed().await.unwrap_or(false) && element.click().await.is_ok() {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("nothing to click at {css} within {STEP:?}"))
+}
+
+async fn type_into(page: &Client, css: &str, text: &str) -> Step {
+    let element = page.wait().at_most(STEP).for_element(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}"))?;
+    element.send_keys(text).await.map_err(|e| format!("typing into {css}: {e}"))
+}
+
+/// Saves a screenshot of each page as `target/screenshots/<test>-<page>.png`.
+async fn screenshots(test: &str, pages: &[(&str, &Client)]) -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    let mut saved = Vec::new();
+    for (name, page) in pages {
+        if let Ok(png) = page.screenshot().await {
+            let path = dir.join(format!("{test}-{name}.png"));
+            if std::fs::write(&path, png).is_ok() {
+                saved.push(path);
+            }
+        }
+    }
+    saved
+}
+
+async fn story(server: &TestServer, agent: &Client, widget: &Client) -> Step {
+    let e = |what: &'static str| move |err: fantoccini::error::CmdError| format!("{what}: {err}");
+    // The agent signs in with a pasted token and goes online.
+    agent.goto(&format!("{}/", server.url)).await.map_err(e("opening the console"))?;
+    type_into(agent, "#token", &token("alice", "operator")).await?;
+    click(agent, "#signin").await?;
+    wait_text(agent, "#state", "connected").await?;
+    wait_text(agent, "#tab-my", "My (0)").await?;
+
+    // 1. A client writes in the widget.
+    widget.goto(&format!("{}/widget?name=Ann", server.url)).await.map_err(e("opening the widget"))?;
+    type_into(widget, "#text", "Hello, my order is late").await?;
+    click(widget, "#send").await?;
+    wait_text(widget, ".msg.mine .text", "Hello, my order is late").await?;
+
+    // 2. The agent sees the offer, accepts it and replies.
+    wait_text(agent, ".offer .name", "Ann").await?;
+    wait_text(agent, ".offer .countdown", "expires in").await?;
+    click(agent, ".offer button.accept").await?;
+    wait_text(agent, "#tab-my", "My (1)").await?;
+    wait_text(agent, "#messages .msg.client .text", "Hello, my order is late").await?;
+    type_into(agent, "#reply", "Hi Ann, it ships today.").await?;
+    click(agent, "#send").await?;
+    wait_text(agent, "#messages .msg.operator .text", "Hi Ann, it ships today.").await?;
+
+    // 3. The widget shows the reply.
+    wait_text(widget, ".msg.operator .text", "Hi Ann, it ships today.").await?;
+
+    // 4. The agent finishes `closed` with a vote request; the client votes.
+    let status = agent.find(Locator::Css("#finish-status")).await.map_err(e("the finish status"))?;
+    status.select_by_value("closed").await.map_err(e("choosing closed"))?;
+    let vote = agent.find(Locator::Css("#finish-vote")).await.map_err(e("the vote box"))?;
+    if !vote.is_selected().await.map_err(e("the vote box"))? {
+        vote.click().await.map_err(e("ticking the vote box"))?;
+    }
+    click(agent, "#finish").await?;
+    wait_text(widget, "#vote", "How did we do?").await?;
+    wait_text(widget, "#vote button[data-score=\"3\"]", "Excellent").await?;
+    click(widget, "#vote button[data-score=\"3\"]").await?;
+    wait_text(widget, "#vote .thanks", "Thank you").await?;
+    wait_text(agent, "#error", "voted").await?;
+    wait_text(agent, "#tab-my", "My (0)").await?;
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_client_and_an_agent_talk_through_the_pages_and_the_client_votes() {
+    let driver = start_driver();
+    let server = TestServer::start(&base_config());
+    let agent = browser(&driver).await;
+    let widget = browser(&driver).await;
+    widget.set_window_size(390, 844).await.unwrap(); // a phone
+    let outcome = tokio::time::timeout(Duration::from_secs(120), story(&server, &agent, &widget))
+        .await
+        .unwrap_or_else(|_| Err("the story took more than 120 s".into()));
+    if let Err(problem) = outcome {
+        let saved = screenshots("story", &[("agent", &agent), ("widget", &widget)]).await;
+        let _ = agent.close().await;
+        let _ = widget.close().await;
+        panic!("{problem}\nscreenshots: {saved:?}");
+    }
+    // The rating is stored: the chat reads it back over the API.
+    let (status, list) = get(&server, "/api/v1/chats", &token("sam", "supervisor")).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["items"][0]["client_rating"], 3, "{list}");
+    let _ = agent.close().await;
+    let _ = widget.close().await;
+}
