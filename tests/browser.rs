@@ -44,7 +44,8 @@ const INSTALL: &str = "install Chromium and its WebDriver: apt-get install chrom
                        (deploy/test.sh does this when run as root)";
 
 fn start_driver() -> Driver {
-    let driver = on_path("chromedriver").unwrap_or_else(|| panic!("chromedriver is not on the PATH: {INSTALL}"));
+    let driver =
+        on_path("chromedriver").unwrap_or_else(|| panic!("chromedriver is not on the PATH: {INSTALL}"));
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
@@ -62,8 +63,6 @@ fn start_driver() -> Driver {
 }
 
 async fn browser(driver: &Driver) -> Client {
-    // The WebDriver client speaks plain HTTP, but its rustls needs a crypto provider chosen.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let chromium = ["chromium", "chromium-browser", "google-chrome"]
         .iter()
         .find_map(|name| on_path(name))
@@ -78,8 +77,8 @@ async fn browser(driver: &Driver) -> Client {
             "prefs": {"intl.accept_languages": "en-US,en"},
         }),
     );
-    ClientBuilder::rustls()
-        .unwrap()
+    // chromedriver speaks plain HTTP on loopback: no TLS connector.
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&driver.url)
         .await
@@ -121,7 +120,8 @@ async fn click(page: &Client, css: &str) -> Step {
 }
 
 async fn type_into(page: &Client, css: &str, text: &str) -> Step {
-    let element = page.wait().at_most(STEP).for_element(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}"))?;
+    let element =
+        page.wait().at_most(STEP).for_element(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}"))?;
     element.send_keys(text).await.map_err(|e| format!("typing into {css}: {e}"))
 }
 

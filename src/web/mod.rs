@@ -25,8 +25,14 @@ const WIDGET_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self
 /// Registers the pages and `/assets/{path}`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(|req: HttpRequest| async move { page(&req, "agent.html", CSP) }))
-        .route("/supervisor", web::get().to(|req: HttpRequest| async move { page(&req, "supervisor.html", CSP) }))
-        .route("/widget", web::get().to(|req: HttpRequest| async move { page(&req, "widget.html", WIDGET_CSP) }))
+        .route(
+            "/supervisor",
+            web::get().to(|req: HttpRequest| async move { page(&req, "supervisor.html", CSP) }),
+        )
+        .route(
+            "/widget",
+            web::get().to(|req: HttpRequest| async move { page(&req, "widget.html", WIDGET_CSP) }),
+        )
         .route("/widget.js", web::get().to(|req: HttpRequest| async move { page(&req, "embed.js", CSP) }))
         .route("/assets/{path:.+}", web::get().to(asset));
 }
@@ -96,7 +102,15 @@ mod tests {
 
     #[test]
     fn the_pages_and_the_languages_are_embedded() {
-        for name in ["agent.html", "widget.html", "supervisor.html", "embed.js", "i18n/en.js", "i18n/uk.js", "i18n/ru.js"] {
+        for name in [
+            "agent.html",
+            "widget.html",
+            "supervisor.html",
+            "embed.js",
+            "i18n/en.js",
+            "i18n/uk.js",
+            "i18n/ru.js",
+        ] {
             assert!(Assets::get(name).is_some(), "{name} is missing");
         }
     }
