@@ -8,6 +8,9 @@
 //! Needs `chromium` and `chromedriver` on the PATH (`apt-get install chromium chromium-driver`;
 //! `deploy/test.sh` installs them); without them the test fails saying so.
 
+// Tests panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::net::TcpListener;

@@ -2,6 +2,9 @@
 //! strict `Content-Security-Policy`; unknown paths keep the JSON 404; the demo's one-click
 //! sign-in (`GET /api/v1/demo/operators`) exists only in the built-in demo on loopback.
 
+// Tests panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use awc::http::StatusCode;
