@@ -65,7 +65,7 @@ fn start_driver() -> Driver {
     Driver { child, url }
 }
 
-async fn browser(driver: &Driver) -> Client {
+async fn browser(driver: &Driver, downloads: &std::path::Path) -> Client {
     let chromium = ["chromium", "chromium-browser", "google-chrome"]
         .iter()
         .find_map(|name| on_path(name))
@@ -77,7 +77,11 @@ async fn browser(driver: &Driver) -> Client {
             "binary": chromium,
             "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      "--window-size=1280,900", "--lang=en-US"],
-            "prefs": {"intl.accept_languages": "en-US,en"},
+            "prefs": {
+                "intl.accept_languages": "en-US,en",
+                "download.default_directory": downloads,
+                "download.prompt_for_download": false,
+            },
         }),
     );
     // chromedriver speaks plain HTTP on loopback: no TLS connector.
@@ -96,7 +100,8 @@ async fn wait_text(page: &Client, css: &str, text: &str) -> Step {
     let mut seen = Vec::new();
     while Instant::now() < deadline {
         seen.clear();
-        for element in page.find_all(Locator::Css(css)).await.map_err(|e| e.to_string())? {
+        // The pages re-render: an element found may be gone when read (stale); look again.
+        for element in page.find_all(Locator::Css(css)).await.unwrap_or_default() {
             let got = element.text().await.unwrap_or_default();
             if got.contains(text) {
                 return Ok(());
@@ -189,12 +194,112 @@ async fn story(server: &TestServer, agent: &Client, widget: &Client) -> Step {
     Ok(())
 }
 
+/// The rows of the dialog list: each row's `data-chat` (an error while it re-renders).
+async fn rows(page: &Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    let mut out = Vec::new();
+    for row in page.find_all(Locator::Css("#chats tbody tr[data-chat]")).await? {
+        out.push(row.attr("data-chat").await?.unwrap_or_default());
+    }
+    Ok(out)
+}
+
+/// Waits until the dialog list shows exactly `want` (chat ids, in order).
+async fn wait_rows(page: &Client, want: &[u64]) -> Step {
+    let want: Vec<String> = want.iter().map(u64::to_string).collect();
+    let deadline = Instant::now() + STEP;
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(now) = rows(page).await {
+            seen = now;
+            if seen == want {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("the dialog list shows {seen:?}, not {want:?}"))
+}
+
+/// The supervisor's part: the voted chat with its rating, a word search, sorting by a header,
+/// CSV of the chosen columns, and a bulk finish of another chat.
+async fn supervisor_story(
+    server: &TestServer,
+    page: &Client,
+    downloads: &std::path::Path,
+    voted: u64,
+    other: u64,
+) -> Step {
+    let e = |what: &'static str| move |err: fantoccini::error::CmdError| format!("{what}: {err}");
+    page.goto(&format!("{}/supervisor", server.url)).await.map_err(e("opening the dialog list"))?;
+    type_into(page, "#token", &token("sam", "supervisor")).await?;
+    click(page, "#signin").await?;
+    // Newest first by default: the mail chat, then the voted one with its rating.
+    wait_rows(page, &[other, voted]).await?;
+    wait_text(page, &format!("tr[data-chat=\"{voted}\"] td[data-column=\"client_rating\"]"), "3").await?;
+    wait_text(page, "#lines", "line1").await?;
+    wait_text(page, "#operators", "alice").await?;
+
+    // Search by words of the messages.
+    type_into(page, "#filters input[name=q]", "parcel").await?;
+    click(page, "#apply").await?;
+    wait_rows(page, &[other]).await?;
+    page.find(Locator::Css("#filters input[name=q]"))
+        .await
+        .map_err(e("the search box"))?
+        .clear()
+        .await
+        .map_err(e("clearing"))?;
+    click(page, "#apply").await?;
+    wait_rows(page, &[other, voted]).await?;
+
+    // Sort by id: descending on the first click, ascending on the second.
+    click(page, "th[data-column=\"id\"]").await?;
+    wait_rows(page, &[other, voted]).await?;
+    click(page, "th[data-column=\"id\"]").await?;
+    wait_rows(page, &[voted, other]).await?;
+
+    // Drop a column, then export: the CSV has the chosen columns, in order.
+    click(page, "#columns-toggle").await?;
+    click(page, "#columns input[data-column=\"duration\"]").await?;
+    click(page, "#csv").await?;
+    let file = downloads.join("chats.csv");
+    let deadline = Instant::now() + STEP;
+    let csv = loop {
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            if text.lines().count() >= 3 {
+                break text;
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no chats.csv downloaded into {}", downloads.display()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let header = csv.lines().next().unwrap_or_default();
+    let want = "id,client_name,line,responsible,status,detailed_status,client_rating,supervisor_rating,created_at,wait_first_response";
+    if header != want {
+        return Err(format!("the CSV header is {header:?}, not {want:?}"));
+    }
+    if !csv.lines().nth(1).is_some_and(|row| row.starts_with(&format!("{voted},Ann,"))) {
+        return Err(format!("the CSV's first row is not chat {voted} of Ann (sorted by id): {csv}"));
+    }
+
+    // Select the other chat and finish it in bulk.
+    click(page, &format!("tr[data-chat=\"{other}\"] input[type=checkbox]")).await?;
+    wait_text(page, "#selected", "1 selected").await?;
+    click(page, "#bulk-finish").await?;
+    wait_text(page, "#bulk-result", "1 done, 0 failed").await?;
+    wait_text(page, &format!("tr[data-chat=\"{other}\"] td[data-column=\"status\"]"), "closed").await?;
+    Ok(())
+}
+
 #[actix_web::test]
 async fn a_client_and_an_agent_talk_through_the_pages_and_the_client_votes() {
     let driver = start_driver();
     let server = TestServer::start(&base_config());
-    let agent = browser(&driver).await;
-    let widget = browser(&driver).await;
+    let downloads = tempfile::tempdir().unwrap();
+    let agent = browser(&driver, downloads.path()).await;
+    let widget = browser(&driver, downloads.path()).await;
     widget.set_window_size(390, 844).await.unwrap(); // a phone
     let outcome = tokio::time::timeout(Duration::from_secs(120), story(&server, &agent, &widget))
         .await
@@ -209,6 +314,36 @@ async fn a_client_and_an_agent_talk_through_the_pages_and_the_client_votes() {
     let (status, list) = get(&server, "/api/v1/chats", &token("sam", "supervisor")).await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["items"][0]["client_rating"], 3, "{list}");
+    let voted = list["items"][0]["id"].as_u64().unwrap();
     let _ = agent.close().await;
     let _ = widget.close().await;
+
+    // Another chat, by mail, for the supervisor to find and finish in bulk.
+    let other = inbound(
+        &server,
+        "mail",
+        json!({"client_id": "mia@example.com", "name": "Mia", "text": "Where is my parcel?"}),
+    )
+    .await["chat"]
+        .as_u64()
+        .unwrap();
+    let supervisor = browser(&driver, downloads.path()).await;
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(120),
+        supervisor_story(&server, &supervisor, downloads.path(), voted, other),
+    )
+    .await
+    .unwrap_or_else(|_| Err("the supervisor's part took more than 120 s".into()));
+    if let Err(problem) = outcome {
+        let saved = screenshots("story", &[("supervisor", &supervisor)]).await;
+        let _ = supervisor.close().await;
+        panic!("{problem}\nscreenshots: {saved:?}");
+    }
+    let (_, chat) = get(&server, &format!("/api/v1/chats/{other}"), &token("sam", "supervisor")).await;
+    assert_eq!(
+        (chat["phase"].as_str(), chat["status"].as_str()),
+        (Some("finished"), Some("closed")),
+        "{chat}"
+    );
+    let _ = supervisor.close().await;
 }
