@@ -87,6 +87,8 @@ async fn unknown_pages_and_assets_keep_the_json_404() {
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(json["error"]["code"], "not_found", "{path}: {body}");
     }
+    let (_, metrics) = get_text(&server, "/metrics", "").await;
+    assert!(metrics.contains("frontline_errors_total{code=\"not_found\"} 6"), "{metrics}");
 }
 
 #[actix_web::test]

@@ -8,6 +8,8 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::edge::{AppState, EdgeError};
+
 /// Every file under `assets/`, embedded in the binary.
 #[derive(rust_embed::Embed)]
 #[folder = "assets/"]
@@ -83,9 +85,13 @@ fn content_type(name: &str) -> Option<&'static str> {
     })
 }
 
-/// The same JSON 404 the API answers for a path no route takes.
+/// The same JSON 404 the API answers for a path no route takes, counted the same way
+/// (`frontline_errors_total{code="not_found"}`).
 fn not_found(req: &HttpRequest) -> HttpResponse {
-    let error = crate::edge::EdgeError::not_found(format!("no route for {} {}", req.method(), req.path()));
+    let error = EdgeError::not_found(format!("no route for {} {}", req.method(), req.path()));
+    if let Some(state) = req.app_data::<web::Data<AppState>>() {
+        state.node.metrics().errors_total.with_label_values(&[error.code.as_str()]).inc();
+    }
     actix_web::ResponseError::error_response(&error)
 }
 
