@@ -16,7 +16,7 @@ const state = {
   tab: 'my',
   open: null, // the chat id in the pane
   history: new Map(), // chat id -> { messages: Map(seq -> message), before: seq|null, more: bool, prev: id|null }
-  typingUntil: 0,
+  drafts: new Map(), // chat id -> the reply being written (kept when the pane is drawn again)
 };
 let socket = null;
 let everWelcomed = false;
@@ -142,6 +142,7 @@ function renderPane() {
   const vote = el('input', { type: 'checkbox', id: 'finish-vote', checked: true });
   const note = el('input', { type: 'checkbox', id: 'as-note' });
   const text = el('textarea', { id: 'reply', rows: 3, placeholder: t('agent.reply') });
+  text.value = state.drafts.get(id) ?? '';
   const send = async (event) => {
     event.preventDefault();
     const body = text.value.trim();
@@ -152,6 +153,7 @@ function renderPane() {
     const ack = await act(frame).catch(() => null);
     if (!ack) return;
     text.value = '';
+    state.drafts.delete(id);
     historyOf(id).messages.set(ack.seq, {
       seq: ack.seq, chat: ack.chat ?? id, text: body, at: new Date().toISOString(), private: note.checked || undefined,
       author: { kind: 'operator', id: state.me.id },
@@ -162,6 +164,7 @@ function renderPane() {
     if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); send(event); }
   });
   text.addEventListener('input', () => {
+    state.drafts.set(id, text.value);
     if (!note.checked && Date.now() - lastTyping > 2000) { lastTyping = Date.now(); socket.send({ type: 'typing', chat: id }); }
   });
   const log = el('div', { id: 'messages', class: 'log' });
@@ -265,14 +268,18 @@ function onframe(frame) {
       state.offers.delete(frame.chat);
       renderOffers();
       break;
-    case 'chat_assigned':
+    case 'chat_assigned': {
+      const wasMine = state.my.has(frame.chat.id);
       state.my.set(frame.chat.id, frame.chat);
       if (state.fresh.delete(frame.chat.id)) state.newTotal = Math.max(0, state.newTotal - 1);
       state.offers.delete(frame.chat.id);
       renderTabs();
       renderOffers();
-      if (state.open === frame.chat.id) renderPane();
+      if (state.open === frame.chat.id) {
+        if (wasMine) refreshOpen(frame.chat.id); else renderPane();
+      }
       break;
+    }
     case 'chat_updated':
       if (state.my.has(frame.chat.id)) state.my.set(frame.chat.id, frame.chat);
       if (state.fresh.has(frame.chat.id)) state.fresh.set(frame.chat.id, frame.chat);

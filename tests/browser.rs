@@ -96,7 +96,12 @@ type Step = Result<(), String>;
 
 /// Waits until an element matching `css` has `text` in its text, or says what it saw.
 async fn wait_text(page: &Client, css: &str, text: &str) -> Step {
-    let deadline = Instant::now() + STEP;
+    wait_text_for(page, css, text, STEP).await
+}
+
+/// [`wait_text`] for up to `limit`.
+async fn wait_text_for(page: &Client, css: &str, text: &str, limit: Duration) -> Step {
+    let deadline = Instant::now() + limit;
     let mut seen = Vec::new();
     while Instant::now() < deadline {
         seen.clear();
@@ -110,7 +115,7 @@ async fn wait_text(page: &Client, css: &str, text: &str) -> Step {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Err(format!("no {css} with {text:?} within {STEP:?}; saw {seen:?}"))
+    Err(format!("no {css} with {text:?} within {limit:?}; saw {seen:?}"))
 }
 
 /// Waits for a displayed element matching `css` and clicks it.
@@ -155,7 +160,7 @@ async fn story(server: &TestServer, agent: &Client, widget: &Client) -> Step {
     agent.goto(&format!("{}/", server.url)).await.map_err(e("opening the console"))?;
     type_into(agent, "#token", &token("alice", "operator")).await?;
     click(agent, "#signin").await?;
-    wait_text(agent, "#state", "connected").await?;
+    wait_text(agent, "#state.open", "connected").await?;
     wait_text(agent, "#tab-my", "My (0)").await?;
 
     // 1. A client writes in the widget.
@@ -346,4 +351,61 @@ async fn a_client_and_an_agent_talk_through_the_pages_and_the_client_votes() {
         "{chat}"
     );
     let _ = supervisor.close().await;
+}
+
+/// The console loses its socket (the server is killed), reconnects with back-off once it is
+/// back, and shows the same tabs and the open chat again from the new welcome.
+async fn reconnect_story(server: &mut TestServer, agent: &Client) -> Step {
+    let e = |what: &'static str| move |err: fantoccini::error::CmdError| format!("{what}: {err}");
+    agent.goto(&format!("{}/", server.url)).await.map_err(e("opening the console"))?;
+    type_into(agent, "#token", &token("alice", "operator")).await?;
+    click(agent, "#signin").await?;
+    wait_text(agent, "#state.open", "connected").await?;
+    let mut ann = client(server, "ann").await;
+    let ack = ann.request(json!({"type": "send", "text": "Still there?", "client_msg_id": "m1"})).await;
+    let chat = ack["chat"].as_u64().ok_or(format!("no chat in {ack}"))?;
+    click(agent, ".offer button.accept").await?;
+    wait_text(agent, "#tab-my", "My (1)").await?;
+    wait_text(agent, "#messages .msg.client .text", "Still there?").await?;
+
+    server.kill();
+    wait_text(agent, "#state.closed", "disconnected").await?;
+    server.restart();
+    wait_text_for(agent, "#state.open", "connected", Duration::from_secs(40)).await?;
+    wait_text(agent, "#tab-my", "My (1)").await?;
+    wait_text(agent, &format!("#list li[data-chat=\"{chat}\"]"), "ann").await?;
+    wait_text(agent, "#messages .msg.client .text", "Still there?").await?;
+    // And it works again: a reply reaches the client.
+    type_into(agent, "#reply", "Yes, back again.").await?;
+    click(agent, "#send").await?;
+    wait_text(agent, "#messages .msg.operator .text", "Yes, back again.").await?;
+    // The console shows a reply only once it is acknowledged, so it is stored.
+    let (_, messages) =
+        get(server, &format!("/api/v1/chats/{chat}/messages"), &token("alice", "operator")).await;
+    let texts: Vec<&str> =
+        messages["items"].as_array().into_iter().flatten().filter_map(|m| m["text"].as_str()).collect();
+    if texts != ["Still there?", "Yes, back again."] {
+        return Err(format!("the chat holds {texts:?}"));
+    }
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_console_reconnects_after_the_server_restarts_and_shows_the_same_tabs() {
+    let driver = start_driver();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // A fixed port, so the restarted server is where the page left it.
+    let config = config_with(|t| set(t, "listen", format!("127.0.0.1:{port}").into()));
+    let mut server = TestServer::start_process(&config);
+    let downloads = tempfile::tempdir().unwrap();
+    let agent = browser(&driver, downloads.path()).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(120), reconnect_story(&mut server, &agent))
+        .await
+        .unwrap_or_else(|_| Err("the reconnect took more than 120 s".into()));
+    if let Err(problem) = outcome {
+        let saved = screenshots("reconnect", &[("agent", &agent)]).await;
+        let _ = agent.close().await;
+        panic!("{problem}\nscreenshots: {saved:?}");
+    }
+    let _ = agent.close().await;
 }
