@@ -140,6 +140,12 @@ function renderPane() {
   const finishSelect = el('select', { id: 'finish-status', 'aria-label': t('agent.finish') },
     ['closed', 'pending', 'open'].map((s) => el('option', { value: s }, word('status', s))));
   const vote = el('input', { type: 'checkbox', id: 'finish-vote', checked: true });
+  const rating = el('select', { id: 'operator-rating' }, el('option', { value: '' }, '—'),
+    [1, 2, 3].map((n) => el('option', { value: n }, n)));
+  const forwardKind = el('select', { id: 'forward-kind' },
+    el('option', { value: 'to_line' }, t('agent.to_line')), el('option', { value: 'to_operator' }, t('agent.to_operator')));
+  const forwardTo = el('input', { id: 'forward-to', size: 8 });
+  const invitee = el('input', { id: 'invite', size: 8, placeholder: t('agent.operator_id') });
   const note = el('input', { type: 'checkbox', id: 'as-note' });
   const text = el('textarea', { id: 'reply', rows: 3, placeholder: t('agent.reply') });
   text.value = state.drafts.get(id) ?? '';
@@ -180,10 +186,33 @@ function renderPane() {
       el('span', { class: 'sep' }),
       el('label', {}, t('agent.finish'), ' ', finishSelect),
       el('label', {}, vote, ' ', t('agent.request_vote')),
+      el('label', {}, t('agent.operator_rating'), ' ', rating),
       el('button', {
         type: 'button', id: 'finish',
-        onclick: () => act({ type: 'finish', chat: id, status: finishSelect.value, request_vote: finishSelect.value === 'closed' && vote.checked }).catch(() => null),
+        onclick: () => {
+          const frame = { type: 'finish', chat: id, status: finishSelect.value, request_vote: finishSelect.value === 'closed' && vote.checked };
+          if (rating.value) frame.operator_rating = Number(rating.value);
+          act(frame).catch(() => null);
+        },
       }, t('agent.finish_go'))),
+    el('div', { class: 'actions' },
+      el('label', {}, t('agent.forward'), ' ', forwardKind, ' ', forwardTo),
+      el('button', {
+        type: 'button', id: 'forward-go',
+        onclick: () => {
+          const to = forwardTo.value.trim();
+          if (to) act({ type: 'forward', chat: id, [forwardKind.value]: to }).then(() => { forwardTo.value = ''; }, () => null);
+        },
+      }, t('agent.forward_go')),
+      el('span', { class: 'sep' }),
+      el('label', {}, t('agent.invite'), ' ', invitee),
+      el('button', {
+        type: 'button', id: 'invite-go',
+        onclick: () => {
+          const who = invitee.value.trim();
+          if (who) act({ type: 'invite', chat: id, operator: who }).then(() => { invitee.value = ''; }, () => null);
+        },
+      }, t('agent.invite_go'))),
     el('button', { type: 'button', id: 'older', class: 'link', onclick: () => loadOlder(id) }, t('agent.older')),
     log,
     el('div', { id: 'client-typing', class: 'typing', hidden: true, text: t('agent.client_typing') }),

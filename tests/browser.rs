@@ -66,6 +66,11 @@ fn start_driver() -> Driver {
 }
 
 async fn browser(driver: &Driver, downloads: &std::path::Path) -> Client {
+    browser_in(driver, downloads, "en-US").await
+}
+
+/// A browser whose language is `lang` (`en-US`, `ru-RU`, ...).
+async fn browser_in(driver: &Driver, downloads: &std::path::Path, lang: &str) -> Client {
     let chromium = ["chromium", "chromium-browser", "google-chrome"]
         .iter()
         .find_map(|name| on_path(name))
@@ -76,9 +81,9 @@ async fn browser(driver: &Driver, downloads: &std::path::Path) -> Client {
         json!({
             "binary": chromium,
             "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,900", "--lang=en-US"],
+                     "--window-size=1280,900", format!("--lang={lang}")],
             "prefs": {
-                "intl.accept_languages": "en-US,en",
+                "intl.accept_languages": lang,
                 "download.default_directory": downloads,
                 "download.prompt_for_download": false,
             },
@@ -189,6 +194,8 @@ async fn story(server: &TestServer, agent: &Client, widget: &Client) -> Step {
     if !vote.is_selected().await.map_err(e("the vote box"))? {
         vote.click().await.map_err(e("ticking the vote box"))?;
     }
+    let rating = agent.find(Locator::Css("#operator-rating")).await.map_err(e("the operator's rating"))?;
+    rating.select_by_value("2").await.map_err(e("rating the client"))?;
     click(agent, "#finish").await?;
     wait_text(widget, "#vote", "How did we do?").await?;
     wait_text(widget, "#vote button[data-score=\"3\"]", "Excellent").await?;
@@ -319,6 +326,7 @@ async fn a_client_and_an_agent_talk_through_the_pages_and_the_client_votes() {
     let (status, list) = get(&server, "/api/v1/chats", &token("sam", "supervisor")).await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["items"][0]["client_rating"], 3, "{list}");
+    assert_eq!(list["items"][0]["operator_rating"], 2, "{list}");
     let voted = list["items"][0]["id"].as_u64().unwrap();
     let _ = agent.close().await;
     let _ = widget.close().await;
@@ -387,7 +395,70 @@ async fn reconnect_story(server: &mut TestServer, agent: &Client) -> Step {
     if texts != ["Still there?", "Yes, back again."] {
         return Err(format!("the chat holds {texts:?}"));
     }
+
+    // Invite bob, then forward the chat to line 2: it leaves alice's tabs.
+    type_into(agent, "#invite", "bob").await?;
+    click(agent, "#invite-go").await?;
+    let sam = token("sam", "supervisor");
+    let deadline = Instant::now() + STEP;
+    loop {
+        let (_, read) = get(server, &format!("/api/v1/chats/{chat}"), &sam).await;
+        if read["participants"] == json!(["bob"]) {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("bob was not invited: {read}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    agent
+        .find(Locator::Css("#forward-kind"))
+        .await
+        .map_err(e("the forward kind"))?
+        .select_by_value("to_line")
+        .await
+        .map_err(e("forward to a line"))?;
+    type_into(agent, "#forward-to", "line2").await?;
+    click(agent, "#forward-go").await?;
+    wait_text(agent, "#tab-my", "My (0)").await?;
+    let (_, read) = get(server, &format!("/api/v1/chats/{chat}"), &sam).await;
+    if read["line"] != "line2" {
+        return Err(format!("the chat was not forwarded to line2: {read}"));
+    }
+    wait_text(agent, "#error", &format!("Chat #{chat} left your tabs: moved to another line")).await?;
+    // A refused action is shown in plain words: the chat is no longer alice's to forward.
+    type_into(agent, "#forward-to", "line1").await?;
+    click(agent, "#forward-go").await?;
+    wait_text(agent, "#error", "You may not do that").await?;
     Ok(())
+}
+
+#[actix_web::test]
+async fn the_pages_speak_the_browsers_language() {
+    let driver = start_driver();
+    let server = TestServer::start(&base_config());
+    let downloads = tempfile::tempdir().unwrap();
+    for (lang, widget_title, sign_in, send) in [
+        ("ru-RU", "Напишите нам", "Вход", "Отправить"),
+        ("uk-UA", "Напишіть нам", "Вхід", "Надіслати"),
+        ("en-GB", "Chat with us", "Sign in", "Send"),
+    ] {
+        let page = browser_in(&driver, downloads.path(), lang).await;
+        let outcome = async {
+            page.goto(&format!("{}/widget", server.url)).await.map_err(|e| e.to_string())?;
+            wait_text(&page, "header strong", widget_title).await?;
+            wait_text(&page, "#send", send).await?;
+            page.goto(&format!("{}/", server.url)).await.map_err(|e| e.to_string())?;
+            wait_text(&page, ".signin h1", sign_in).await
+        }
+        .await;
+        if let Err(problem) = outcome {
+            let saved = screenshots(&format!("language-{lang}"), &[("page", &page)]).await;
+            let _ = page.close().await;
+            panic!("{lang}: {problem}\nscreenshots: {saved:?}");
+        }
+        let _ = page.close().await;
+    }
 }
 
 #[actix_web::test]

@@ -54,6 +54,15 @@ export default {
   'agent.removed': 'Chat #{id} left your tabs: {reason}',
   'agent.voted': 'The client of chat #{id} voted: {label}',
 
+  'agent.operator_rating': 'your rating of the client',
+  'agent.forward': 'Forward',
+  'agent.forward_go': 'Forward',
+  'agent.to_line': 'to line',
+  'agent.to_operator': 'to operator',
+  'agent.invite': 'Invite',
+  'agent.invite_go': 'Invite',
+  'agent.operator_id': 'operator id',
+
   'presence.online': 'Online',
   'presence.away': 'Away',
   'presence.offline': 'Offline',

@@ -54,6 +54,15 @@ export default {
   'agent.removed': 'Чат #{id} покинул ваши вкладки: {reason}',
   'agent.voted': 'Клиент чата #{id} оценил: {label}',
 
+  'agent.operator_rating': 'ваша оценка клиента',
+  'agent.forward': 'Переслать',
+  'agent.forward_go': 'Переслать',
+  'agent.to_line': 'на линию',
+  'agent.to_operator': 'оператору',
+  'agent.invite': 'Пригласить',
+  'agent.invite_go': 'Пригласить',
+  'agent.operator_id': 'id оператора',
+
   'presence.online': 'На связи',
   'presence.away': 'Отошёл',
   'presence.offline': 'Не в сети',

@@ -54,6 +54,15 @@ export default {
   'agent.removed': 'Чат #{id} залишив ваші вкладки: {reason}',
   'agent.voted': 'Клієнт чату #{id} оцінив: {label}',
 
+  'agent.operator_rating': 'ваша оцінка клієнта',
+  'agent.forward': 'Переслати',
+  'agent.forward_go': 'Переслати',
+  'agent.to_line': 'на лінію',
+  'agent.to_operator': 'оператору',
+  'agent.invite': 'Запросити',
+  'agent.invite_go': 'Запросити',
+  'agent.operator_id': 'id оператора',
+
   'presence.online': 'На зв’язку',
   'presence.away': 'Відійшов',
   'presence.offline': 'Не в мережі',
