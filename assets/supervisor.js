@@ -138,6 +138,12 @@ function renderChats() {
   renderBulk();
 }
 
+// Every filter of the dialog list besides those in the first row, as typed (comma = any of);
+// the server checks them and a bad value is shown in plain words.
+const MORE_FILTERS = ['detailed_status', 'general_status', 'phase', 'direction', 'channel', 'participant', 'client_id',
+  'spam', 'pinned', 'request_type', 'reasons', 'components', 'client_rating', 'supervisor_rating'];
+const TIME_FILTERS = ['created', 'queued', 'taken', 'first_response', 'last_message', 'operator_closed', 'finished', 'updated'];
+
 function renderFilters() {
   const select = (name, options) => el('select', { name },
     el('option', { value: '' }, t('sup.any')), options.map((o) => el('option', { value: o }, word('status', o))));
@@ -148,12 +154,27 @@ function renderFilters() {
     el('label', {}, t('sup.responsible'), el('input', { name: 'responsible', size: 8 })),
     el('label', {}, t('sup.client'), el('input', { name: 'client', size: 10 })),
     el('button', { type: 'submit', id: 'apply' }, t('sup.apply')),
-    el('button', { type: 'button', id: 'csv', onclick: exportCsv }, t('sup.csv')));
+    el('button', { type: 'button', id: 'csv', onclick: exportCsv }, t('sup.csv')),
+    el('details', { class: 'more-filters' }, el('summary', { id: 'more-filters', text: t('sup.more_filters') }),
+      el('div', { class: 'filters' },
+        MORE_FILTERS.map((name) => el('label', {}, name, el('input', { name, size: 10 }))),
+        TIME_FILTERS.flatMap((name) => [
+          el('label', {}, `${name}_from`, el('input', { name: `${name}_from`, type: 'date', dataset: { edge: 'from' } })),
+          el('label', {}, `${name}_to`, el('input', { name: `${name}_to`, type: 'date', dataset: { edge: 'to' } })),
+        ]))));
 }
 
 $('filters').addEventListener('submit', (event) => {
   event.preventDefault();
-  view.filters = Object.fromEntries([...new FormData($('filters')).entries()].map(([k, v]) => [k, String(v).trim()]));
+  const filters = {};
+  for (const input of $('filters').querySelectorAll('[name]')) {
+    let value = String(input.value).trim();
+    if (!value) continue;
+    if (input.dataset.edge === 'from') value = `${value}T00:00:00Z`;
+    if (input.dataset.edge === 'to') value = `${value}T23:59:59.999Z`;
+    filters[input.name] = value;
+  }
+  view.filters = filters;
   loadChats();
 });
 

@@ -264,6 +264,23 @@ async fn supervisor_story(
     click(page, "#apply").await?;
     wait_rows(page, &[other, voted]).await?;
 
+    // Any filter of the list: the channel; a bad value is refused in plain words.
+    click(page, "#more-filters").await?;
+    type_into(page, "#filters input[name=channel]", "mail").await?;
+    click(page, "#apply").await?;
+    wait_rows(page, &[other]).await?;
+    type_into(page, "#filters input[name=client_rating]", "9").await?;
+    click(page, "#apply").await?;
+    wait_text(page, "#error", "The request was not understood: ").await?;
+    wait_text(page, "#error", "client_rating").await?;
+    for name in ["channel", "client_rating"] {
+        let input =
+            page.find(Locator::Css(&format!("#filters input[name={name}]"))).await.map_err(e("a filter"))?;
+        input.clear().await.map_err(e("clearing a filter"))?;
+    }
+    click(page, "#apply").await?;
+    wait_rows(page, &[other, voted]).await?;
+
     // Sort by id: descending on the first click, ascending on the second.
     click(page, "th[data-column=\"id\"]").await?;
     wait_rows(page, &[other, voted]).await?;

@@ -120,6 +120,7 @@ export default {
   'sup.any': 'any',
   'sup.apply': 'Apply',
   'sup.more': 'More',
+  'sup.more_filters': 'More filters',
   'sup.csv': 'Export CSV',
   'sup.selected': '{n} selected',
   'sup.bulk_finish': 'Finish (closed)',

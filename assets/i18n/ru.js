@@ -120,6 +120,7 @@ export default {
   'sup.any': 'любой',
   'sup.apply': 'Применить',
   'sup.more': 'Ещё',
+  'sup.more_filters': 'Другие фильтры',
   'sup.csv': 'Экспорт CSV',
   'sup.selected': 'Выбрано: {n}',
   'sup.bulk_finish': 'Завершить (закрыт)',

@@ -120,6 +120,7 @@ export default {
   'sup.any': 'будь-який',
   'sup.apply': 'Застосувати',
   'sup.more': 'Ще',
+  'sup.more_filters': 'Інші фільтри',
   'sup.csv': 'Експорт CSV',
   'sup.selected': 'Вибрано: {n}',
   'sup.bulk_finish': 'Завершити (закритий)',
