@@ -22,10 +22,10 @@ let socket = null;
 let everWelcomed = false;
 let lastTyping = 0;
 
-/** Shows a notice (an error in plain words, a vote, a chat leaving) for 15 s; the latest 3 stay. */
-function showError(text) {
+/** Shows a notice (an error in plain words, or `info`: a vote, a chat leaving) for 15 s; the latest 3 stay. */
+function showError(text, kind = 'error') {
   const box = $('error');
-  const line = el('div', { class: 'notice', text });
+  const line = el('div', { class: `notice ${kind}`, text });
   box.append(line);
   while (box.childElementCount > 3) box.firstElementChild.remove();
   box.hidden = false;
@@ -320,7 +320,7 @@ function onframe(frame) {
       if (state.fresh.delete(frame.chat)) state.newTotal = Math.max(0, state.newTotal - 1);
       renderTabs();
       if (state.open === frame.chat) {
-        showError(t('agent.removed', { id: frame.chat, reason: word('removed', frame.reason) }));
+        showError(t('agent.removed', { id: frame.chat, reason: word('removed', frame.reason) }), 'info');
       }
       break;
     }
@@ -338,7 +338,7 @@ function onframe(frame) {
       }
       break;
     case 'client_voted':
-      showError(t('agent.voted', { id: frame.chat, label: frame.label ?? frame.score }));
+      showError(t('agent.voted', { id: frame.chat, label: frame.label ?? frame.score }), 'info');
       break;
     case 'error':
       showError(errorText(frame));

@@ -93,7 +93,11 @@ const socket = new Socket({
         showError('');
         for (const m of frame.messages) addMessage(m);
         break;
-      case 'message': addMessage(frame.message); chat = frame.message.chat ?? chat; break;
+      case 'message':
+        addMessage(frame.message);
+        chat = frame.message.chat ?? chat;
+        if (frame.message.author?.kind !== 'client') $('typing').hidden = true;
+        break;
       case 'queue': setQueue(frame.position); break;
       case 'typing':
         $('typing').textContent = t('widget.typing');

@@ -2,8 +2,9 @@
 //! driven through WebDriver against an in-process server. The story: a client writes in the
 //! widget, the agent console shows the offer, accepts and replies, the widget shows the reply,
 //! the agent finishes `closed` with a vote request, the widget shows the vote buttons, votes
-//! and gets the thanks. On failure each page's screenshot is saved under
-//! `target/screenshots/`.
+//! and gets the thanks; then the supervisor's dialog list. On failure each page's screenshot is
+//! saved under `target/screenshots/` (`<test>-<page>.png`); the story's pages at its end are
+//! saved there too (`story-done-<page>.png`).
 //!
 //! Needs `chromium` and `chromedriver` on the PATH (`apt-get install chromium chromium-driver`;
 //! `deploy/test.sh` installs them); without them the test fails saying so.
@@ -345,6 +346,7 @@ async fn a_client_and_an_agent_talk_through_the_pages_and_the_client_votes() {
     assert_eq!(list["items"][0]["client_rating"], 3, "{list}");
     assert_eq!(list["items"][0]["operator_rating"], 2, "{list}");
     let voted = list["items"][0]["id"].as_u64().unwrap();
+    screenshots("story-done", &[("agent", &agent), ("widget", &widget)]).await;
     let _ = agent.close().await;
     let _ = widget.close().await;
 
@@ -375,6 +377,7 @@ async fn a_client_and_an_agent_talk_through_the_pages_and_the_client_votes() {
         (Some("finished"), Some("closed")),
         "{chat}"
     );
+    screenshots("story-done", &[("supervisor", &supervisor)]).await;
     let _ = supervisor.close().await;
 }
 
