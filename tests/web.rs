@@ -63,6 +63,24 @@ async fn the_pages_and_their_assets_are_served_with_content_type_cache_and_csp()
 }
 
 #[actix_web::test]
+async fn head_answers_the_headers_of_get_without_the_body() {
+    let server = TestServer::start(&base_config());
+    for path in ["/", "/assets/widget.js"] {
+        let mut res = awc::Client::default().head(format!("{}{path}", server.url)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.body().await.unwrap().is_empty(), "{path}");
+        assert!(res.headers().get("content-security-policy").is_some(), "{path}");
+        assert!(res.headers().get("etag").is_some(), "{path}");
+    }
+    let res = awc::Client::default().head(format!("{}/assets/nope.js", server.url)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    // Other methods are not pages: the JSON 404 of an unknown route.
+    let (status, body) = post_json(&server, "/", "", &serde_json::json!({})).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[actix_web::test]
 async fn a_page_the_browser_already_holds_is_answered_304() {
     let server = TestServer::start(&base_config());
     let url = format!("{}/assets/agent.js", server.url);

@@ -6,7 +6,7 @@
 //! from this origin, no inline script or style. Unknown paths keep the API's JSON 404.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{guard, web, HttpRequest, HttpResponse};
 
 use crate::edge::{AppState, EdgeError};
 
@@ -24,22 +24,17 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 const WIDGET_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                           connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *";
 
-/// Registers the pages and `/assets/{path}`.
+/// Registers the pages and `/assets/{path}`, for GET and HEAD.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(|req: HttpRequest| async move { page(&req, "agent.html", CSP) }))
-        .route(
-            "/supervisor",
-            web::get().to(|req: HttpRequest| async move { page(&req, "supervisor.html", CSP) }),
-        )
-        .route(
-            "/widget",
-            web::get().to(|req: HttpRequest| async move { page(&req, "widget.html", WIDGET_CSP) }),
-        )
-        .route("/widget.js", web::get().to(|req: HttpRequest| async move { page(&req, "embed.js", CSP) }))
-        .route("/assets/{path:.+}", web::get().to(asset));
+    let read = || web::route().guard(guard::Any(guard::Get()).or(guard::Head()));
+    cfg.route("/", read().to(|req: HttpRequest| async move { page(&req, "agent.html", CSP) }))
+        .route("/supervisor", read().to(|req: HttpRequest| async move { page(&req, "supervisor.html", CSP) }))
+        .route("/widget", read().to(|req: HttpRequest| async move { page(&req, "widget.html", WIDGET_CSP) }))
+        .route("/widget.js", read().to(|req: HttpRequest| async move { page(&req, "embed.js", CSP) }))
+        .route("/assets/{path:.+}", read().to(asset));
 }
 
-/// `GET /assets/{path}`: an embedded file, or the JSON 404 of every unknown path.
+/// `GET /assets/{path}` (or HEAD): an embedded file, or the JSON 404 of every unknown path.
 async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let path = path.into_inner();
     if path.ends_with(".html") {
