@@ -314,6 +314,27 @@ async fn supervisor_story(
         return Err(format!("the CSV's first row is not chat {voted} of Ann (sorted by id): {csv}"));
     }
 
+    // The voted chat's detail: its messages; the supervisor rates it and comments.
+    click(page, &format!("tr[data-chat=\"{voted}\"] td[data-column=\"line\"]")).await?;
+    wait_text(page, "#detail .log", "Hi Ann, it ships today.").await?;
+    page.find(Locator::Css("#sup-rating"))
+        .await
+        .map_err(e("the supervisor's rating"))?
+        .select_by_value("5")
+        .await
+        .map_err(e("rating 5"))?;
+    type_into(page, "#sup-comment", "Quick and kind.").await?;
+    click(page, "#sup-save").await?;
+    wait_text(page, "#sup-saved", "Saved").await?;
+    wait_text(page, &format!("tr[data-chat=\"{voted}\"] td[data-column=\"supervisor_rating\"]"), "5").await?;
+    click(page, "#detail-close").await?;
+    let (_, read) = get(server, &format!("/api/v1/chats/{voted}"), &token("sam", "supervisor")).await;
+    if (read["supervisor_rating"].as_u64(), read["supervisor_comment"].as_str())
+        != (Some(5), Some("Quick and kind."))
+    {
+        return Err(format!("the supervisor's rating is not stored: {read}"));
+    }
+
     // Select the other chat and finish it in bulk.
     click(page, &format!("tr[data-chat=\"{other}\"] input[type=checkbox]")).await?;
     wait_text(page, "#selected", "1 selected").await?;
