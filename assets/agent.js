@@ -205,6 +205,15 @@ function renderPane() {
         },
       }, t('agent.forward_go')),
       el('span', { class: 'sep' }),
+      chat.splittable ? el('button', {
+        type: 'button', id: 'split',
+        onclick: () => act({ type: 'split', chat: id }).then((ack) => { state.history.delete(ack.new_chat); openChat(ack.new_chat); }, () => null),
+      }, t('agent.split')) : null,
+      chat.prev_chat ? el('button', {
+        type: 'button', id: 'merge',
+        onclick: () => act({ type: 'merge_previous', chat: id }).then((ack) => { state.history.delete(ack.into); openChat(ack.into); }, () => null),
+      }, t('agent.merge')) : null,
+      el('span', { class: 'sep' }),
       el('label', {}, t('agent.invite'), ' ', invitee),
       el('button', {
         type: 'button', id: 'invite-go',
@@ -220,6 +229,8 @@ function renderPane() {
       el('div', { class: 'compose-side' },
         el('label', {}, note, ' ', t('agent.note')),
         el('button', { type: 'submit', id: 'send' }, t('send')))));
+  $('pane').dataset.splittable = String(chat.splittable);
+  $('pane').dataset.prev = String(chat.prev_chat);
   renderMessages(true);
 }
 
@@ -258,6 +269,11 @@ function openChat(id) {
 function refreshOpen(id) {
   if (state.open !== id) return;
   const chat = chatOf(id);
+  const shown = $('pane').dataset;
+  if (chat && (String(chat.splittable) !== shown.splittable || String(chat.prev_chat) !== shown.prev)) {
+    renderPane();
+    return;
+  }
   const status = $('chat-status');
   if (chat && status) status.textContent = `${chat.line} · ${statusLine(chat)}${chat.responsible ? ` · ${chat.responsible}` : ''}`;
   if (!chat) renderPane();
@@ -304,8 +320,12 @@ function onframe(frame) {
       state.offers.delete(frame.chat.id);
       renderTabs();
       renderOffers();
-      if (state.open === frame.chat.id) {
-        if (wasMine) refreshOpen(frame.chat.id); else renderPane();
+      if (wasMine) {
+        refreshOpen(frame.chat.id);
+      } else {
+        // Messages written while it was not mine may not have reached this socket: read again.
+        state.history.delete(frame.chat.id);
+        if (state.open === frame.chat.id) openChat(frame.chat.id);
       }
       break;
     }

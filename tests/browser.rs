@@ -521,3 +521,84 @@ async fn the_console_reconnects_after_the_server_restarts_and_shows_the_same_tab
     }
     let _ = agent.close().await;
 }
+
+/// Split and merge from the console: a new question after a pending finish is split off into
+/// its own chat; a chat opened by mistake after a close is merged back.
+async fn split_merge_story(server: &TestServer, agent: &Client) -> Step {
+    let e = |what: &'static str| move |err: fantoccini::error::CmdError| format!("{what}: {err}");
+    let sam = token("sam", "supervisor");
+    agent.goto(&format!("{}/", server.url)).await.map_err(e("opening the console"))?;
+    type_into(agent, "#token", &token("alice", "operator")).await?;
+    click(agent, "#signin").await?;
+    wait_text(agent, "#state.open", "connected").await?;
+    let mut ann = client(server, "ann").await;
+    let first = ann.request(json!({"type": "send", "text": "My order is late", "client_msg_id": "m1"})).await;
+    let first = first["chat"].as_u64().ok_or(format!("no chat in {first}"))?;
+    click(agent, ".offer button.accept").await?;
+    type_into(agent, "#reply", "Done for now").await?;
+    click(agent, "#send").await?;
+    wait_text(agent, "#messages .msg.operator .text", "Done for now").await?;
+    agent
+        .find(Locator::Css("#finish-status"))
+        .await
+        .map_err(e("finish"))?
+        .select_by_value("pending")
+        .await
+        .map_err(e("pending"))?;
+    click(agent, "#finish").await?;
+    wait_text(agent, "#tab-my", "My (0)").await?;
+
+    // The client asks something else: the same chat comes back, and alice splits it.
+    ann.request(json!({"type": "send", "text": "A different question", "client_msg_id": "m2"})).await;
+    click(agent, ".offer button.accept").await?;
+    wait_text(agent, "#messages .msg.client .text", "A different question").await?;
+    click(agent, "#split").await?;
+    let deadline = Instant::now() + STEP;
+    let second = loop {
+        let (_, read) = get(server, &format!("/api/v1/chats/{first}"), &sam).await;
+        if let Some(next) = read["next_chat"].as_u64() {
+            break next;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("chat {first} was not split: {read}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    wait_text(agent, ".chat-head .name", &format!("#{second} ")).await?;
+    wait_text(agent, "#messages .msg.client .text", "A different question").await?;
+
+    // Closed by mistake: the next message opens a third chat, merged back into the second.
+    agent.find(Locator::Css("#finish-vote")).await.map_err(e("vote"))?.click().await.map_err(e("no vote"))?;
+    click(agent, "#finish").await?;
+    wait_text(agent, "#tab-my", "My (0)").await?;
+    let third =
+        ann.request(json!({"type": "send", "text": "Wait, it is not solved", "client_msg_id": "m3"})).await;
+    let third = third["chat"].as_u64().ok_or(format!("no chat in {third}"))?;
+    click(agent, ".offer button.accept").await?;
+    wait_text(agent, ".chat-head .name", &format!("#{third} ")).await?;
+    click(agent, "#merge").await?;
+    wait_text(agent, ".chat-head .name", &format!("#{second} ")).await?;
+    wait_text(agent, "#messages .msg.client .text", "Wait, it is not solved").await?;
+    let (_, read) = get(server, &format!("/api/v1/chats/{third}"), &sam).await;
+    if read["merged_into"] != second {
+        return Err(format!("chat {third} was not merged into {second}: {read}"));
+    }
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_console_splits_off_a_new_question_and_merges_a_chat_back() {
+    let driver = start_driver();
+    let server = TestServer::start(&base_config());
+    let downloads = tempfile::tempdir().unwrap();
+    let agent = browser(&driver, downloads.path()).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(120), split_merge_story(&server, &agent))
+        .await
+        .unwrap_or_else(|_| Err("split and merge took more than 120 s".into()));
+    if let Err(problem) = outcome {
+        let saved = screenshots("split-merge", &[("agent", &agent)]).await;
+        let _ = agent.close().await;
+        panic!("{problem}\nscreenshots: {saved:?}");
+    }
+    let _ = agent.close().await;
+}

@@ -59,6 +59,8 @@ export default {
   'agent.forward_go': 'Forward',
   'agent.to_line': 'to line',
   'agent.to_operator': 'to operator',
+  'agent.split': 'Split off the new question',
+  'agent.merge': 'Merge with the previous chat',
   'agent.invite': 'Invite',
   'agent.invite_go': 'Invite',
   'agent.operator_id': 'operator id',

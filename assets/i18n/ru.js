@@ -59,6 +59,8 @@ export default {
   'agent.forward_go': 'Переслать',
   'agent.to_line': 'на линию',
   'agent.to_operator': 'оператору',
+  'agent.split': 'Отделить новый вопрос',
+  'agent.merge': 'Объединить с предыдущим чатом',
   'agent.invite': 'Пригласить',
   'agent.invite_go': 'Пригласить',
   'agent.operator_id': 'id оператора',

@@ -59,6 +59,8 @@ export default {
   'agent.forward_go': 'Переслати',
   'agent.to_line': 'на лінію',
   'agent.to_operator': 'оператору',
+  'agent.split': 'Відокремити нове питання',
+  'agent.merge': 'Об’єднати з попереднім чатом',
   'agent.invite': 'Запросити',
   'agent.invite_go': 'Запросити',
   'agent.operator_id': 'id оператора',
