@@ -24,7 +24,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 /// How long one step may take in the browser.
-const STEP: Duration = Duration::from_secs(15);
+const STEP: Duration = Duration::from_secs(30);
 
 /// A `chromedriver` on a free port, killed when dropped.
 struct Driver {
@@ -334,6 +334,17 @@ async fn supervisor_story(
     {
         return Err(format!("the supervisor's rating is not stored: {read}"));
     }
+
+    // The reports per line over the last week: line1 with both chats.
+    page.find(Locator::Css("#report-form select[name=group]"))
+        .await
+        .map_err(e("the report's grouping"))?
+        .select_by_value("line")
+        .await
+        .map_err(e("group by line"))?;
+    click(page, "#report-go").await?;
+    wait_text(page, "#report tbody tr", "line1").await?;
+    wait_text(page, "#report tbody tr", "line1 2").await?;
 
     // Select the other chat and finish it in bulk.
     click(page, &format!("tr[data-chat=\"{other}\"] input[type=checkbox]")).await?;
