@@ -613,3 +613,44 @@ async fn the_console_splits_off_a_new_question_and_merges_a_chat_back() {
     }
     let _ = agent.close().await;
 }
+
+/// Sign-in: a refused token brings the form back saying so; on the local demo one click signs
+/// in as a demo operator (and the dialog list takes the supervisor the same way).
+async fn sign_in_story(configured: &TestServer, demo: &TestServer, page: &Client) -> Step {
+    let e = |what: &'static str| move |err: fantoccini::error::CmdError| format!("{what}: {err}");
+    page.goto(&format!("{}/", configured.url)).await.map_err(e("opening the console"))?;
+    if page.find(Locator::Css(".demo-operator")).await.is_ok() {
+        return Err("a configured server offers the demo sign-in".into());
+    }
+    type_into(page, "#token", "not.a.token").await?;
+    click(page, "#signin").await?;
+    wait_text(page, ".signin .error", "The token was refused").await?;
+
+    page.goto(&format!("{}/", demo.url)).await.map_err(e("opening the demo's console"))?;
+    click(page, ".demo-operator[data-operator=\"alice\"]").await?;
+    wait_text(page, "#state.open", "connected").await?;
+    wait_text(page, "#me", "Alice (alice)").await?;
+    click(page, "#signout").await?;
+    page.goto(&format!("{}/supervisor", demo.url)).await.map_err(e("opening the demo's dialog list"))?;
+    click(page, ".demo-operator[data-operator=\"sam\"]").await?;
+    wait_text(page, "#operators", "Xena (xena)").await?;
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_refused_token_is_said_and_the_demo_signs_in_with_one_click() {
+    let driver = start_driver();
+    let configured = TestServer::start(&base_config());
+    let demo = TestServer::start_demo("127.0.0.1:0");
+    let downloads = tempfile::tempdir().unwrap();
+    let page = browser(&driver, downloads.path()).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(120), sign_in_story(&configured, &demo, &page))
+        .await
+        .unwrap_or_else(|_| Err("signing in took more than 120 s".into()));
+    if let Err(problem) = outcome {
+        let saved = screenshots("sign-in", &[("page", &page)]).await;
+        let _ = page.close().await;
+        panic!("{problem}\nscreenshots: {saved:?}");
+    }
+    let _ = page.close().await;
+}
