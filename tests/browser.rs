@@ -654,3 +654,44 @@ async fn a_refused_token_is_said_and_the_demo_signs_in_with_one_click() {
     }
     let _ = page.close().await;
 }
+
+/// The New tab: a chat queued on a broadcast line shows there with its count; taking it moves it
+/// to My.
+async fn new_tab_story(server: &TestServer, page: &Client) -> Step {
+    let e = |what: &'static str| move |err: fantoccini::error::CmdError| format!("{what}: {err}");
+    page.goto(&format!("{}/", server.url)).await.map_err(e("opening the console"))?;
+    type_into(page, "#token", &token("xena", "operator")).await?;
+    click(page, "#signin").await?;
+    wait_text(page, "#state.open", "connected").await?;
+    let mut zoe = client_query(server, "channel=tg&client_id=zoe&name=Zoe").await;
+    let ack =
+        zoe.request(json!({"type": "send", "text": "Anyone on line two?", "client_msg_id": "z1"})).await;
+    let chat = ack["chat"].as_u64().ok_or(format!("no chat in {ack}"))?;
+    wait_text(page, "#tab-new", "New (1)").await?;
+    click(page, "#tab-new").await?;
+    click(page, &format!("#list li[data-chat=\"{chat}\"]")).await?;
+    wait_text(page, "#messages .msg.client .text", "Anyone on line two?").await?;
+    click(page, "#take").await?;
+    wait_text(page, "#tab-my", "My (1)").await?;
+    wait_text(page, "#tab-new", "New (0)").await?;
+    wait_text(page, "#chat-status", "xena").await?;
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_new_tab_counts_a_queued_chat_and_take_moves_it_to_my() {
+    let driver = start_driver();
+    let config = config_with(|t| push(t, "channels", "id = \"tg\"\nkind = \"realtime\"\nline = \"line2\""));
+    let server = TestServer::start(&config);
+    let downloads = tempfile::tempdir().unwrap();
+    let page = browser(&driver, downloads.path()).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(120), new_tab_story(&server, &page))
+        .await
+        .unwrap_or_else(|_| Err("the New tab story took more than 120 s".into()));
+    if let Err(problem) = outcome {
+        let saved = screenshots("new-tab", &[("page", &page)]).await;
+        let _ = page.close().await;
+        panic!("{problem}\nscreenshots: {saved:?}");
+    }
+    let _ = page.close().await;
+}
