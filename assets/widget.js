@@ -13,6 +13,9 @@ let chat = null;
 let stored = load();
 let failedWithStored = 0;
 let typingTimer = null;
+let loadingOlder = false;
+/** Page size of the history: a full page means there may be more before it. */
+const PAGE = 50;
 let lastTyping = 0;
 
 function load() {
@@ -33,7 +36,7 @@ function showError(text) {
   $('error').hidden = !text;
 }
 
-function addMessage(m) {
+function addMessage(m, scroll = true) {
   if (m.private) return;
   if (shown.has(m.seq)) return;
   const mine = m.author?.kind === 'client';
@@ -44,7 +47,7 @@ function addMessage(m) {
   const later = [...shown.entries()].filter(([s]) => s > m.seq).sort((a, b) => a[0] - b[0])[0];
   if (later) log.insertBefore(node, later[1]); else log.append(node);
   shown.set(m.seq, node);
-  log.scrollTop = log.scrollHeight;
+  if (scroll) log.scrollTop = log.scrollHeight;
 }
 
 function setQueue(position) {
@@ -86,6 +89,7 @@ const socket = new Socket({
     switch (frame.type) {
       case 'welcome':
         failedWithStored = 0;
+        $('older').hidden = frame.messages.length < PAGE;
         stored = { client_id: frame.client_id, token: frame.token ?? stored.token };
         localStorage.setItem(KEY, JSON.stringify(stored));
         chat = frame.chat;
@@ -116,6 +120,25 @@ const socket = new Socket({
     }
   },
 });
+
+/** The messages before the earliest shown, a page at a time (scrolling up, or the button). */
+async function loadOlder() {
+  if (loadingOlder || $('older').hidden || !shown.size) return;
+  loadingOlder = true;
+  const before = log.scrollHeight - log.scrollTop;
+  try {
+    const ack = await socket.request({ type: 'history', before_seq: Math.min(...shown.keys()), limit: PAGE });
+    for (const m of ack.messages) addMessage(m, false);
+    $('older').hidden = ack.messages.length < PAGE;
+    log.scrollTop = log.scrollHeight - before;
+  } catch (e) {
+    showError(errorText(e));
+  } finally {
+    loadingOlder = false;
+  }
+}
+$('older').addEventListener('click', loadOlder);
+log.addEventListener('scroll', () => { if (log.scrollTop < 20) loadOlder(); });
 
 $('compose').addEventListener('submit', async (event) => {
   event.preventDefault();

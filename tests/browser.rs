@@ -695,3 +695,63 @@ async fn the_new_tab_counts_a_queued_chat_and_take_moves_it_to_my() {
     }
     let _ = page.close().await;
 }
+
+/// The widget comes back to its conversation (client id and token kept by the browser) and
+/// reads further back than the welcome's latest 50 messages.
+async fn widget_history_story(server: &TestServer, page: &Client) -> Step {
+    let e = |what: &'static str| move |err: fantoccini::error::CmdError| format!("{what}: {err}");
+    let mut lots = client(server, "lots").await;
+    for i in 0..60 {
+        lots.request(json!({"type": "send", "text": format!("line {i}"), "client_msg_id": format!("k{i}")}))
+            .await;
+    }
+    let token =
+        server.client_tokens.lock().unwrap().get("web:lots").cloned().ok_or("no conversation token")?;
+    page.goto(&format!("{}/widget", server.url)).await.map_err(e("opening the widget"))?;
+    let stored = json!({"client_id": "lots", "token": token}).to_string();
+    page.execute("localStorage.setItem('frontline.widget.web', arguments[0])", vec![json!(stored)])
+        .await
+        .map_err(e("storing the conversation"))?;
+    page.refresh().await.map_err(e("reloading"))?;
+    wait_text(page, ".msg.mine .text", "line 59").await?;
+    let first = page.find(Locator::Css(".msg .text")).await.map_err(e("the first message"))?;
+    let first = first.text().await.map_err(e("its text"))?;
+    if first != "line 10" {
+        return Err(format!("the welcome's first message is {first:?}, not \"line 10\""));
+    }
+    let older = page.find(Locator::Css("#older")).await.map_err(e("the button"))?;
+    if !older.is_displayed().await.map_err(e("the button"))? {
+        return Err("no button for earlier messages above a full welcome".into());
+    }
+    // Scrolling up to the top reads the page before (as the button there would).
+    page.execute("document.getElementById('log').scrollTop = 0", vec![]).await.map_err(e("scrolling up"))?;
+    wait_text(page, ".msg.mine .text", "line 0").await?;
+    let count = page.find_all(Locator::Css(".msg")).await.map_err(e("the messages"))?.len();
+    if count != 60 {
+        return Err(format!("{count} messages shown, not 60"));
+    }
+    let older = page.find(Locator::Css("#older")).await.map_err(e("the button"))?;
+    if older.is_displayed().await.map_err(e("the button"))? {
+        return Err("the button for earlier messages stays after the first message".into());
+    }
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_widget_keeps_its_conversation_and_reads_back_past_the_welcome() {
+    let driver = start_driver();
+    let config = config_with(|t| set(t, "limits.messages_per_second", 1000.into()));
+    let server = TestServer::start(&config);
+    let downloads = tempfile::tempdir().unwrap();
+    let page = browser(&driver, downloads.path()).await;
+    page.set_window_size(390, 844).await.unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(120), widget_history_story(&server, &page))
+        .await
+        .unwrap_or_else(|_| Err("the widget's history took more than 120 s".into()));
+    if let Err(problem) = outcome {
+        let saved = screenshots("widget-history", &[("widget", &page)]).await;
+        let _ = page.close().await;
+        panic!("{problem}\nscreenshots: {saved:?}");
+    }
+    let _ = page.close().await;
+}

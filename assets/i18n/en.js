@@ -25,6 +25,7 @@ export default {
   'widget.operator': 'Operator',
   'widget.bot': 'Assistant',
   'widget.queue': 'You are number {position} in the queue',
+  'widget.older': 'Earlier messages',
   'widget.typing': 'The operator is typing…',
   'widget.vote': 'How did we do?',
   'widget.thanks': 'Thank you for your feedback!',

@@ -25,6 +25,7 @@ export default {
   'widget.operator': 'Оператор',
   'widget.bot': 'Помощник',
   'widget.queue': 'Ваше место в очереди: {position}',
+  'widget.older': 'Предыдущие сообщения',
   'widget.typing': 'Оператор печатает…',
   'widget.vote': 'Как мы справились?',
   'widget.thanks': 'Спасибо за отзыв!',

@@ -25,6 +25,7 @@ export default {
   'widget.operator': 'Оператор',
   'widget.bot': 'Помічник',
   'widget.queue': 'Ваше місце в черзі: {position}',
+  'widget.older': 'Попередні повідомлення',
   'widget.typing': 'Оператор друкує…',
   'widget.vote': 'Як ми впоралися?',
   'widget.thanks': 'Дякуємо за відгук!',
