@@ -8,6 +8,7 @@
   var frame = document.createElement('iframe');
   frame.src = origin + '/widget?channel=' + encodeURIComponent(channel);
   frame.title = 'chat';
+  frame.id = 'frontline-widget';
   frame.style.cssText = 'position:fixed;right:16px;bottom:80px;width:360px;max-width:calc(100vw - 32px);' +
     'height:520px;max-height:calc(100vh - 100px);border:1px solid #ccd;border-radius:12px;' +
     'box-shadow:0 4px 24px rgba(0,0,0,.2);display:none;z-index:2147483647;background:#fff';
@@ -15,11 +16,16 @@
   button.type = 'button';
   button.textContent = '\u{1F4AC}';
   button.setAttribute('aria-label', 'chat');
+  button.id = 'frontline-chat';
   button.style.cssText = 'position:fixed;right:16px;bottom:16px;width:56px;height:56px;border-radius:28px;' +
     'border:0;background:#2456c8;color:#fff;font-size:24px;cursor:pointer;z-index:2147483647';
   button.addEventListener('click', function () {
     frame.style.display = frame.style.display === 'none' ? 'block' : 'none';
   });
-  document.body.appendChild(frame);
-  document.body.appendChild(button);
+  function mount() {
+    document.body.appendChild(frame);
+    document.body.appendChild(button);
+  }
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
 })();

@@ -755,3 +755,64 @@ async fn the_widget_keeps_its_conversation_and_reads_back_past_the_welcome() {
     }
     let _ = page.close().await;
 }
+
+/// Another site: `html` served at `http://localhost:PORT/` (a different origin from the
+/// server's `127.0.0.1`), answered on a thread for as long as the test runs.
+fn other_site(html: &str) -> String {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+        html.len()
+    );
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    format!("http://localhost:{port}/")
+}
+
+/// `/widget.js` on another site's page: a chat button that opens the widget in a frame, where
+/// the client writes.
+async fn embed_story(server: &TestServer, page: &Client) -> Step {
+    let e = |what: &'static str| move |err: fantoccini::error::CmdError| format!("{what}: {err}");
+    let site = other_site(&format!(
+        "<!doctype html><title>shop</title><script src=\"{}/widget.js\" data-channel=\"web\" defer></script><p>A shop</p>",
+        server.url
+    ));
+    page.goto(&site).await.map_err(e("opening the other site"))?;
+    click(page, "#frontline-chat").await?;
+    let frame = page.find(Locator::Css("#frontline-widget")).await.map_err(e("the widget's frame"))?;
+    if !frame.is_displayed().await.map_err(e("the frame"))? {
+        return Err("the chat button did not open the widget".into());
+    }
+    frame.enter_frame().await.map_err(e("entering the frame"))?;
+    wait_text(page, "header strong", "Chat with us").await?;
+    type_into(page, "#text", "Hello from the shop").await?;
+    click(page, "#send").await?;
+    wait_text(page, ".msg.mine .text", "Hello from the shop").await?;
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_embed_script_opens_the_widget_on_another_site() {
+    let driver = start_driver();
+    let server = TestServer::start(&base_config());
+    let downloads = tempfile::tempdir().unwrap();
+    let page = browser(&driver, downloads.path()).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(120), embed_story(&server, &page))
+        .await
+        .unwrap_or_else(|_| Err("the embedded widget took more than 120 s".into()));
+    if let Err(problem) = outcome {
+        let saved = screenshots("embed", &[("site", &page)]).await;
+        let _ = page.close().await;
+        panic!("{problem}\nscreenshots: {saved:?}");
+    }
+    let _ = page.close().await;
+    let (_, list) = get(&server, "/api/v1/chats", &token("sam", "supervisor")).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
+}
