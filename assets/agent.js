@@ -146,6 +146,8 @@ function renderPane() {
     el('option', { value: 'to_line' }, t('agent.to_line')), el('option', { value: 'to_operator' }, t('agent.to_operator')));
   const forwardTo = el('input', { id: 'forward-to', size: 8 });
   const invitee = el('input', { id: 'invite', size: 8, placeholder: t('agent.operator_id') });
+  const subject = el('input', { id: 'subject', size: 30, value: chat.subject ?? '' });
+  const pinned = el('input', { type: 'checkbox', id: 'pinned', checked: chat.pinned });
   const note = el('input', { type: 'checkbox', id: 'as-note' });
   const text = el('textarea', { id: 'reply', rows: 3, placeholder: t('agent.reply') });
   text.value = state.drafts.get(id) ?? '';
@@ -222,6 +224,17 @@ function renderPane() {
           if (who) act({ type: 'invite', chat: id, operator: who }).then(() => { invitee.value = ''; }, () => null);
         },
       }, t('agent.invite_go'))),
+    el('div', { class: 'actions' },
+      el('label', {}, t('agent.subject'), ' ', subject),
+      el('label', {}, pinned, ' ', t('agent.pinned')),
+      el('button', {
+        type: 'button', id: 'update-go',
+        onclick: () => {
+          const frame = { type: 'update_chat', chat: id, pinned: pinned.checked };
+          if (subject.value.trim()) frame.subject = subject.value.trim();
+          act(frame).catch(() => null);
+        },
+      }, t('agent.save'))),
     el('button', { type: 'button', id: 'older', class: 'link', onclick: () => loadOlder(id) }, t('agent.older')),
     log,
     el('div', { id: 'client-typing', class: 'typing', hidden: true, text: t('agent.client_typing') }),

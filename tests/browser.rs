@@ -546,6 +546,20 @@ async fn split_merge_story(server: &TestServer, agent: &Client) -> Step {
     let first = ann.request(json!({"type": "send", "text": "My order is late", "client_msg_id": "m1"})).await;
     let first = first["chat"].as_u64().ok_or(format!("no chat in {first}"))?;
     click(agent, ".offer button.accept").await?;
+    // The chat's subject (pinning would keep the chat with alice and change the story below).
+    type_into(agent, "#subject", "Late order").await?;
+    click(agent, "#update-go").await?;
+    let deadline = Instant::now() + STEP;
+    loop {
+        let (_, read) = get(server, &format!("/api/v1/chats/{first}"), &sam).await;
+        if read["subject"] == "Late order" && read["pinned"] == false {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the subject was not saved: {read}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     type_into(agent, "#reply", "Done for now").await?;
     click(agent, "#send").await?;
     wait_text(agent, "#messages .msg.operator .text", "Done for now").await?;
@@ -675,6 +689,20 @@ async fn new_tab_story(server: &TestServer, page: &Client) -> Step {
     wait_text(page, "#tab-my", "My (1)").await?;
     wait_text(page, "#tab-new", "New (0)").await?;
     wait_text(page, "#chat-status", "xena").await?;
+    // Pin it.
+    click(page, "#pinned").await?;
+    click(page, "#update-go").await?;
+    let deadline = Instant::now() + STEP;
+    loop {
+        let (_, read) = get(server, &format!("/api/v1/chats/{chat}"), &token("sam", "supervisor")).await;
+        if read["pinned"] == true {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the chat was not pinned: {read}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     Ok(())
 }
 
