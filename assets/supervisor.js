@@ -194,11 +194,14 @@ async function exportCsv() {
 function renderBulk() {
   const n = view.selected.size;
   const line = el('input', { id: 'bulk-line', size: 8, placeholder: 'line2' });
+  const kind = el('select', { id: 'bulk-kind' },
+    el('option', { value: 'to_line' }, t('agent.to_line')), el('option', { value: 'to_operator' }, t('agent.to_operator')));
   $('bulk').replaceChildren(el('span', { id: 'selected', text: t('sup.selected', { n }) }),
     el('button', { type: 'button', id: 'bulk-finish', disabled: !n, onclick: () => bulk({ action: 'finish', status: 'closed' }) }, t('sup.bulk_finish')),
     el('button', { type: 'button', id: 'bulk-spam', disabled: !n, onclick: () => bulk({ action: 'force_finish' }) }, t('sup.bulk_spam')),
+    kind,
     line,
-    el('button', { type: 'button', id: 'bulk-forward', disabled: !n, onclick: () => line.value.trim() && bulk({ action: 'forward', to_line: line.value.trim() }) }, t('sup.bulk_forward')),
+    el('button', { type: 'button', id: 'bulk-forward', disabled: !n, onclick: () => line.value.trim() && bulk({ action: 'forward', [kind.value]: line.value.trim() }) }, t('sup.bulk_forward')),
     el('span', { id: 'bulk-result' }));
 }
 

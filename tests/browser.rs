@@ -349,6 +349,19 @@ async fn supervisor_story(
     // Select the other chat and finish it in bulk.
     click(page, &format!("tr[data-chat=\"{other}\"] input[type=checkbox]")).await?;
     wait_text(page, "#selected", "1 selected").await?;
+    page.find(Locator::Css("#bulk-kind"))
+        .await
+        .map_err(e("the forward kind"))?
+        .select_by_value("to_operator")
+        .await
+        .map_err(e("to an operator"))?;
+    type_into(page, "#bulk-line", "bob").await?;
+    click(page, "#bulk-forward").await?;
+    wait_text(page, "#bulk-result", "1 done, 0 failed").await?;
+    wait_text(page, &format!("tr[data-chat=\"{other}\"] td[data-column=\"responsible\"]"), "bob").await?;
+    // The list was read again: select the chat once more, and finish it.
+    click(page, &format!("tr[data-chat=\"{other}\"] input[type=checkbox]")).await?;
+    wait_text(page, "#selected", "1 selected").await?;
     click(page, "#bulk-finish").await?;
     wait_text(page, "#bulk-result", "1 done, 0 failed").await?;
     wait_text(page, &format!("tr[data-chat=\"{other}\"] td[data-column=\"status\"]"), "closed").await?;

@@ -131,7 +131,7 @@ export default {
   'sup.selected': '{n} selected',
   'sup.bulk_finish': 'Finish (closed)',
   'sup.bulk_spam': 'Spam',
-  'sup.bulk_forward': 'Forward to line',
+  'sup.bulk_forward': 'Forward',
   'sup.bulk_done': '{ok} done, {failed} failed',
   'sup.detail': 'Chat #{id}',
   'sup.close': 'Close',

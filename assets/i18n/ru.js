@@ -131,7 +131,7 @@ export default {
   'sup.selected': 'Выбрано: {n}',
   'sup.bulk_finish': 'Завершить (закрыт)',
   'sup.bulk_spam': 'Спам',
-  'sup.bulk_forward': 'Переслать на линию',
+  'sup.bulk_forward': 'Переслать',
   'sup.bulk_done': 'выполнено {ok}, не удалось {failed}',
   'sup.detail': 'Чат #{id}',
   'sup.close': 'Закрыть',

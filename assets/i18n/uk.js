@@ -131,7 +131,7 @@ export default {
   'sup.selected': 'Вибрано: {n}',
   'sup.bulk_finish': 'Завершити (закритий)',
   'sup.bulk_spam': 'Спам',
-  'sup.bulk_forward': 'Переслати на лінію',
+  'sup.bulk_forward': 'Переслати',
   'sup.bulk_done': 'виконано {ok}, не вдалося {failed}',
   'sup.detail': 'Чат #{id}',
   'sup.close': 'Закрити',
