@@ -2,7 +2,8 @@
 # Every test of this repository: unit, actor, store (both backends) and end-to-end over real
 # sockets, with node processes on a real redis-server for the cluster tests. Installs
 # redis-server first when it is missing and this machine can (root with apt-get); otherwise
-# says what to install.
+# says what to install. The browser tests need Chromium and its WebDriver (chromium,
+# chromium-driver), installed the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v redis-server >/dev/null; then
@@ -12,6 +13,16 @@ if ! command -v redis-server >/dev/null; then
     else
         echo "test.sh: the cluster tests need redis-server on the PATH: install it" \
              "(e.g. sudo apt-get install redis-server, brew install redis) and run this again" >&2
+        exit 1
+    fi
+fi
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "test.sh: installing chromium and chromium-driver (the browser tests drive them)" >&2
+        apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null
+    else
+        echo "test.sh: the browser tests need chromium and chromedriver on the PATH: install them" \
+             "(e.g. sudo apt-get install chromium chromium-driver) and run this again" >&2
         exit 1
     fi
 fi

@@ -37,5 +37,6 @@ pub mod rate;
 pub mod server;
 pub mod store;
 pub mod tour;
+pub mod web;
 pub mod webhook;
 pub mod ws;

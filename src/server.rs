@@ -125,6 +125,7 @@ impl Server {
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
                     actix_web::Error::from(EdgeError::bad_request(format!("invalid path: {e}")))
                 }))
+                .configure(crate::web::configure)
                 .configure(api::configure)
                 .configure(ws::configure)
         })

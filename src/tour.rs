@@ -20,7 +20,10 @@ pub fn demo_tour(config: &Config, addr: &str) -> String {
 frontline demo (built in; not for production): lines line1 and line2; operators alice and bob
 (line 1), xena (line 2), sam (supervisor); channel web. Data in {data}.
 
-A tour in three terminals, from this directory (this one is terminal 1: leave the router running).
+In a browser: http://{addr}/ is the agent console (one click signs in as a demo operator),
+http://{addr}/widget a client's chat, http://{addr}/supervisor the dialog list (sign in as sam).
+
+Or a tour in three terminals, from this directory (this one is terminal 1: leave the router running).
 
   Terminal 2 - alice's console (she answers line 1):
     cargo run -q --release -- agent --operator alice --url ws://{addr}
@@ -59,6 +62,7 @@ mod tests {
         let tour = demo_tour(&config, "127.0.0.1:9999");
         assert!(tour.contains("agent --operator alice --url ws://127.0.0.1:9999"), "{tour}");
         assert!(tour.contains("ws://127.0.0.1:9999/ws/client?channel=web&name=Ann"), "{tour}");
+        assert!(tour.contains("http://127.0.0.1:9999/ is the agent console"), "{tour}");
         assert!(!tour.contains("client_id=c1"), "a fixed client id would need its token after a restart");
         assert!(!tour.contains("\"chat\":1"), "no chat number is hard-coded");
         let sam = tour.split("Bearer ").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();

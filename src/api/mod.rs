@@ -5,11 +5,12 @@
 //! Reading order: [`routes`] (the route table), `filters` (strict reading of list queries),
 //! then one file per area:
 //! `chats` (list, one chat, messages), `export` (CSV), `edit` (PATCH), `bulk` (bulk actions),
-//! `directory` (operators, lines), `inbound` (channel messages, automated messages), `reports`
+//! `directory` (operators, lines), `demo` (the demo's sign-in), `inbound` (channel messages, automated messages), `reports`
 //! (per operator or line), `webhooks` (parked deliveries), `health`.
 
 mod bulk;
 mod chats;
+mod demo;
 mod directory;
 mod edit;
 mod export;

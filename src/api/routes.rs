@@ -8,7 +8,7 @@ use actix_web::{web, HttpMessage, HttpRequest, Resource};
 
 use crate::edge::AppState;
 
-use super::{bulk, chats, directory, edit, export, health, inbound, reports, webhooks};
+use super::{bulk, chats, demo, directory, edit, export, health, inbound, reports, webhooks};
 use crate::edge::{EdgeError, ErrorCode};
 
 /// Registers every HTTP route, under `/api/v1` except health, readiness and metrics.
@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/lines").route(web::get().to(directory::lines)))
             .service(resource("/reports").route(web::get().to(reports::reports)))
             .service(resource("/tabs/new").route(web::get().to(directory::new_tab)))
+            .service(resource("/demo/operators").route(web::get().to(demo::operators)))
             .service(resource("/channels/{channel}/messages").route(web::post().to(inbound::channel_message)))
             .service(
                 resource("/conversations/{conversation}/automated").route(web::post().to(inbound::automated)),

@@ -44,6 +44,8 @@ pub struct TestServer {
     process: bool,
     /// The clock of an in-process server that only moves when the test says so.
     clock: Option<Arc<ManualClock>>,
+    /// Run the built-in demo (no configuration file) listening here, instead of the file.
+    demo_listen: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -96,6 +98,15 @@ impl TestServer {
         clock.advance(Span::millis((secs * 1000.0) as i64));
     }
 
+    /// The built-in demo (as `frontline` without `--config`) in this process, listening on
+    /// `listen` (port 0); a non-loopback address is allowed as `--allow-public-demo` would.
+    pub fn start_demo(listen: &str) -> Self {
+        let mut server = Self::new_stopped("", &[], &[], false);
+        server.demo_listen = Some(listen.to_string());
+        server.spawn();
+        server
+    }
+
     /// Writes `config_toml`, starts the binary and waits for its `listening on` line.
     pub fn start_process(config_toml: &str) -> Self {
         Self::new(config_toml, &[], &[], true)
@@ -131,6 +142,7 @@ impl TestServer {
             in_process: None,
             process,
             clock: None,
+            demo_listen: None,
             _dir: dir,
         }
     }
@@ -147,8 +159,15 @@ impl TestServer {
         let text = std::fs::read_to_string(&self.config_path).unwrap();
         let overrides =
             frontline::config::Overrides { data_dir: Some(self.data_dir.clone()), ..Default::default() };
-        let config = frontline::config::Config::from_toml_str(&text, &overrides)
-            .unwrap_or_else(|e| panic!("the test config is refused: {e}"));
+        let config = match &self.demo_listen {
+            Some(listen) => frontline::config::Config::demo(&frontline::config::Overrides {
+                listen: Some(listen.clone()),
+                allow_public_demo: true,
+                ..overrides
+            }),
+            None => frontline::config::Config::from_toml_str(&text, &overrides),
+        }
+        .unwrap_or_else(|e| panic!("the test config is refused: {e}"));
         let (ready, address) = mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let clock: Arc<dyn Clock> = match &self.clock {
