@@ -1,7 +1,7 @@
 //! The browser pages, served by the binary itself: the agent console at `/`, the client widget at
 //! `/widget` (and `/widget.js`, which embeds it in another site), the supervisor's dialog list at
 //! `/supervisor`, and their files under `/assets/`. Every file is embedded at build time from
-//! `assets/` (so the binary is the whole setup) and answered with its content type, a
+//! `src/web/assets/` (so the binary is the whole setup) and answered with its content type, a
 //! `Cache-Control` (revalidated by `ETag`) and a strict `Content-Security-Policy`: scripts only
 //! from this origin, no inline script or style. Unknown paths keep the API's JSON 404.
 
@@ -10,9 +10,9 @@ use actix_web::{guard, web, HttpRequest, HttpResponse};
 
 use crate::edge::{AppState, EdgeError};
 
-/// Every file under `assets/`, embedded in the binary.
+/// Every file under `src/web/assets/`, embedded in the binary.
 #[derive(rust_embed::Embed)]
-#[folder = "assets/"]
+#[folder = "src/web/assets/"]
 struct Assets;
 
 /// The policy of every page: nothing but this origin's own files and sockets.
