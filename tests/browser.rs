@@ -178,6 +178,13 @@ async fn story(server: &TestServer, agent: &Client, widget: &Client) -> Step {
     // 2. The agent sees the offer, accepts it and replies.
     wait_text(agent, ".offer .name", "Ann").await?;
     wait_text(agent, ".offer .countdown", "expires in").await?;
+    let rings = agent
+        .execute("return document.body.dataset.rings || '0'", vec![])
+        .await
+        .map_err(|e| format!("cannot read the ring count: {e}"))?;
+    if rings.as_str().unwrap_or("0") == "0" {
+        return Err("the offer did not ring".into());
+    }
     click(agent, ".offer button.accept").await?;
     wait_text(agent, "#tab-my", "My (1)").await?;
     wait_text(agent, "#messages .msg.client .text", "Hello, my order is late").await?;

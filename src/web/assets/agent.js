@@ -89,7 +89,32 @@ async function answerOffer(id, answer) {
   if (answer === 'accept') { state.tab = 'my'; openChat(id); }
 }
 
+let audio = null;
+
+// Two short tones: an offer is ringing. Browsers allow sound only after the page had a user
+// gesture (sign-in is one); before that, it stays silent.
+function ring() {
+  try {
+    audio ??= new AudioContext();
+    const now = audio.currentTime;
+    for (const [at, freq] of [[0, 880], [0.18, 1175]]) {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, now + at);
+      gain.gain.exponentialRampToValueAtTime(0.2, now + at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + at + 0.15);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(now + at);
+      tone.stop(now + at + 0.16);
+    }
+    state.rings = (state.rings || 0) + 1;
+    document.body.dataset.rings = String(state.rings);
+  } catch { /* sound is optional */ }
+}
+
 function notifyOffer(chat) {
+  ring();
   try {
     if ('Notification' in window && Notification.permission === 'granted' && document.hidden) {
       new Notification(t('agent.offer', { id: chat.id, name: clientName(chat) }));
