@@ -282,14 +282,18 @@ impl Cluster {
 
     /// When the leader changes, this node announces its operator sockets to the new one, until
     /// it has them (the lease is visible before the new leader's core has started: early
-    /// announcements are refused and made again).
+    /// announcements are refused and made again); and every few seconds anyway.
     async fn follow_leader(self: Arc<Self>, node: Arc<Node>) {
         let mut leader = self.leader.subscribe();
         let mut epoch = self.epoch.subscribe();
+        // Besides every change, the whole set again every few seconds: it replaces what the
+        // leader knows of this node, so any announcement lost in a change of leader heals.
+        let mut again = tokio::time::interval(Duration::from_secs(3));
         loop {
             tokio::select! {
                 changed = leader.changed() => if changed.is_err() { return },
                 changed = epoch.changed() => if changed.is_err() { return },
+                _ = again.tick() => {}
             }
             let who = leader.borrow_and_update().clone();
             let _ = epoch.borrow_and_update();
@@ -328,7 +332,27 @@ impl Cluster {
                 }
             };
             let mut messages = pubsub.on_message();
-            while let Some(message) = messages.next().await {
+            let mut check = tokio::time::interval(Duration::from_secs(1));
+            check.tick().await;
+            loop {
+                let message = tokio::select! {
+                    message = messages.next() => match message {
+                        Some(message) => message,
+                        None => break,
+                    },
+                    _ = check.tick() => {
+                        // A subscription can die without its stream ending (Redis restarted):
+                        // if Redis no longer counts this node's subscriber, subscribe again.
+                        let mut conn = self.conn.clone();
+                        let counted: redis::RedisResult<Vec<(String, i64)>> =
+                            redis::cmd("PUBSUB").arg("NUMSUB").arg(&calls).query_async(&mut conn).await;
+                        match counted {
+                            Ok(counts) if counts.iter().any(|(_, n)| *n > 0) => continue,
+                            Ok(_) => break,
+                            Err(_) => continue,
+                        }
+                    }
+                };
                 let channel = message.get_channel_name().to_string();
                 let payload = message.get_payload_bytes();
                 if channel == NOTICES_CHANNEL {
