@@ -48,6 +48,15 @@ async fn health(server: &TestServer) -> Value {
     get(server, "/healthz", "").await.1
 }
 
+/// Starts `n1`, waits until it leads, then starts `n2` and waits until both see `n1` lead.
+async fn led_by_n1(redis: &Redis, config: &str) -> (TestServer, TestServer) {
+    let n1 = node(redis, config, "n1");
+    assert_eq!(settled(&[&n1]).await, "n1");
+    let n2 = node(redis, config, "n2");
+    assert_eq!(settled(&[&n1, &n2]).await, "n1");
+    (n1, n2)
+}
+
 /// Waits until every node sees the same leader and answers ready; returns the leader's id.
 async fn settled(nodes: &[&TestServer]) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -235,10 +244,7 @@ async fn a_paused_leader_that_lost_its_lease_writes_nothing_after_it() {
     let _serial = one_at_a_time();
     let redis = Redis::start();
     let config = config("line1", |_| {});
-    let n1 = node(&redis, &config, "n1");
-    assert_eq!(settled(&[&n1]).await, "n1");
-    let n2 = node(&redis, &config, "n2");
-    settled(&[&n1, &n2]).await;
+    let (n1, n2) = led_by_n1(&redis, &config).await;
     let mut c1 = client(&n1, "c1").await;
     acked(&c1.request(json!({"type": "send", "text": "before the pause"})).await);
 
@@ -370,10 +376,7 @@ async fn an_away_operator_stays_away_when_the_leader_changes() {
     let _serial = one_at_a_time();
     let redis = Redis::start();
     let config = config("line1", |_| {});
-    let mut n1 = node(&redis, &config, "n1");
-    assert_eq!(settled(&[&n1]).await, "n1");
-    let n2 = node(&redis, &config, "n2");
-    settled(&[&n1, &n2]).await;
+    let (mut n1, n2) = led_by_n1(&redis, &config).await;
     let mut alice = agent(&n2, "alice").await;
     acked(&alice.request(json!({"type": "presence", "status": "away"})).await);
     presence_becomes(&n1, "alice", "away", Duration::from_secs(5)).await;
@@ -456,10 +459,7 @@ async fn under_load_a_killed_leader_loses_no_acknowledged_message() {
     const MESSAGES: usize = 12;
     let redis = Redis::start();
     let config = config("line1", |t| set(t, "limits.connections_per_address", 0.into()));
-    let mut n1 = node(&redis, &config, "n1");
-    assert_eq!(settled(&[&n1]).await, "n1");
-    let n2 = node(&redis, &config, "n2");
-    settled(&[&n1, &n2]).await;
+    let (mut n1, n2) = led_by_n1(&redis, &config).await;
 
     let acks = std::rc::Rc::new(std::cell::Cell::new(0));
     let clients: Vec<_> = (0..CLIENTS)
@@ -514,10 +514,7 @@ async fn a_redis_restart_under_load_loses_nothing_acknowledged_and_delivery_resu
     const MESSAGES: usize = 30;
     let mut redis = Redis::start();
     let config = config("line1", |t| set(t, "limits.connections_per_address", 0.into()));
-    let n1 = node(&redis, &config, "n1");
-    assert_eq!(settled(&[&n1]).await, "n1");
-    let n2 = node(&redis, &config, "n2");
-    settled(&[&n1, &n2]).await;
+    let (n1, n2) = led_by_n1(&redis, &config).await;
     let mut alice = agent(&n1, "alice").await;
 
     let acks = std::rc::Rc::new(std::cell::Cell::new(0));
@@ -575,10 +572,7 @@ async fn a_pending_webhook_delivery_is_made_by_the_new_leader_after_a_fail_over(
         channels[0].as_table_mut().unwrap().insert("webhook_url".into(), receiver.url.clone().into());
         set(t, "webhooks.retry_backoff", 0.05.into());
     });
-    let mut n1 = node(&redis, &config, "n1");
-    assert_eq!(settled(&[&n1]).await, "n1");
-    let n2 = node(&redis, &config, "n2");
-    settled(&[&n1, &n2]).await;
+    let (mut n1, n2) = led_by_n1(&redis, &config).await;
 
     let path = format!("/api/v1/conversations/{}/automated", encode("web:c1"));
     let (status, body) = post_json(
