@@ -222,6 +222,12 @@ async fn a_killed_leaders_conversations_go_on_from_a_survivor_within_three_secon
     };
     assert!(resumed < Duration::from_secs(3), "resumed after {resumed:?}");
     assert_eq!(health(&n2).await["leader"], "n2");
+    // Notices lost in the change would be in a new welcome: the survivor's sockets each get one,
+    // read from the new leader.
+    let again = alice.wait_type("welcome").await;
+    assert!(again["my"].as_array().unwrap().iter().any(|c| c["id"] == id), "{again}");
+    let again = c.wait_type("welcome").await;
+    assert_eq!(again["chat"], id, "{again}");
 
     // Every acknowledged message is there exactly once.
     let (_, body) =
@@ -391,6 +397,9 @@ async fn an_away_operator_stays_away_when_the_leader_changes() {
     }
     presence_becomes(&n2, "bob", "online", Duration::from_secs(5)).await;
     assert_eq!(presence_of(&n2, "alice").await, "away");
+    // Her socket is welcomed again by the new leader, which tells her console she is away.
+    let again = alice.wait_type("welcome").await;
+    assert_eq!(again["operator"]["presence"], "away", "{again}");
     // A new chat is offered to bob, never to alice.
     let mut c = client(&n2, "c1").await;
     let id = acked(&c.request(json!({"type": "send", "text": "hello"})).await)["chat"].as_u64().unwrap();
@@ -556,10 +565,24 @@ async fn a_redis_restart_under_load_loses_nothing_acknowledged_and_delivery_resu
     let mut c = client(&n2, "after").await;
     let id =
         acked(&c.request(json!({"type": "send", "text": "hello again"})).await)["chat"].as_u64().unwrap();
-    // At capacity with earlier offers, she sees it in New (else it is offered to her).
-    alice
-        .wait(|f| ["offer", "chat_new"].contains(&f["type"].as_str().unwrap_or("")) && chat_of(f) == id)
+    // At capacity with earlier offers, she sees it in New (else it is offered to her): as a
+    // notice, or in the welcome her node sends once the new leader has her socket.
+    let lists = |f: &Value| {
+        f["type"] == "welcome"
+            && [&f["new"], &f["my"]]
+                .iter()
+                .any(|tab| tab.as_array().is_some_and(|t| t.iter().any(|c| c["id"] == id)))
+    };
+    let seen = alice
+        .wait_for(
+            |f| {
+                (["offer", "chat_new"].contains(&f["type"].as_str().unwrap_or("")) && chat_of(f) == id)
+                    || lists(f)
+            },
+            Duration::from_secs(10),
+        )
         .await;
+    assert!(seen.is_some(), "alice never heard of chat {id}\nn1:\n{}\nn2:\n{}", n1.log(), n2.log());
 }
 
 #[actix_web::test]

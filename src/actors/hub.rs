@@ -195,6 +195,21 @@ impl Hub {
         }
     }
 
+    /// Tells every socket of this node to welcome itself again (another core now serves
+    /// conversations, and notices may have been missed while it took over).
+    pub fn resync_all(&self) {
+        for subs in self.operators.iter() {
+            for sub in subs.iter() {
+                let _ = sub.to.try_send(NotifyOperator { notice: OperatorNotice::Resync });
+            }
+        }
+        for subs in self.clients.iter() {
+            for sub in subs.iter() {
+                let _ = sub.to.try_send(NotifyClient { notice: ClientNotice::Resync });
+            }
+        }
+    }
+
     /// Delivers `notice` to every socket of `operators` (a socket filters out the echo of its
     /// own message itself).
     pub fn to_operators(&self, operators: &[OperatorId], notice: &OperatorNotice) {

@@ -12,12 +12,13 @@
 //!   leader over pub/sub (`fl:rpc:<node>`, answers on `fl:reply:<node>`), with a deadline.
 //! - **Fan-out.** Every notice the leader's hub sends also goes out on `fl:notices`, published
 //!   in the order the hub sent it (one connection, one task), and every other node delivers it to
-//!   its own sockets. A socket that misses notices while its node is cut off gets the truth from
-//!   its next welcome.
+//!   its own sockets.
 //! - **Sockets.** Operators' sockets on every node are announced to the leader, tagged with the
 //!   node. When a node's membership lapses, the leader closes its sockets (their presence grace
-//!   starts); when the leader changes, every node announces its sockets to the new one, within
-//!   the grace every operator gets when a core starts.
+//!   starts); when the leader changes (a new term: leader and epoch), every node announces its
+//!   sockets to the new one, within the grace every operator gets when a core starts, and then
+//!   welcomes each of its sockets again: notices lost while the lead changed hands (Redis away,
+//!   a leader killed between its commit and its publish) are in the new welcome.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,13 +103,21 @@ struct Broadcast {
     relayed: Relayed,
 }
 
+/// Who leads, and under which epoch: a node that loses the lease and takes it again leads a
+/// new term (and runs a new core).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Term {
+    node: String,
+    epoch: u64,
+}
+
 /// This node's membership of a cluster.
 pub struct Cluster {
     options: ClusterOptions,
     client: redis::Client,
     conn: ConnectionManager,
-    /// The leader as last read from Redis.
-    leader: watch::Sender<Option<String>>,
+    /// The leader and its epoch as last read from Redis.
+    leader: watch::Sender<Option<Term>>,
     /// Whether this node leads, and with which epoch.
     epoch: watch::Sender<Option<u64>>,
     pending: DashMap<u64, oneshot::Sender<Answer>>,
@@ -146,7 +155,7 @@ impl Cluster {
 
     /// The leader as last seen (`None`: no leader now, or Redis cannot be reached).
     pub fn leader(&self) -> Option<String> {
-        self.leader.borrow().clone()
+        self.leader.borrow().as_ref().map(|term| term.node.clone())
     }
 
     /// The epoch of this node's leadership, while it leads.
@@ -223,9 +232,13 @@ impl Cluster {
                     }
                 }
             }
-            let leader: redis::RedisResult<Option<String>> = conn.get(LEADER_KEY).await;
+            let term: redis::RedisResult<(Option<String>, Option<u64>)> =
+                redis::cmd("MGET").arg(LEADER_KEY).arg(EPOCH_KEY).query_async(&mut conn).await;
             self.leader.send_if_modified(|seen| {
-                let now = leader.as_ref().ok().cloned().flatten();
+                let now = match &term {
+                    Ok((Some(node), epoch)) => Some(Term { node: node.clone(), epoch: epoch.unwrap_or(0) }),
+                    _ => None,
+                };
                 let changed = *seen != now;
                 *seen = now;
                 changed
@@ -282,26 +295,31 @@ impl Cluster {
 
     /// When the leader changes, this node announces its operator sockets to the new one, until
     /// it has them (the lease is visible before the new leader's core has started: early
-    /// announcements are refused and made again); and every few seconds anyway.
+    /// announcements are refused and made again); and every few seconds anyway. Once the new
+    /// leader has them, every socket of this node is welcomed again: notices may have been lost
+    /// while the lead changed hands, and a welcome is the whole truth.
     async fn follow_leader(self: Arc<Self>, node: Arc<Node>) {
         let mut leader = self.leader.subscribe();
         let mut epoch = self.epoch.subscribe();
         // Besides every change, the whole set again every few seconds: it replaces what the
         // leader knows of this node, so any announcement lost in a change of leader heals.
         let mut again = tokio::time::interval(Duration::from_secs(3));
+        let mut resynced: Option<Term> = None;
         loop {
             tokio::select! {
                 changed = leader.changed() => if changed.is_err() { return },
                 changed = epoch.changed() => if changed.is_err() { return },
                 _ = again.tick() => {}
             }
-            let who = leader.borrow_and_update().clone();
+            let term = leader.borrow_and_update().clone();
             let _ = epoch.borrow_and_update();
-            if who.is_none() {
-                continue;
-            }
+            let Some(term) = term else { continue };
             loop {
                 if let Answer::Done(Ok(())) = node.announce_sockets().await {
+                    if resynced.as_ref() != Some(&term) {
+                        node.resync_sockets();
+                        resynced = Some(term);
+                    }
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;

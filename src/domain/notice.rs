@@ -101,6 +101,9 @@ pub enum OperatorNotice {
     },
     /// The server is shutting down: the socket is about to be closed.
     Closing,
+    /// Another core now serves conversations (the cluster's leader changed): notices may have
+    /// been missed in the change, so the socket is welcomed again.
+    Resync,
     /// An operator's presence changed (supervisors and admins only).
     Presence {
         /// The operator.
@@ -143,6 +146,8 @@ pub enum ClientNotice {
     },
     /// The server is shutting down: the socket is about to be closed.
     Closing,
+    /// Another core now serves conversations: the socket is welcomed again.
+    Resync,
 }
 
 /// The notices held while an operator's welcome was being built, minus those the welcome

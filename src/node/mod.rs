@@ -235,6 +235,11 @@ impl Node {
             .await
     }
 
+    /// Welcomes every socket of this node again (another core now serves conversations).
+    pub fn resync_sockets(&self) {
+        self.hub.resync_all();
+    }
+
     /// This node's id.
     pub fn node_id(&self) -> &str {
         &self.node_id

@@ -52,6 +52,8 @@ pub struct ClientSession {
     /// Given back when the session ends.
     _slots: Vec<Slot>,
     welcomed: bool,
+    /// Which welcome is being built: one overtaken by a newer one (a resync) is dropped.
+    welcoming: u64,
     held: Vec<ClientNotice>,
     echo: EchoFilter<ClientNotice>,
 }
@@ -70,6 +72,7 @@ impl ClientSession {
             exists: Rc::new(Cell::new(false)),
             _slots: slots,
             welcomed: false,
+            welcoming: 0,
             held: Vec::new(),
             echo: EchoFilter::default(),
         }
@@ -93,6 +96,8 @@ impl ClientSession {
     }
 
     fn welcome(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        self.welcoming += 1;
+        let this = self.welcoming;
         let node = self.socket.app.node.clone();
         let conversation = self.conversation.clone();
         let load = async move {
@@ -111,7 +116,10 @@ impl ClientSession {
             };
             (head, messages, latest)
         };
-        ctx.spawn(load.into_actor(self).map(|(head, messages, latest), act, ctx| {
+        ctx.spawn(load.into_actor(self).map(move |(head, messages, latest), act, ctx| {
+            if act.welcoming != this {
+                return;
+            }
             let (Ok(head), Ok(messages)) = (head, messages) else {
                 session::send(
                     act,
@@ -230,6 +238,11 @@ impl Handler<NotifyClient> for ClientSession {
         let notice = msg.notice;
         if matches!(notice, ClientNotice::Closing) {
             self.deliver(&notice, ctx);
+        } else if matches!(notice, ClientNotice::Resync) {
+            // What the socket held for its welcome is in the new one (or was overtaken).
+            self.welcomed = false;
+            self.held.clear();
+            self.welcome(ctx);
         } else if !self.welcomed {
             self.held.push(notice);
         } else {

@@ -18,7 +18,7 @@ use super::requests::{self, Requester};
 use super::session::{self, Answered, Peer, Session, Socket};
 use crate::auth::Identity;
 use crate::domain::notice::after_welcome;
-use crate::domain::{AuthorKind, OperatorNotice, Phase};
+use crate::domain::{AuthorKind, OperatorNotice, Phase, Presence};
 use crate::edge::{AppState, EdgeError, ErrorCode, Slot};
 use crate::node::NotifyOperator;
 use crate::store::{ChatQuery, Scope, SortColumn, SortKey};
@@ -34,6 +34,8 @@ pub struct OperatorSession {
     /// Its place among the sockets of its address, given back when the session ends.
     _slot: Option<Slot>,
     welcomed: bool,
+    /// Which welcome is being built: one overtaken by a newer one (a resync) is dropped.
+    welcoming: u64,
     held: Vec<OperatorNotice>,
     echo: EchoFilter<OperatorNotice>,
 }
@@ -52,6 +54,7 @@ impl OperatorSession {
             me,
             _slot: slot,
             welcomed: false,
+            welcoming: 0,
             held: Vec::new(),
             echo: EchoFilter::default(),
         }
@@ -86,6 +89,8 @@ impl OperatorSession {
 
     /// Loads the My tab (store) and the New tab with offers (supervisor), then welcomes.
     fn welcome(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        self.welcoming += 1;
+        let this = self.welcoming;
         let node = self.socket.app.node.clone();
         let me = self.me.operator.clone();
         let my = ChatQuery {
@@ -97,10 +102,21 @@ impl OperatorSession {
         };
         let load = async move {
             let my = node.chats(my).await;
-            let new = node.new_tab(me, None, WELCOME_NEW_CHATS).await;
-            (my, new)
+            let new = node.new_tab(me.clone(), None, WELCOME_NEW_CHATS).await;
+            // Away is kept across sockets and leader changes (a resync must not show an away
+            // operator as online); a welcomed socket is otherwise online, even if the leader has
+            // not counted it yet.
+            let away = node
+                .operators()
+                .await
+                .ok()
+                .is_some_and(|all| all.iter().any(|o| o.operator == me && o.presence == Presence::Away));
+            (my, new, if away { Presence::Away } else { Presence::Online })
         };
-        ctx.spawn(load.into_actor(self).map(|(my, new), act, ctx| {
+        ctx.spawn(load.into_actor(self).map(move |(my, new, presence), act, ctx| {
+            if act.welcoming != this {
+                return;
+            }
             let (Ok(my), Ok(new)) = (my, new) else {
                 session::send(act, &render::error(None, ErrorCode::Unavailable, "cannot load the tabs"), ctx);
                 ctx.stop();
@@ -115,6 +131,7 @@ impl OperatorSession {
                     "role": act.me.role.as_str(),
                     "lines": operator.map(|o| o.lines.clone()).unwrap_or_default(),
                     "capacity": operator.map_or(0, |o| o.capacity),
+                    "presence": presence,
                 },
                 "my": my.items,
                 "new": new.chats,
@@ -200,6 +217,11 @@ impl Handler<NotifyOperator> for OperatorSession {
         let notice = msg.notice;
         if matches!(notice, OperatorNotice::Closing) {
             self.deliver(&notice, ctx);
+        } else if matches!(notice, OperatorNotice::Resync) {
+            // What the socket held for its welcome is in the new one (or was overtaken).
+            self.welcomed = false;
+            self.held.clear();
+            self.welcome(ctx);
         } else if !self.welcomed {
             self.held.push(notice);
         } else {

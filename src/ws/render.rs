@@ -6,7 +6,8 @@ use serde_json::{json, Map, Value};
 use crate::domain::{ClientNotice, MessageView, OperatorNotice};
 use crate::edge::ErrorCode;
 
-/// The frame of an operator notice (`None` for `Closing`, which closes the socket instead).
+/// The frame of an operator notice (`None` for `Closing`, which closes the socket instead, and
+/// for `Resync`, which the session answers with a new welcome).
 pub fn operator_frame(notice: &OperatorNotice) -> Option<Value> {
     Some(match notice {
         OperatorNotice::ChatNew(chat) => json!({"type": "chat_new", "chat": chat}),
@@ -29,11 +30,11 @@ pub fn operator_frame(notice: &OperatorNotice) -> Option<Value> {
         OperatorNotice::Presence { operator, status } => {
             json!({"type": "presence", "operator": operator, "status": status.as_str()})
         }
-        OperatorNotice::Closing => return None,
+        OperatorNotice::Closing | OperatorNotice::Resync => return None,
     })
 }
 
-/// The frame of a client notice (`None` for `Closing`). A client never sees statuses,
+/// The frame of a client notice (`None` for `Closing` and `Resync`). A client never sees statuses,
 /// responsibles, notes or other conversations: only these frames reach it.
 pub fn client_frame(notice: &ClientNotice) -> Option<Value> {
     Some(match notice {
@@ -47,7 +48,7 @@ pub fn client_frame(notice: &ClientNotice) -> Option<Value> {
         }
         ClientNotice::VoteThanks { chat, text } => json!({"type": "vote_thanks", "chat": chat, "text": text}),
         ClientNotice::ChatFinished { chat } => json!({"type": "chat_finished", "chat": chat}),
-        ClientNotice::Closing => return None,
+        ClientNotice::Closing | ClientNotice::Resync => return None,
     })
 }
 

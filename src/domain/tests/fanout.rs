@@ -32,6 +32,7 @@ fn summary(ds: &[Delivery]) -> Vec<(String, &'static str)> {
                     OperatorNotice::Typing { .. } => "typing",
                     OperatorNotice::Presence { .. } => "presence",
                     OperatorNotice::Closing => "closing",
+                    OperatorNotice::Resync => "resync",
                 };
                 (who, what)
             }
@@ -45,6 +46,7 @@ fn summary(ds: &[Delivery]) -> Vec<(String, &'static str)> {
                     ClientNotice::VoteThanks { .. } => "vote_thanks",
                     ClientNotice::ChatFinished { .. } => "chat_finished",
                     ClientNotice::Closing => "closing",
+                    ClientNotice::Resync => "resync",
                 },
             ),
         })

@@ -329,7 +329,7 @@ function onframe(frame) {
       state.offers.clear();
       $('me').textContent = `${frame.operator.name} (${frame.operator.id})`;
       $('to-supervisor').hidden = frame.operator.role === 'operator';
-      $('presence').value = 'online';
+      $('presence').value = frame.operator.presence === 'away' ? 'away' : 'online';
       // Messages may have been missed while away: read the open chat again.
       state.history.clear();
       renderTabs();
