@@ -24,8 +24,8 @@ use frontline::domain::{
     GeneralStatus, LineId, MessageView, MetricsView, OperatorId, Phase, Span, Status, Timestamp,
 };
 use frontline::store::{
-    ChatQuery, Commit, ReportGroup, ReportQuery, SortColumn, SortKey, SqliteStore, Store, TimeColumn,
-    TimeRange,
+    ChatQuery, Commit, DeadlineRow, ReportGroup, ReportQuery, SortColumn, SortKey, SqliteStore, Store,
+    TimeColumn, TimeRange,
 };
 
 /// 2024-01-01T00:00:00Z: the first chat's creation.
@@ -181,7 +181,7 @@ fn commit(conversation: u64, total: u64, rng: &mut Rng) -> Commit {
         messages,
         moves: Vec::new(),
         chats,
-        next_deadline: None,
+        deadline: DeadlineRow::Clear,
         outbox: Vec::new(),
         snapshot: None,
     }

@@ -25,17 +25,19 @@ use crate::domain::fanout::typing_audience;
 use crate::domain::routing::ChatRouting;
 use crate::domain::{
     fanout, Author, AuthorView, ChatView, ClientNotice, Command, Conversation, ConversationId, Ctx, Delivery,
-    DomainError, Event, OperatorNotice, Reply, Settings,
+    DomainError, Event, OperatorNotice, Reply, Settings, Timestamp,
 };
 use crate::metrics::Metrics;
 use crate::rate::TokenBucket;
-use crate::store::{snapshot, Commit, Journal, Store, StoreError};
+use crate::store::{snapshot, Commit, DeadlineRow, Journal, Store, StoreError};
 use crate::webhook::{outbound, OutboxWritten};
 
 use super::board::Board;
 use super::hub::Hub;
 use super::keys::{key_of, Keys};
-use super::messages::{ChatChanged, CommandError, Execute, RelayClientTyping, RelayOperatorTyping};
+use super::messages::{
+    ChatChanged, CommandError, DeadlineDue, Execute, RelayClientTyping, RelayOperatorTyping,
+};
 use super::timer::OneTimer;
 
 /// The live conversation actors of a node, shared by the registry (which activates them) and
@@ -80,6 +82,10 @@ pub struct ConversationActor {
     /// Client messages into this conversation, whatever socket or route they come by.
     client_rate: TokenBucket,
     timer: OneTimer,
+    /// The conversation's row in the deadline index as this actor last wrote it (`Some(None)`:
+    /// no row; `None`: not known since activation). It may be due earlier than the state's
+    /// next deadline (see [`DeadlineRow`]); the timer then fires at the row's time and rewrites it.
+    deadline_row: Option<Option<Timestamp>>,
     last_used: Instant,
 }
 
@@ -97,6 +103,7 @@ impl ConversationActor {
             keys: Keys::default(),
             client_rate,
             timer: OneTimer::default(),
+            deadline_row: None,
             last_used: Instant::now(),
         }
     }
@@ -156,6 +163,7 @@ impl ConversationActor {
                 }
             }
         }
+        let exact = matches!(command, Command::TimerFired);
         let store = self.deps.store.clone();
         let mut next_chat_id = || store.next_chat_id();
         let mut ctx = Ctx {
@@ -168,12 +176,16 @@ impl ConversationActor {
             Ok(outcome) => outcome,
             Err(e) => return Box::pin(fut::ready(Err(e.into()))),
         };
-        if outcome.events.is_empty() {
+        // A timer fired: the row may be due now, so it moves up to the real deadline (a commit
+        // of nothing else when no event happened).
+        let deadline = DeadlineRow::change(self.deadline_row, outcome.state.next_deadline(), exact);
+        if outcome.events.is_empty() && !(exact && deadline != DeadlineRow::Keep) {
             return Box::pin(fut::ready(Ok(outcome.reply)));
         }
         let outbox = outbound(&self.deps.settings, &self.state, self.position, &outcome.events);
         let wake_deliverer = !outbox.is_empty();
         let mut commit = Commit::of(&self.state, &outcome, self.position).with_outbox(outbox);
+        commit.deadline = deadline;
         if commit.end() - self.snapshot_at >= snapshot::EVERY {
             commit = commit.with_snapshot(outcome.state.clone());
         }
@@ -189,6 +201,7 @@ impl ConversationActor {
                 if let Some(at) = snapshot_at {
                     act.snapshot_at = at;
                 }
+                act.deadline_row = Some(deadline.after(act.deadline_row.flatten()));
                 let reply = outcome.reply;
                 act.adopt(outcome.state, outcome.events, outcome.causes, ctx);
                 Ok(reply)
@@ -251,19 +264,29 @@ impl ConversationActor {
         }
     }
 
-    /// Arms the one timer for the earliest deadline (or disarms it).
+    /// Arms the one timer for the earliest deadline, or for the deadline row when it is due
+    /// earlier (or disarms it).
     fn arm(&mut self, ctx: &mut Context<Self>) {
+        let next = self.state.next_deadline();
+        let at = match self.deadline_row {
+            Some(Some(row)) if next.is_none_or(|next| row < next) => Some(row),
+            _ => next,
+        };
         let clock = self.deps.clock.clone();
-        self.timer.arm(&*clock, self.state.next_deadline(), ctx, |act, ctx| {
-            act.timer.fired();
-            let fired = act.run(Command::TimerFired).map(|answer, act, ctx| {
-                if let Err(e) = answer {
-                    warn!(conversation = ?act.state.id.to_string(), error = ?e, "timer command failed");
-                }
-                act.arm(ctx);
-            });
-            ctx.wait(fired);
+        self.timer.arm(&*clock, at, ctx, Self::fire);
+    }
+
+    /// The timer fired: the domain fires whatever is due, and the deadline row moves up to the
+    /// next deadline.
+    fn fire(&mut self, ctx: &mut Context<Self>) {
+        self.timer.fired();
+        let fired = self.run(Command::TimerFired).map(|answer, act, ctx| {
+            if let Err(e) = answer {
+                warn!(conversation = ?act.state.id.to_string(), error = ?e, "timer command failed");
+            }
+            act.arm(ctx);
         });
+        ctx.wait(fired);
     }
 
     /// Stops and leaves the live map (memory freed); the next message re-activates it from the
@@ -309,6 +332,19 @@ impl Handler<Execute> for ConversationActor {
 
     fn handle(&mut self, msg: Execute, _ctx: &mut Self::Context) -> Self::Result {
         AtomicResponse::new(self.run(msg.command))
+    }
+}
+
+impl Handler<DeadlineDue> for ConversationActor {
+    type Result = ();
+
+    /// Its row came due. Known rows have the timer armed already; an unknown one (activated
+    /// since it was written) is rewritten now, by a timer firing at once.
+    fn handle(&mut self, _: DeadlineDue, ctx: &mut Self::Context) {
+        if self.deadline_row.is_none() {
+            let clock = self.deps.clock.clone();
+            self.timer.arm(&*clock, Some(clock.now()), ctx, Self::fire);
+        }
     }
 }
 

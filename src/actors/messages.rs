@@ -221,6 +221,12 @@ pub struct NotifyClient {
     pub notice: ClientNotice,
 }
 
+/// The deadline index holds a row of this conversation that is due: the scheduler's wake-up,
+/// sent to the conversation's actor (live, or activated for it).
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct DeadlineDue;
+
 /// Stop the deadline scheduler (the node shuts down).
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "()")]

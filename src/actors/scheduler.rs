@@ -1,7 +1,9 @@
 //! `DeadlineScheduler`: wakes passivated conversations whose timers come due. The store keeps
-//! each conversation's next deadline; this actor polls for the ones due before its next poll and
-//! activates those that are not live, and each activated actor arms its own timer (an overdue one
-//! fires at once). After a restart this is what re-arms timers, without loading every
+//! each conversation's next deadline (a row that may be due earlier than the real deadline,
+//! never later: `store::DeadlineRow`); this actor polls for the ones due before its next poll,
+//! activates those that are not live and tells each actor its row came due ([`DeadlineDue`]).
+//! Each actor arms its own timer (an overdue one fires at once), and one woken for an early row
+//! writes the row again. After a restart this is what re-arms timers, without loading every
 //! conversation: only the due ones.
 
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use crate::clock::Clock;
 use crate::domain::Span;
 use crate::store::Store;
 
-use super::messages::StopScheduler;
+use super::messages::{DeadlineDue, StopScheduler};
 use super::registry::Registry;
 
 /// How many due conversations one poll activates at most.
@@ -54,9 +56,9 @@ impl DeadlineScheduler {
                     let mut woken = 0;
                     for (conversation, _) in due {
                         if !act.registry.is_active(&conversation) {
-                            act.registry.activate(&conversation);
                             woken += 1;
                         }
+                        act.registry.activate(&conversation).do_send(DeadlineDue);
                     }
                     if woken > 0 {
                         debug!(woken, "activated conversations with deadlines due");

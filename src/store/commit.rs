@@ -19,6 +19,49 @@ pub struct MessageMove {
     pub from_seq: Seq,
 }
 
+/// What a commit does to the conversation's row in the deadline index (the scheduler's
+/// `due`). The index may hold a deadline earlier than the real one: waking the conversation
+/// then costs one wake-up, which writes the row again. So a deadline that moves later (the
+/// inactivity deadline moves with every message) is not written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineRow {
+    /// Leave the row as it is (it is due no later than the conversation's next deadline).
+    Keep,
+    /// Set the row to this.
+    Set(Timestamp),
+    /// No timer is armed: delete the row.
+    Clear,
+}
+
+impl DeadlineRow {
+    /// Writes `next` as it is.
+    pub fn of(next: Option<Timestamp>) -> Self {
+        next.map_or(DeadlineRow::Clear, DeadlineRow::Set)
+    }
+
+    /// What to write over the row when the next deadline is `next` and the row is known to hold
+    /// `stored` (`Some(None)`: no row; `None`: not known, so it is written). Nothing when they
+    /// agree, nor when the row is due earlier, unless `exact` (a timer fired: the row may be
+    /// due now and must move up to the real deadline). Never leaves the row due later than
+    /// `next`, so no timer is missed.
+    pub fn change(stored: Option<Option<Timestamp>>, next: Option<Timestamp>, exact: bool) -> Self {
+        match (stored, next) {
+            (Some(stored), next) if stored == next => DeadlineRow::Keep,
+            (Some(Some(stored)), Some(next)) if !exact && stored <= next => DeadlineRow::Keep,
+            (_, next) => DeadlineRow::of(next),
+        }
+    }
+
+    /// The row after writing this over `stored`.
+    pub fn after(self, stored: Option<Timestamp>) -> Option<Timestamp> {
+        match self {
+            DeadlineRow::Keep => stored,
+            DeadlineRow::Set(due) => Some(due),
+            DeadlineRow::Clear => None,
+        }
+    }
+}
+
 /// One atomic write: the journal records of one command and the projections they change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Commit {
@@ -34,8 +77,8 @@ pub struct Commit {
     pub moves: Vec<MessageMove>,
     /// The current rows of every chat the events touched.
     pub chats: Vec<ChatView>,
-    /// The conversation's earliest armed deadline after the commit (`None` clears it).
-    pub next_deadline: Option<Timestamp>,
+    /// The conversation's row in the deadline index.
+    pub deadline: DeadlineRow,
     /// Webhook deliveries the events decide (`crate::webhook::outbound`); written atomically
     /// with the rest, so a delivery exists exactly when its message does.
     pub outbox: Vec<Outbound>,
@@ -91,7 +134,7 @@ impl Commit {
             messages,
             moves,
             chats,
-            next_deadline: conv.next_deadline(),
+            deadline: DeadlineRow::of(conv.next_deadline()),
             outbox: Vec::new(),
             snapshot: None,
         }
@@ -108,9 +151,73 @@ impl Commit {
         self.position + self.events.len() as u64
     }
 
+    /// A commit that writes nothing but the conversation's deadline row (the row was due
+    /// before the real deadline: see [`DeadlineRow`]).
+    pub fn deadline_only(conversation: ConversationId, position: u64, deadline: DeadlineRow) -> Self {
+        Self {
+            conversation,
+            position,
+            events: Vec::new(),
+            messages: Vec::new(),
+            moves: Vec::new(),
+            chats: Vec::new(),
+            deadline,
+            outbox: Vec::new(),
+            snapshot: None,
+        }
+    }
+
     /// The same commit writing `outbox` too.
     pub fn with_outbox(mut self, outbox: Vec<Outbound>) -> Self {
         self.outbox = outbox;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeadlineRow::{self, Clear, Keep, Set};
+    use crate::domain::Timestamp;
+
+    const T: [Timestamp; 3] = [Timestamp(10), Timestamp(20), Timestamp(30)];
+
+    /// Every (stored, next, exact) case: what is written, and the row it leaves.
+    #[test]
+    fn a_deadline_row_is_written_only_when_it_would_otherwise_be_late_or_a_timer_fired() {
+        let cases: &[(Option<Option<Timestamp>>, Option<Timestamp>, bool, DeadlineRow)] = &[
+            // Not known (just activated): always written.
+            (None, Some(T[1]), false, Set(T[1])),
+            (None, None, false, Clear),
+            (None, Some(T[1]), true, Set(T[1])),
+            // Known and equal: nothing to do.
+            (Some(Some(T[1])), Some(T[1]), false, Keep),
+            (Some(Some(T[1])), Some(T[1]), true, Keep),
+            (Some(None), None, false, Keep),
+            (Some(None), None, true, Keep),
+            // The deadline moves later: an earlier row is kept, unless a timer fired.
+            (Some(Some(T[0])), Some(T[2]), false, Keep),
+            (Some(Some(T[0])), Some(T[2]), true, Set(T[2])),
+            // The deadline moves earlier: always written (a later row would miss it).
+            (Some(Some(T[2])), Some(T[0]), false, Set(T[0])),
+            (Some(Some(T[2])), Some(T[0]), true, Set(T[0])),
+            // A timer is armed where none was, or none is left.
+            (Some(None), Some(T[1]), false, Set(T[1])),
+            (Some(Some(T[1])), None, false, Clear),
+            (Some(Some(T[1])), None, true, Clear),
+        ];
+        for &(stored, next, exact, expected) in cases {
+            let row = DeadlineRow::change(stored, next, exact);
+            assert_eq!(row, expected, "stored {stored:?}, next {next:?}, exact {exact}");
+            let after = row.after(stored.flatten());
+            // The invariant the scheduler relies on: the row is never due after the real deadline.
+            match (after, next) {
+                (Some(r), Some(n)) => assert!(r <= n, "row {r:?} after {n:?}"),
+                (None, Some(n)) => panic!("no row although a timer is armed at {n:?}"),
+                (_, None) => {}
+            }
+            if exact || stored.is_none() {
+                assert_eq!(after, next, "an exact write (or a first one) leaves the row at the deadline");
+            }
+        }
     }
 }

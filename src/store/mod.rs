@@ -30,7 +30,7 @@ use crate::domain::{
 };
 
 pub use self::redis::RedisStore;
-pub use commit::{Commit, MessageMove};
+pub use commit::{Commit, DeadlineRow, MessageMove};
 pub use outbox::{Outbound, OutboundRow, ParkedPage, ParkedRow};
 pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey, TimeColumn, TimeRange};
 pub use report::{ReportGroup, ReportQuery, ReportRow};

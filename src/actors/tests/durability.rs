@@ -5,7 +5,7 @@
 use futures_util::future::join_all;
 
 use super::*;
-use crate::domain::{Phase, Status};
+use crate::domain::{Phase, Status, Timestamp};
 use crate::store::MessageQuery;
 
 fn keyed(text: &str, key: &str) -> Command {
@@ -150,4 +150,81 @@ async fn the_client_and_an_operator_may_use_the_same_client_msg_id() {
     assert_ne!(client.1, alice.1, "two messages");
     assert_eq!(stored(rig.run(&conv, by_alice).await.unwrap()), alice, "alice's retry is idempotent");
     assert_eq!(texts(&*rig.store, "c1").await, vec!["from the client", "from alice"]);
+}
+
+/// Waits until `f` holds of the store's deadline index (every row), within [`PATIENCE`].
+async fn rows_become(store: &dyn Store, f: impl Fn(&[(ConversationId, Timestamp)]) -> bool) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let rows = store.due(Timestamp(i64::MAX), 100).await.unwrap();
+        if f(&rows) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "deadline rows stayed {rows:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[actix::test]
+async fn a_deadline_moving_later_keeps_its_early_row_which_wakes_the_conversation_without_firing_early() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let clock = Arc::new(ManualClock::new(crate::domain::tests::T0));
+    let moving = clock.clone();
+    let (chat, first, real) = in_a_node_that_crashes(settings(), dir.clone(), clock.clone(), |rig| {
+        Box::pin(async move {
+            let conv = Rig::conv("c1");
+            let (chat, _) = rig.client_says("c1", "m0").await;
+            rig.run(&conv, Command::Take { by: op("alice"), chat }).await.unwrap();
+            let rows = rig.store.due(Timestamp(i64::MAX), 10).await.unwrap();
+            let [(_, first)] = rows[..] else { panic!("one armed inactivity deadline: {rows:?}") };
+            // Each message moves the deadline later; the stored row stays where it was.
+            for i in 1..=3 {
+                moving.advance(secs(100.0));
+                rig.operator_says("alice", "c1", &format!("a{i}")).await;
+            }
+            let real = first.after(secs(300.0));
+            assert_eq!(rig.store.due(Timestamp(i64::MAX), 10).await.unwrap(), vec![(conv, first)]);
+            (chat, first, real)
+        })
+    });
+    // The node is down past the early row, not past the real deadline.
+    clock.advance(secs(350.0));
+    assert!(clock.now() > first && clock.now() < real);
+
+    let rig = Rig::start_on(settings(), options(), dir, clock.clone()).await;
+    // The early row wakes the conversation, which rewrites the row at the real deadline and
+    // finishes nothing.
+    rows_become(&*rig.store, |rows| rows == [(Rig::conv("c1"), real)]).await;
+    assert_eq!(rig.chat(chat).await.phase, Phase::Active, "woken early, finished early");
+    // The real deadline finishes it.
+    clock.advance(secs(251.0));
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while rig.chat(chat).await.phase != Phase::Finished {
+        assert!(std::time::Instant::now() < deadline, "the real deadline never fired");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    rows_become(&*rig.store, <[_]>::is_empty).await;
+}
+
+#[actix::test]
+async fn a_live_conversation_rewrites_its_early_row_when_that_comes_due() {
+    let rig = Rig::start_manual(settings()).await;
+    let conv = Rig::conv("c1");
+    let (chat, _) = rig.client_says("c1", "m0").await;
+    rig.run(&conv, Command::Take { by: op("alice"), chat }).await.unwrap();
+    let rows = rig.store.due(Timestamp(i64::MAX), 10).await.unwrap();
+    let [(_, first)] = rows[..] else { panic!("one armed inactivity deadline: {rows:?}") };
+    rig.advance(300.0);
+    rig.operator_says("alice", "c1", "later").await;
+    assert_eq!(rig.store.due(Timestamp(i64::MAX), 10).await.unwrap(), vec![(conv.clone(), first)]);
+    // The early row's time: the actor's own timer moves the row up, and nothing finishes.
+    rig.advance(301.0);
+    rows_become(&*rig.store, |rows| rows == [(conv.clone(), first.after(secs(300.0)))]).await;
+    assert_eq!(rig.chat(chat).await.phase, Phase::Active);
+    rig.advance(300.0);
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while rig.chat(chat).await.phase != Phase::Finished {
+        assert!(std::time::Instant::now() < deadline, "the real deadline never fired");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -7,7 +7,7 @@ use super::support::{client, finish, take, write, Script};
 use super::Backend;
 use crate::domain::tests::T0;
 use crate::domain::{ConversationId, Span, Status, Timestamp};
-use crate::store::Commit;
+use crate::store::{Commit, DeadlineRow};
 
 /// A journal-less commit of `conversation` at `position` that only sets its deadline.
 fn deadline(conversation: &ConversationId, position: u64, due: Option<Timestamp>) -> Commit {
@@ -18,7 +18,7 @@ fn deadline(conversation: &ConversationId, position: u64, due: Option<Timestamp>
         messages: Vec::new(),
         moves: Vec::new(),
         chats: Vec::new(),
-        next_deadline: due,
+        deadline: DeadlineRow::of(due),
         outbox: Vec::new(),
         snapshot: None,
     }
@@ -59,7 +59,7 @@ pub(crate) async fn a_cleared_deadline_is_no_longer_due<B: Backend>(backend: &B)
     let far = Timestamp(i64::MAX);
     assert_eq!(store.due(far, 10).await.unwrap().len(), 1);
     let done = s.run(&*store, finish("alice", chat, Status::Closed, false)).await;
-    assert_eq!(done.next_deadline, None, "a finished chat has no timer");
+    assert_eq!(done.deadline, DeadlineRow::Clear, "a finished chat has no timer");
     assert!(store.due(far, 10).await.unwrap().is_empty());
     // And a journal-less commit clears one the same way.
     let other = ConversationId::new("web", "c2");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::support::{client, client_keyed, client_of, finish, note, take, write, Script, Snapshot};
 use super::Backend;
 use crate::domain::{ChatId, Command, Conversation, ConversationId, Status};
-use crate::store::{ConversationHead, Journal, StoreError};
+use crate::store::{ConversationHead, DeadlineRow, Journal, StoreError};
 
 pub(crate) async fn append_then_load_returns_the_events_in_order<B: Backend>(backend: &B) {
     let (_storage, store) = backend.fresh().await;
@@ -46,7 +46,7 @@ pub(crate) async fn an_append_at_a_written_position_conflicts_and_writes_nothing
     };
     let (rival, _) = stale.decide(&*store, command);
     assert!(!rival.messages.is_empty() && !rival.chats.is_empty());
-    assert_ne!(rival.next_deadline, s.conv.next_deadline(), "the rival would move the deadline");
+    assert_ne!(rival.deadline, DeadlineRow::of(s.conv.next_deadline()), "the rival would move the deadline");
     let err = store.append(rival.clone()).await.unwrap_err();
     assert_eq!(err, StoreError::Conflict { conversation: s.id(), position: rival.position });
 

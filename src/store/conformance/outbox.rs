@@ -11,7 +11,7 @@ use super::support::{client, take, write, Script, Snapshot};
 use super::Backend;
 use crate::domain::tests::{settings, T0};
 use crate::domain::{ChannelId, Command, Conversation, ConversationId, Settings, Span, Timestamp};
-use crate::store::{Commit, Outbound, OutboundRow, ParkedRow, Store, StoreError};
+use crate::store::{Commit, DeadlineRow, Outbound, OutboundRow, ParkedRow, Store, StoreError};
 use crate::webhook::outbound;
 
 const URL: &str = "http://127.0.0.1:9/hook";
@@ -67,7 +67,7 @@ fn only(outbox: Vec<Outbound>) -> Commit {
         messages: Vec::new(),
         moves: Vec::new(),
         chats: Vec::new(),
-        next_deadline: None,
+        deadline: DeadlineRow::Clear,
         outbox,
         snapshot: None,
     }

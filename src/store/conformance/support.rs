@@ -10,7 +10,7 @@ use crate::domain::{
     Direction, Event, GeneralStatus, LineId, MessageView, MetricsView, NobodyAvailable, OperatorId, Phase,
     Settings, Span, Status, Timestamp,
 };
-use crate::store::{Commit, Journal, MessageQuery, Store};
+use crate::store::{Commit, DeadlineRow, Journal, MessageQuery, Store};
 
 /// One conversation driven through the domain like its actor would: decide, append, adopt.
 #[derive(Clone)]
@@ -212,7 +212,7 @@ pub(crate) async fn put_rows(store: &Arc<dyn Store>, rows: Vec<ChatView>) {
                 messages: Vec::new(),
                 moves: Vec::new(),
                 chats: vec![row],
-                next_deadline: None,
+                deadline: DeadlineRow::Clear,
                 outbox: Vec::new(),
                 snapshot: None,
             }),

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{ChannelId, ChatId, ChatView, ConversationId, Event, MessageView, Timestamp};
-use crate::store::{snapshot, Commit, MessageMove, Outbound, StoreError};
+use crate::store::{snapshot, Commit, DeadlineRow, MessageMove, Outbound, StoreError};
 
 /// The global change stream: every commit and outbox change, in the order Redis took them.
 pub(super) const CHANGES: &str = "fl:changes";
@@ -103,7 +103,11 @@ pub(super) struct CommitRecord {
     messages: Vec<MessageView>,
     moves: Vec<MoveRecord>,
     chats: Vec<ChatView>,
+    /// The deadline row to set, or `None` to clear it (unless `keep_deadline`).
     next_deadline: Option<Timestamp>,
+    /// Leave the deadline row as it is ([`DeadlineRow::Keep`]).
+    #[serde(default)]
+    keep_deadline: bool,
     outbox: Vec<OutboundRecord>,
     /// The snapshot envelope (`store::snapshot::encode`).
     snapshot: Option<String>,
@@ -130,7 +134,11 @@ impl CommitRecord {
                 .map(|m| MoveRecord { from_chat: m.from_chat, to_chat: m.to_chat, from_seq: m.from_seq })
                 .collect(),
             chats: commit.chats.clone(),
-            next_deadline: commit.next_deadline,
+            next_deadline: match commit.deadline {
+                DeadlineRow::Set(due) => Some(due),
+                DeadlineRow::Keep | DeadlineRow::Clear => None,
+            },
+            keep_deadline: commit.deadline == DeadlineRow::Keep,
             outbox: commit
                 .outbox
                 .iter()
@@ -171,7 +179,11 @@ impl CommitRecord {
                 .map(|m| MessageMove { from_chat: m.from_chat, to_chat: m.to_chat, from_seq: m.from_seq })
                 .collect(),
             chats: self.chats,
-            next_deadline: self.next_deadline,
+            deadline: if self.keep_deadline {
+                DeadlineRow::Keep
+            } else {
+                DeadlineRow::of(self.next_deadline)
+            },
             outbox: self
                 .outbox
                 .into_iter()

@@ -13,6 +13,7 @@ use super::testing::RedisServer;
 use super::RedisStore;
 use crate::store::conformance::support::{client_keyed, client_of, row, take, write, Script, Snapshot};
 use crate::store::conformance::{conformance_tests, Backend};
+use crate::store::DeadlineRow;
 use crate::store::{Commit, MessageQuery, Store, StoreError};
 
 /// A Redis server and the directory the projections go in (a new one per opening: a node
@@ -218,7 +219,7 @@ fn deadline_only(client: &str) -> Commit {
         messages: Vec::new(),
         moves: Vec::new(),
         chats: Vec::new(),
-        next_deadline: None,
+        deadline: DeadlineRow::Clear,
         outbox: Vec::new(),
         snapshot: None,
     }

@@ -10,7 +10,7 @@ use super::chat_rows::write_chat;
 use super::convert::{int, to_json};
 use super::words;
 use crate::domain::{MessageView, Timestamp};
-use crate::store::{snapshot, Commit, Outbound, StoreError};
+use crate::store::{snapshot, Commit, DeadlineRow, Outbound, StoreError};
 
 /// Writes `commit`. Fails with [`StoreError::Conflict`] unless the journal of the conversation
 /// holds exactly `commit.position` events, before writing anything.
@@ -59,14 +59,15 @@ pub(super) fn apply(conn: &Connection, commit: &Commit) -> Result<(), StoreError
                 .map_err(|e| StoreError::Unavailable(format!("cannot encode a snapshot: {e}")))?
         ])?;
     }
-    match commit.next_deadline {
-        Some(due) => conn
+    match commit.deadline {
+        DeadlineRow::Keep => 0,
+        DeadlineRow::Set(due) => conn
             .prepare_cached(
                 "INSERT INTO deadlines (conversation, due) VALUES (?1, ?2)
                  ON CONFLICT (conversation) DO UPDATE SET due = excluded.due",
             )?
             .execute(params![conversation, due.millis()])?,
-        None => {
+        DeadlineRow::Clear => {
             conn.prepare_cached("DELETE FROM deadlines WHERE conversation = ?1")?.execute([&conversation])?
         }
     };

@@ -19,7 +19,9 @@ use crate::domain::tests::T0;
 use crate::domain::{ChatView, ConversationId, LineId, Span, Status, Timestamp};
 use crate::store::conformance::support::{client, client_keyed, op, put_rows, row, take, Script, Snapshot};
 use crate::store::conformance::{conformance_tests, Backend};
-use crate::store::{ChatQuery, Commit, Scope, SortColumn, SortKey, Store, StoreError, TimeColumn, TimeRange};
+use crate::store::{
+    ChatQuery, Commit, DeadlineRow, Scope, SortColumn, SortKey, Store, StoreError, TimeColumn, TimeRange,
+};
 
 /// Stores in temporary directories (`<tmp>/data`, created by `open`).
 struct Sqlite;
@@ -55,7 +57,7 @@ fn deadline_only(client: &str, position: u64) -> Commit {
         messages: Vec::new(),
         moves: Vec::new(),
         chats: Vec::new(),
-        next_deadline: Some(Timestamp(1)),
+        deadline: DeadlineRow::Set(Timestamp(1)),
         outbox: Vec::new(),
         snapshot: None,
     }
