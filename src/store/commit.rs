@@ -181,10 +181,13 @@ mod tests {
 
     const T: [Timestamp; 3] = [Timestamp(10), Timestamp(20), Timestamp(30)];
 
+    /// The row as known, the next deadline, whether a timer fired, what is written.
+    type Case = (Option<Option<Timestamp>>, Option<Timestamp>, bool, DeadlineRow);
+
     /// Every (stored, next, exact) case: what is written, and the row it leaves.
     #[test]
     fn a_deadline_row_is_written_only_when_it_would_otherwise_be_late_or_a_timer_fired() {
-        let cases: &[(Option<Option<Timestamp>>, Option<Timestamp>, bool, DeadlineRow)] = &[
+        let cases: &[Case] = &[
             // Not known (just activated): always written.
             (None, Some(T[1]), false, Set(T[1])),
             (None, None, false, Clear),
