@@ -4,9 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::ids::{ChatId, OperatorId, Timestamp};
+use crate::domain::directory::Strategy;
+use crate::domain::ids::{ChatId, LineId, OperatorId, Timestamp};
 
-use super::state::Dispatcher;
+use super::state::{Dispatcher, Rank};
 use super::types::Presence;
 
 impl Dispatcher {
@@ -114,6 +115,33 @@ impl Dispatcher {
         }
         if self.receivers.last().is_some_and(|i| *i >= self.settings.operators.len()) {
             return Err("a receiver is not a configured operator".into());
+        }
+        let mut online: BTreeMap<LineId, BTreeSet<usize>> = BTreeMap::new();
+        let mut ranked: BTreeMap<LineId, BTreeSet<Rank>> = BTreeMap::new();
+        for (index, (op, o)) in self.settings.operators.iter().enumerate() {
+            for line in &o.lines {
+                if self.presence(op) == Presence::Online {
+                    online.entry(line.clone()).or_default().insert(index);
+                }
+                let strategy = self.strategy(line);
+                if self.can_receive(op) && strategy != Strategy::Broadcast {
+                    ranked.entry(line.clone()).or_default().insert(self.rank(op, index, strategy));
+                }
+            }
+        }
+        if online != self.online {
+            return Err(format!("online members {:?} != recount {online:?}", self.online));
+        }
+        if ranked != self.ranked {
+            return Err(format!("ranks {:?} != recount {ranked:?}", self.ranked));
+        }
+        let placed: BTreeMap<LineId, BTreeSet<Rank>> =
+            self.ranks.values().flatten().fold(BTreeMap::new(), |mut m, (line, rank)| {
+                m.entry(line.clone()).or_default().insert(*rank);
+                m
+            });
+        if placed != self.ranked {
+            return Err(format!("rank positions {:?} != ranks {:?}", self.ranks, self.ranked));
         }
         if !self.out.is_empty()
             || !self.dirty_lines.is_empty()

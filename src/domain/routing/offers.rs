@@ -7,7 +7,7 @@ use crate::domain::cause::Cause;
 use crate::domain::directory::Strategy;
 use crate::domain::ids::{ChatId, OperatorId, Timestamp};
 
-use super::state::Dispatcher;
+use super::state::{Dispatcher, Rank};
 use super::types::{Effect, Withdrawal};
 
 impl Dispatcher {
@@ -18,36 +18,60 @@ impl Dispatcher {
             return;
         }
         self.track_receivers();
-        let mut available: Vec<OperatorId> = self
-            .receivers
-            .iter()
-            .filter_map(|i| self.settings.operators.get_index(*i).map(|(op, _)| op.clone()))
-            .collect();
-        if available.is_empty() {
+        if self.receivers.is_empty() {
             return;
         }
         let order: Vec<ChatId> = self.fifo.iter().map(|(_, chat)| *chat).collect();
         for chat in order {
-            if available.is_empty() {
+            if self.receivers.is_empty() {
                 break;
             }
             if !self.routable(chat) {
                 continue;
             }
-            let candidates: Vec<OperatorId> =
-                available.iter().filter(|op| self.eligible(op, chat)).cloned().collect();
-            if let Some(op) = self.pick(chat, &candidates) {
+            if let Some(op) = self.pick(chat) {
                 self.open_offer(&op, chat, now);
-                if !self.can_receive(&op) {
-                    available.retain(|o| *o != op);
-                }
+                self.retrack(&op);
             }
         }
     }
 
+    /// The operator the chat's line strategy picks among the eligible; `None` for broadcast
+    /// lines and when nobody is eligible. The line's ranks give it at once; an overflowed chat
+    /// (two lines' members, ranked by its own line's strategy) is picked by a scan.
+    fn pick(&self, chat: ChatId) -> Option<OperatorId> {
+        let w = self.waiting(chat)?;
+        let strategy = self.strategy(&w.line);
+        if w.overflowed || strategy == Strategy::Broadcast {
+            let candidates: Vec<OperatorId> = self
+                .receivers
+                .iter()
+                .filter_map(|i| self.settings.operators.get_index(*i).map(|(op, _)| op))
+                .filter(|op| self.eligible(op, chat))
+                .cloned()
+                .collect();
+            return self.pick_among(chat, &candidates);
+        }
+        let ranked = self.ranked.get(&w.line)?;
+        let operator = |rank: &Rank| self.settings.operators.get_index(rank.2).map(|(op, _)| op);
+        let eligible = |rank: &&Rank| operator(rank).is_some_and(|op| self.eligible(op, chat));
+        let first = match strategy {
+            Strategy::RoundRobin => {
+                let after = self.rr_last.get(&w.line).map(|op| self.order(op));
+                let from = after.map_or(0, |a| a.saturating_add(1));
+                ranked
+                    .range((0, Timestamp(i64::MIN), from)..)
+                    .find(eligible)
+                    .or_else(|| ranked.iter().find(eligible))
+            }
+            _ => ranked.iter().find(eligible),
+        };
+        first.and_then(operator).cloned()
+    }
+
     /// The operator the chat's line strategy picks among `candidates` (eligible, in operator
-    /// order); `None` for broadcast lines and when nobody is eligible.
-    fn pick(&self, chat: ChatId, candidates: &[OperatorId]) -> Option<OperatorId> {
+    /// order): the reference the ranks agree with (the audit checks them).
+    fn pick_among(&self, chat: ChatId, candidates: &[OperatorId]) -> Option<OperatorId> {
         let line = &self.waiting(chat)?.line;
         let idle =
             |op: &OperatorId| self.ops.get(op).and_then(|s| s.idle_since()).unwrap_or(Timestamp(i64::MIN));

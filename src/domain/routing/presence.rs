@@ -89,6 +89,9 @@ impl Dispatcher {
         if presence == Presence::Online {
             state.online_since = Some(now);
         }
+        if (old == Presence::Online) != (presence == Presence::Online) {
+            self.track_online(op, presence == Presence::Online);
+        }
         self.out.push(Effect::Presence { operator: op.clone(), status: presence });
         if old == Presence::Online {
             self.withdraw_offers_to(op, Withdrawal::Unavailable, by);

@@ -12,6 +12,12 @@ use crate::domain::settings::Settings;
 
 use super::types::{ChatRouting, Effect, LineStats, NewTabPage, Presence};
 
+/// Where an offer strategy puts a receiver among its line's: lowest first. The last field is
+/// the operator's configuration index, so ranks are unique and ties go in operator order.
+/// `least_loaded`: (held, idle since, index); `longest_idle`: (open offers, idle since, index);
+/// `round_robin`: (0, -, index).
+pub(super) type Rank = (u32, Timestamp, usize);
+
 /// The live routing state of one operator.
 #[derive(Debug, Clone, Default)]
 pub(super) struct OpState {
@@ -135,6 +141,13 @@ pub struct Dispatcher {
     /// Configuration indexes of the configured operators who `can_receive`, as of the last
     /// [`Dispatcher::track_receivers`]: the offer pump walks these, not every operator.
     pub(super) receivers: BTreeSet<usize>,
+    /// Per offer-strategy line: the [`Rank`]s of its members in `receivers`, under the line's
+    /// strategy. A pick takes the first eligible one instead of scanning the line.
+    pub(super) ranked: BTreeMap<LineId, BTreeSet<Rank>>,
+    /// Where each receiver stands in `ranked` (by configuration index), to move it.
+    pub(super) ranks: BTreeMap<usize, Vec<(LineId, Rank)>>,
+    /// Per line: configuration indexes of its online members (New-tab audiences).
+    pub(super) online: BTreeMap<LineId, BTreeSet<usize>>,
 }
 
 impl Dispatcher {
@@ -152,6 +165,9 @@ impl Dispatcher {
             unoffered: BTreeSet::new(),
             touched: BTreeSet::new(),
             receivers: BTreeSet::new(),
+            ranked: BTreeMap::new(),
+            ranks: BTreeMap::new(),
+            online: BTreeMap::new(),
         }
     }
 
@@ -255,12 +271,7 @@ impl Dispatcher {
     /// The line's waiting count, oldest wait and online members.
     pub fn line_stats(&self, line: &LineId, now: Timestamp) -> LineStats {
         let queue = self.queues.get(line);
-        let online = self
-            .settings
-            .operators
-            .values()
-            .filter(|o| o.in_line(line) && self.presence(&o.id) == Presence::Online)
-            .count();
+        let online = self.online.get(line).map_or(0, BTreeSet::len);
         LineStats {
             waiting: queue.map_or(0, |q| u32::try_from(q.len()).unwrap_or(u32::MAX)),
             oldest_wait: queue.and_then(|q| q.first()).map(|(since, _)| now.since(*since)),
@@ -303,15 +314,74 @@ impl Dispatcher {
         self.ops.entry(op.clone()).or_default()
     }
 
-    /// Brings [`Dispatcher::receivers`] up to date for the touched operators (they stay
-    /// touched: availability is reported at the end of the call).
+    /// Brings [`Dispatcher::receivers`] and the ranks up to date for the touched operators
+    /// (they stay touched: availability is reported at the end of the call).
     pub(super) fn track_receivers(&mut self) {
-        for op in &self.touched {
-            let Some(index) = self.settings.operators.get_index_of(op) else { continue };
-            if self.can_receive(op) {
-                self.receivers.insert(index);
-            } else {
-                self.receivers.remove(&index);
+        let touched = std::mem::take(&mut self.touched);
+        for op in &touched {
+            self.retrack(op);
+        }
+        self.touched = touched;
+    }
+
+    /// Puts `op` where its state says in [`Dispatcher::receivers`] and
+    /// [`Dispatcher::ranked`].
+    pub(super) fn retrack(&mut self, op: &OperatorId) {
+        let settings = Arc::clone(&self.settings);
+        let Some((index, _, o)) = settings.operators.get_full(op) else { return };
+        for (line, rank) in self.ranks.remove(&index).unwrap_or_default() {
+            if let Some(set) = self.ranked.get_mut(&line) {
+                set.remove(&rank);
+                if set.is_empty() {
+                    self.ranked.remove(&line);
+                }
+            }
+        }
+        if !self.can_receive(op) {
+            self.receivers.remove(&index);
+            return;
+        }
+        self.receivers.insert(index);
+        let mut placed = Vec::new();
+        for line in &o.lines {
+            let strategy = self.strategy(line);
+            if strategy != Strategy::Broadcast {
+                let rank = self.rank(op, index, strategy);
+                self.ranked.entry(line.clone()).or_default().insert(rank);
+                placed.push((line.clone(), rank));
+            }
+        }
+        if !placed.is_empty() {
+            self.ranks.insert(index, placed);
+        }
+    }
+
+    /// The operator's [`Rank`] under `strategy` (`index`: its configuration index).
+    pub(super) fn rank(&self, op: &OperatorId, index: usize, strategy: Strategy) -> Rank {
+        let state = self.ops.get(op);
+        let idle = state.and_then(OpState::idle_since).unwrap_or(Timestamp(i64::MIN));
+        match strategy {
+            Strategy::LeastLoaded => (self.held(op), idle, index),
+            Strategy::LongestIdle => {
+                let ringing = state.map_or(0, |s| u32::try_from(s.offers.len()).unwrap_or(u32::MAX));
+                (ringing, idle, index)
+            }
+            Strategy::RoundRobin | Strategy::Broadcast => (0, Timestamp(i64::MIN), index),
+        }
+    }
+
+    /// `op` started or stopped being online: the New-tab audiences of their lines follow.
+    pub(super) fn track_online(&mut self, op: &OperatorId, online: bool) {
+        let settings = Arc::clone(&self.settings);
+        let Some((index, _, o)) = settings.operators.get_full(op) else { return };
+        for line in &o.lines {
+            if online {
+                self.online.entry(line.clone()).or_default().insert(index);
+            } else if let Some(set) = self.online.get_mut(line) {
+                set.remove(&index);
+                if set.is_empty() {
+                    self.online.remove(line);
+                }
             }
         }
     }
@@ -352,11 +422,14 @@ impl Dispatcher {
     /// Online members of the chat's lines, in operator order: its New-tab audience (an away
     /// operator's New tab is empty).
     pub(super) fn audience(&self, w: &Waiting) -> Vec<OperatorId> {
-        self.settings
-            .operators
-            .keys()
-            .filter(|op| self.presence(op) == Presence::Online && self.in_audience_lines(op, w))
-            .cloned()
+        let none = BTreeSet::new();
+        let own = self.online.get(&w.line).unwrap_or(&none);
+        let overflow = match self.overflow(&w.line) {
+            Some((_, to)) if w.overflowed => self.online.get(to).unwrap_or(&none),
+            _ => &none,
+        };
+        own.union(overflow)
+            .filter_map(|index| self.settings.operators.get_index(*index).map(|(op, _)| op.clone()))
             .collect()
     }
 

@@ -255,3 +255,33 @@ fn longest_idle_picks_the_earliest_idle_since_then_operator_order() {
         ],
     );
 }
+
+/// Several chats offered by one call (their new rounds start at the same moment): each pick
+/// sees the offers the call already made, as one chat at a time would.
+#[test]
+fn one_call_offering_several_chats_ranks_after_each_offer() {
+    for (strategy, expect) in [
+        (Strategy::LeastLoaded, [("ann", 1), ("bob", 2)]),
+        (Strategy::LongestIdle, [("ann", 1), ("bob", 2)]),
+        (Strategy::RoundRobin, [("bob", 1), ("ann", 2)]),
+    ] {
+        let mut b = Bench::new(settings(&[("l1", strategy)], &[("ann", &["l1"], 5), ("bob", &["l1"], 5)]));
+        b.at(0).connect("ann");
+        b.at(1).connect("bob");
+        b.at(10).client(1, "l1");
+        b.client(2, "l1");
+        // Everyone declines both: each chat waits for a new round, both at the same moment.
+        for _ in 0..2 {
+            for chat in [1, 2] {
+                if let Some(who) = b.offer_of(chat) {
+                    b.decline(&who, chat).unwrap();
+                }
+            }
+        }
+        assert_eq!((b.offer_of(1), b.offer_of(2)), (None, None), "{strategy:?}: both wait for a round");
+        b.tick_at(10 + OFFER);
+        let offered: Vec<(String, u64)> = b.offered();
+        let expect: Vec<(String, u64)> = expect.iter().map(|(w, c)| (w.to_string(), *c)).collect();
+        assert_eq!(offered, expect, "{strategy:?}");
+    }
+}
