@@ -200,6 +200,27 @@ async fn run(knobs: &Knobs, name: &'static str) -> Report {
     while run.stats.undelivered() > 0 && drain.elapsed() < Duration::from_secs(10) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    if run.stats.undelivered() > 0 {
+        // Say which clients, and what the server said, so a loss can be told from a miscount.
+        let short: Vec<String> = (0..knobs.clients)
+            .filter_map(|i| {
+                let (a, d) = (
+                    run.stats.acked[i].load(Ordering::Relaxed),
+                    run.stats.delivered[i].load(Ordering::Relaxed),
+                );
+                (a > d).then(|| format!("client {i}: acknowledged {a}, delivered {d}"))
+            })
+            .collect();
+        eprintln!("{name}: undelivered after the drain:\n  {}", short.join("\n  "));
+        for target in &targets {
+            let log = target.log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("{name}: server log ({} lines), last ones:", log.lines().count());
+            for line in tail.into_iter().rev() {
+                eprintln!("  {line}");
+            }
+        }
+    }
     let rss_after = target.map_or(0, Target::rss);
     let sockets = targets.last().map_or(0, Target::sockets);
     for task in tasks {

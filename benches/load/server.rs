@@ -85,6 +85,11 @@ impl Target {
         self.child.id()
     }
 
+    /// What the server wrote to stderr (warnings and errors: the bench sets `RUST_LOG=warn`).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("server.log")).unwrap_or_default()
+    }
+
     /// Resident set size in bytes (VmRSS).
     pub fn rss(&self) -> u64 {
         rss_of(self.pid())

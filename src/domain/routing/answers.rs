@@ -28,7 +28,7 @@ impl Dispatcher {
         if !holds && !reserved && self.held(op) >= self.capacity(op) {
             return Err(RouteError::OverCapacity);
         }
-        self.op_mut(op).reserved.entry(chat).or_default().pending += 1;
+        self.reserve(op, chat);
         Ok(self.settle(now))
     }
 
@@ -88,7 +88,7 @@ impl Dispatcher {
             self.withdraw_offer(chat, Withdrawal::Taken, &Cause::operator(op), false);
         }
         if release {
-            self.op_mut(op).reserved.remove(&chat);
+            self.unreserve(op, chat);
             if !ok {
                 if let Some(w) = self.waiting_mut(chat) {
                     w.tried.insert(op.clone());

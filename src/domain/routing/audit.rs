@@ -135,6 +135,15 @@ impl Dispatcher {
         if ranked != self.ranked {
             return Err(format!("ranks {:?} != recount {ranked:?}", self.ranked));
         }
+        let mut reservers: BTreeMap<ChatId, BTreeSet<OperatorId>> = BTreeMap::new();
+        for (op, s) in &self.ops {
+            for chat in s.reserved.keys() {
+                reservers.entry(*chat).or_default().insert(op.clone());
+            }
+        }
+        if reservers != self.reservers {
+            return Err(format!("reservers {:?} != recount {reservers:?}", self.reservers));
+        }
         let placed: BTreeMap<LineId, BTreeSet<Rank>> =
             self.ranks.values().flatten().fold(BTreeMap::new(), |mut m, (line, rank)| {
                 m.entry(line.clone()).or_default().insert(*rank);

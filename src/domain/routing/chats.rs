@@ -69,17 +69,20 @@ impl Dispatcher {
             self.op_mut(p).holds.remove(&chat);
         }
         let done: Vec<OperatorId> = self
-            .ops
-            .iter()
-            .filter(|(op, s)| {
-                s.reserved
-                    .get(&chat)
+            .reservers
+            .get(&chat)
+            .into_iter()
+            .flatten()
+            .filter(|op| {
+                self.ops
+                    .get(*op)
+                    .and_then(|s| s.reserved.get(&chat))
                     .is_some_and(|r| r.pending == 0 && r.confirmed && (!open || Some(*op) == holder))
             })
-            .map(|(op, _)| op.clone())
+            .cloned()
             .collect();
         for op in done {
-            self.op_mut(&op).reserved.remove(&chat);
+            self.unreserve(&op, chat);
             self.unoffered.insert(chat);
         }
         let Some(holder) = holder else { return };

@@ -145,9 +145,8 @@ impl Dispatcher {
                 w.offer = None;
             }
         }
-        let s = self.op_mut(op);
-        s.offers.remove(&chat);
-        s.reserved.entry(chat).or_default().pending += 1;
+        self.op_mut(op).offers.remove(&chat);
+        self.reserve(op, chat);
     }
 
     /// After the pump: a chat that lost its offer or reservation in this call, is still

@@ -148,6 +148,8 @@ pub struct Dispatcher {
     pub(super) ranks: BTreeMap<usize, Vec<(LineId, Rank)>>,
     /// Per line: configuration indexes of its online members (New-tab audiences).
     pub(super) online: BTreeMap<LineId, BTreeSet<usize>>,
+    /// Per chat: the operators holding a take/accept reservation of it.
+    pub(super) reservers: BTreeMap<ChatId, BTreeSet<OperatorId>>,
 }
 
 impl Dispatcher {
@@ -168,6 +170,7 @@ impl Dispatcher {
             ranked: BTreeMap::new(),
             ranks: BTreeMap::new(),
             online: BTreeMap::new(),
+            reservers: BTreeMap::new(),
         }
     }
 
@@ -435,7 +438,25 @@ impl Dispatcher {
 
     /// Someone holds a take/accept reservation for the chat: routing pauses until it resolves.
     pub(super) fn reserved_by_anyone(&self, chat: ChatId) -> bool {
-        self.ops.values().any(|s| s.reserved.contains_key(&chat))
+        self.reservers.contains_key(&chat)
+    }
+
+    /// One more take/accept of `chat` by `op` waits for its verdict (a reservation starts, or
+    /// the one it has serves it too).
+    pub(super) fn reserve(&mut self, op: &OperatorId, chat: ChatId) {
+        self.op_mut(op).reserved.entry(chat).or_default().pending += 1;
+        self.reservers.entry(chat).or_default().insert(op.clone());
+    }
+
+    /// `op`'s reservation of `chat` ends.
+    pub(super) fn unreserve(&mut self, op: &OperatorId, chat: ChatId) {
+        self.op_mut(op).reserved.remove(&chat);
+        if let Some(set) = self.reservers.get_mut(&chat) {
+            set.remove(op);
+            if set.is_empty() {
+                self.reservers.remove(&chat);
+            }
+        }
     }
 
     /// The chat waits for an offer: queued in an offer-strategy line, no offer, no reservation,
