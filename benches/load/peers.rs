@@ -169,20 +169,30 @@ async fn client_reader(run: Arc<Run>, i: usize, mut stream: SplitStream<Ws>, win
     }
 }
 
-/// One operator: accepts every offer, counts and times every client message, replies.
+/// One operator: accepts every offer, counts and times every client message, replies. It
+/// writes from a task of its own, so it never stops reading while a write waits: a reader that
+/// waits on its own writes can stall against a server whose writes wait on it, and whatever is
+/// queued to it then looks undelivered.
 pub async fn operator(run: Arc<Run>, j: usize, url: String) {
     let ws = match connect(run.clients + j, &url).await {
         Ok(ws) => ws,
         Err(e) => return run.stats.error(format!("operator {j} connect: {e}")),
     };
     let (mut sink, mut stream) = ws.split();
+    let (to_send, mut sending) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let writer = tokio::spawn(async move {
+        while let Some(frame) = sending.recv().await {
+            send(&mut sink, frame).await;
+        }
+    });
+    let sink = &to_send;
     while let Some(Ok(message)) = stream.next().await {
         closed(&run, &message, || format!("operator {j}"));
         let Some(frame) = text_of(message) else { continue };
         match frame["type"].as_str() {
             Some("offer") => {
                 let chat = frame["chat"]["id"].clone();
-                send(&mut sink, json!({"type": "accept", "chat": chat, "ref": "accept"})).await;
+                let _ = sink.send(json!({"type": "accept", "chat": chat, "ref": "accept"}));
             }
             Some("ack") if frame["ref"] == "accept" => {
                 run.stats.assigned.fetch_add(1, Ordering::Relaxed);
@@ -212,13 +222,14 @@ pub async fn operator(run: Arc<Run>, j: usize, url: String) {
                 if k % run.reply_every == 0 {
                     let chat = frame["message"]["chat"].clone();
                     let reply = format!("{}|{client}|{k}|r", now_us());
-                    send(&mut sink, json!({"type": "send", "chat": chat, "text": reply, "ref": "r"})).await;
+                    let _ = sink.send(json!({"type": "send", "chat": chat, "text": reply, "ref": "r"}));
                 }
             }
             Some("error") => run.stats.error(format!("operator {j}: {frame}")),
             _ => {}
         }
     }
+    writer.abort();
 }
 
 /// Counts a close from the server before the run stops as an error (a slow consumer cut off,
