@@ -20,7 +20,7 @@ use super::echo::{EchoFilter, StoredAt};
 use super::frames::{ClientRequest, CLIENT_TYPES};
 use super::render;
 use super::requests::{self, ClientRequester};
-use super::session::{self, Answered, Peer, Session, Socket};
+use super::session::{self, Answered, Session, Socket};
 use crate::domain::{vote_request, AuthorKind, ChatView, ClientNotice, ConversationId, Phase};
 use crate::edge::{AppState, EdgeError, ErrorCode, Slot};
 use crate::node::NotifyClient;
@@ -34,8 +34,9 @@ pub struct Joining {
     pub page_url: Option<String>,
     /// Its conversation token (channels without a `secret`), for the welcome.
     pub token: Option<String>,
-    /// Its places among the sockets per address and per conversation, held while it is open.
-    pub slots: Vec<Slot>,
+    /// Its places among the sockets per address and per conversation, held while it is open
+    /// (inline: a `Vec` would be one more allocation per socket).
+    pub slots: [Option<Slot>; 2],
     /// The address it connected from.
     pub remote: Option<std::net::SocketAddr>,
 }
@@ -44,13 +45,14 @@ pub struct Joining {
 pub struct ClientSession {
     socket: Socket<ClientRequest>,
     conversation: ConversationId,
-    name: Option<String>,
-    page_url: Option<String>,
-    token: Option<String>,
+    // Boxed strings: exactly their length, and a word less each than a `String`.
+    name: Option<Box<str>>,
+    page_url: Option<Box<str>>,
+    token: Option<Box<str>>,
     /// The conversation has a journal (shared with the requests in flight).
     exists: Rc<Cell<bool>>,
     /// Given back when the session ends.
-    _slots: Vec<Slot>,
+    _slots: [Option<Slot>; 2],
     welcomed: bool,
     /// Which welcome is being built: one overtaken by a newer one (a resync) is dropped.
     welcoming: u64,
@@ -62,13 +64,12 @@ impl ClientSession {
     /// A session of the client of `conversation`.
     pub fn new(app: web::Data<AppState>, conversation: ConversationId, joining: Joining) -> Self {
         let Joining { name, page_url, token, slots, remote } = joining;
-        let peer = Peer::new(remote, conversation.to_string());
         Self {
-            socket: Socket::new(app, "client", peer),
+            socket: Socket::new(app, remote),
             conversation,
-            name,
-            page_url,
-            token,
+            name: name.map(String::into_boxed_str),
+            page_url: page_url.map(String::into_boxed_str),
+            token: token.map(String::into_boxed_str),
             exists: Rc::new(Cell::new(false)),
             _slots: slots,
             welcomed: false,
@@ -181,6 +182,11 @@ impl ClientSession {
 impl Session for ClientSession {
     type Request = ClientRequest;
     const TYPES: &'static [&'static str] = &CLIENT_TYPES;
+    const KIND: &'static str = "client";
+
+    fn who(&self) -> String {
+        self.conversation.to_string()
+    }
 
     fn socket(&mut self) -> &mut Socket<ClientRequest> {
         &mut self.socket
@@ -195,8 +201,8 @@ impl Session for ClientSession {
         let requester = ClientRequester {
             app: self.socket.app.clone(),
             conversation: self.conversation.clone(),
-            name: self.name.clone(),
-            page_url: self.page_url.clone(),
+            name: self.name.as_deref().map(str::to_owned),
+            page_url: self.page_url.as_deref().map(str::to_owned),
             exists: Rc::clone(&self.exists),
         };
         requests::client(requester, request).boxed_local()

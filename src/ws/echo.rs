@@ -19,9 +19,16 @@ pub type StoredAt = (ConversationId, Seq);
 /// How many acknowledged messages are remembered for late echoes.
 const REMEMBERED: usize = 32;
 
-/// The filter; `N` is the socket's notice type.
+/// The filter; `N` is the socket's notice type. Every socket has one but most never send a
+/// request, so its state is boxed on the first request (until then every notice passes) and
+/// dropped again when there is nothing left to remember.
 #[derive(Debug)]
 pub struct EchoFilter<N> {
+    state: Option<Box<State<N>>>,
+}
+
+#[derive(Debug)]
+struct State<N> {
     in_flight: bool,
     held: Vec<(Option<StoredAt>, N)>,
     acked: VecDeque<StoredAt>,
@@ -29,24 +36,28 @@ pub struct EchoFilter<N> {
 
 impl<N> Default for EchoFilter<N> {
     fn default() -> Self {
-        Self { in_flight: false, held: Vec::new(), acked: VecDeque::new() }
+        Self { state: None }
     }
 }
 
 impl<N> EchoFilter<N> {
     /// A request of this socket is in flight (one at a time).
     pub fn started(&mut self) {
-        self.in_flight = true;
+        let state = self.state.get_or_insert_with(|| {
+            Box::new(State { in_flight: false, held: Vec::new(), acked: VecDeque::new() })
+        });
+        state.in_flight = true;
     }
 
     /// A notice for this socket; `own`: where the message it carries is stored, when it is a
     /// message this socket's author wrote (else `None`). Answers what to deliver now.
     pub fn notice(&mut self, own: Option<StoredAt>, notice: N) -> Vec<N> {
-        if own.as_ref().is_some_and(|at| self.acked.contains(at)) {
+        let Some(state) = self.state.as_mut() else { return vec![notice] };
+        if own.as_ref().is_some_and(|at| state.acked.contains(at)) {
             return Vec::new();
         }
-        if !self.held.is_empty() || (self.in_flight && own.is_some()) {
-            self.held.push((own, notice));
+        if !state.held.is_empty() || (state.in_flight && own.is_some()) {
+            state.held.push((own, notice));
             return Vec::new();
         }
         vec![notice]
@@ -55,19 +66,24 @@ impl<N> EchoFilter<N> {
     /// The request in flight was answered; `stored`: the message it stored, if any. Answers
     /// the held notices to deliver, in order, before the answer.
     pub fn answered(&mut self, stored: Option<StoredAt>) -> Vec<N> {
-        self.in_flight = false;
+        let Some(state) = self.state.as_mut() else { return Vec::new() };
+        state.in_flight = false;
         if let Some(at) = stored {
-            if self.acked.len() == REMEMBERED {
-                self.acked.pop_front();
+            if state.acked.len() == REMEMBERED {
+                state.acked.pop_front();
             }
-            self.acked.push_back(at);
+            state.acked.push_back(at);
         }
-        let acked = &self.acked;
-        std::mem::take(&mut self.held)
+        let acked = &state.acked;
+        let released = std::mem::take(&mut state.held)
             .into_iter()
             .filter(|(own, _)| !own.as_ref().is_some_and(|at| acked.contains(at)))
             .map(|(_, notice)| notice)
-            .collect()
+            .collect();
+        if state.acked.is_empty() {
+            self.state = None; // nothing in flight, held or remembered
+        }
+        released
     }
 }
 

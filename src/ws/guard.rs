@@ -13,18 +13,25 @@ pub const POLICY: u16 = 1008;
 /// Close code of a socket closed because the server shuts down.
 pub const GOING_AWAY: u16 = 1001;
 
-/// Per-socket protection state.
+/// Per-socket protection state. It keeps only the two limits it reads after the start (not a
+/// copy of all of `Limits`): every idle socket holds one.
 pub struct Guard {
-    limits: Limits,
     rate: TokenBucket,
     last_heard: Instant,
+    heartbeat_timeout: Duration,
+    max_frame_bytes: usize,
 }
 
 impl Guard {
     /// A guard for a new socket.
     pub fn new(limits: Limits) -> Self {
         let now = Instant::now();
-        Self { rate: TokenBucket::new(limits.messages_per_second, now), limits, last_heard: now }
+        Self {
+            rate: TokenBucket::new(limits.messages_per_second, now),
+            last_heard: now,
+            heartbeat_timeout: limits.heartbeat_timeout.to_std(),
+            max_frame_bytes: limits.max_frame_bytes,
+        }
     }
 
     /// Something arrived from the peer.
@@ -34,12 +41,12 @@ impl Guard {
 
     /// The peer has been silent longer than the heartbeat timeout.
     pub fn silent(&self) -> bool {
-        self.last_heard.elapsed() >= self.limits.heartbeat_timeout.to_std()
+        self.last_heard.elapsed() >= self.heartbeat_timeout
     }
 
     /// How often to ping the peer.
     pub fn ping_every(&self) -> Duration {
-        (self.limits.heartbeat_timeout.to_std() / 3).max(Duration::from_millis(50))
+        (self.heartbeat_timeout / 3).max(Duration::from_millis(50))
     }
 
     /// Counts one frame read; false when the socket is over its rate (burst up to 2x).
@@ -49,7 +56,7 @@ impl Guard {
 
     /// The frame is larger than `limits.max_frame_bytes`.
     pub fn too_large(&self, bytes: usize) -> bool {
-        bytes > self.limits.max_frame_bytes
+        bytes > self.max_frame_bytes
     }
 
     /// The largest frame the codec accepts before failing the connection: frames above

@@ -140,7 +140,7 @@ async fn client_socket(
         .admit(conversation.clone(), app.config.limits.sockets_per_conversation)
         .ok_or_else(|| too_many("on this conversation"))?;
     let codec = codec(&app);
-    let slots = [address_slot, Some(conversation_slot)].into_iter().flatten().collect();
+    let slots = [address_slot, Some(conversation_slot)];
     let session = client::ClientSession::new(
         app,
         conversation,

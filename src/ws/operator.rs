@@ -15,7 +15,7 @@ use super::echo::{EchoFilter, StoredAt};
 use super::frames::{OperatorRequest, OPERATOR_TYPES};
 use super::render;
 use super::requests::{self, Requester};
-use super::session::{self, Answered, Peer, Session, Socket};
+use super::session::{self, Answered, Session, Socket};
 use crate::auth::Identity;
 use crate::domain::notice::after_welcome;
 use crate::domain::{AuthorKind, OperatorNotice, Phase, Presence};
@@ -48,9 +48,8 @@ impl OperatorSession {
         remote: Option<std::net::SocketAddr>,
         slot: Option<Slot>,
     ) -> Self {
-        let peer = Peer::new(remote, me.operator.as_str());
         Self {
-            socket: Socket::new(app, "operator", peer),
+            socket: Socket::new(app, remote),
             me,
             _slot: slot,
             welcomed: false,
@@ -157,6 +156,11 @@ impl OperatorSession {
 impl Session for OperatorSession {
     type Request = OperatorRequest;
     const TYPES: &'static [&'static str] = &OPERATOR_TYPES;
+    const KIND: &'static str = "operator";
+
+    fn who(&self) -> String {
+        self.me.operator.to_string()
+    }
 
     fn socket(&mut self) -> &mut Socket<OperatorRequest> {
         &mut self.socket

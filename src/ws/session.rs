@@ -44,7 +44,10 @@ impl Answered {
     }
 }
 
-/// The state every socket has; `R` is what it reads.
+/// The state every socket has; `R` is what it reads. Every idle socket holds one (inside its
+/// session), so what is only needed now and then is not kept inline: the socket's kind is the
+/// session's [`Session::KIND`], who it is comes from [`Session::who`] when the access log asks,
+/// and how it is ending is boxed once known.
 pub struct Socket<R> {
     /// Server state.
     pub app: web::Data<AppState>,
@@ -56,39 +59,28 @@ pub struct Socket<R> {
     pub sub: Option<SubscriptionId>,
     /// The bytes of a fragmented message being reassembled.
     partial: Option<Vec<u8>>,
-    /// `operator` or `client`, for metrics and the access log.
-    kind: &'static str,
-    /// Who it is from, for the access log.
+    /// Where it is from, for the access log.
     peer: Peer,
     /// How it is ending, once known.
-    closing: Option<Closing>,
+    closing: Option<Box<Closing>>,
     /// Requests read and not yet started, oldest first, with their `ref`.
     pending: VecDeque<(R, Option<Value>)>,
     /// A request is being answered.
     busy: bool,
 }
 
-/// Who a socket is from, for the access log.
+/// Where a socket is from and since when, for the access log.
 #[derive(Debug, Clone)]
-pub struct Peer {
+struct Peer {
     /// The remote address.
-    pub remote: Option<SocketAddr>,
-    /// The operator id or the conversation id.
-    pub who: String,
+    remote: Option<SocketAddr>,
     /// When the socket was accepted.
-    pub since: Instant,
-}
-
-impl Peer {
-    /// A peer at `remote`, known as `who`, accepted now.
-    pub fn new(remote: Option<SocketAddr>, who: impl Into<String>) -> Self {
-        Self { remote, who: who.into(), since: Instant::now() }
-    }
+    since: Instant,
 }
 
 impl<R> Socket<R> {
-    /// A socket of `kind` (`operator` or `client`) from `peer`.
-    pub fn new(app: web::Data<AppState>, kind: &'static str, peer: Peer) -> Self {
+    /// A socket from `remote`, accepted now.
+    pub fn new(app: web::Data<AppState>, remote: Option<SocketAddr>) -> Self {
         let guard = Guard::new(app.config.limits);
         Self {
             app,
@@ -96,12 +88,16 @@ impl<R> Socket<R> {
             cut: CutOff::default(),
             sub: None,
             partial: None,
-            kind,
-            peer,
+            peer: Peer { remote, since: Instant::now() },
             closing: None,
             pending: VecDeque::new(),
             busy: false,
         }
+    }
+
+    /// Records how the socket is ending, unless already known.
+    fn closing(&mut self, closing: impl FnOnce() -> Closing) {
+        self.closing.get_or_insert_with(|| Box::new(closing()));
     }
 }
 
@@ -111,6 +107,11 @@ pub trait Session: Actor<Context = ws::WebsocketContext<Self>> {
     type Request: DeserializeOwned + 'static;
     /// The request `type`s it may send.
     const TYPES: &'static [&'static str];
+    /// `operator` or `client`, for metrics and the access log.
+    const KIND: &'static str;
+
+    /// Who it is (the operator id or the conversation id), for the access log.
+    fn who(&self) -> String;
 
     /// Its shared socket state.
     fn socket(&mut self) -> &mut Socket<Self::Request>;
@@ -138,7 +139,7 @@ pub fn send<A: Session>(act: &mut A, frame: &Value, ctx: &mut ws::WebsocketConte
 
 /// Closes the socket with `code` and `reason`.
 pub fn close<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>, code: u16, reason: &str) {
-    act.socket().closing.get_or_insert(Closing { by: "server", code: Some(code), reason: reason.into() });
+    act.socket().closing(|| Closing { by: "server", code: Some(code), reason: reason.into() });
     ctx.close(Some(ws::CloseReason { code: ws::CloseCode::from(code), description: Some(reason.into()) }));
     ctx.stop();
 }
@@ -159,13 +160,14 @@ pub fn cut_off<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) -> bo
 
 /// Start-up common to every session: bounded mailbox, connection gauge, heartbeat.
 pub fn started<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
+    let who = if act.socket().app.config.access_log { Some(act.who()) } else { None };
     let socket = act.socket();
-    if socket.app.config.access_log {
-        access_log::socket_opened(socket.kind, socket.peer.remote, &socket.peer.who);
+    if let Some(who) = who {
+        access_log::socket_opened(A::KIND, socket.peer.remote, &who);
     }
     // Notices wait here while the connection is slow; the hub cuts the socket off when full.
     ctx.set_mailbox_capacity(socket.app.config.limits.max_outbound_frames);
-    socket.app.node.metrics().connections.with_label_values(&[socket.kind]).inc();
+    socket.app.node.metrics().connections.with_label_values(&[A::KIND]).inc();
     ctx.run_interval(socket.guard.ping_every(), |act, ctx| {
         if cut_off(act, ctx) {
             return;
@@ -182,12 +184,13 @@ pub fn started<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
 
 /// Shut-down common to every session.
 pub fn stopped<A: Session>(act: &mut A) {
+    let who = if act.socket().app.config.access_log { Some(act.who()) } else { None };
     let socket = act.socket();
-    socket.app.node.metrics().connections.with_label_values(&[socket.kind]).dec();
-    if socket.app.config.access_log {
-        let closing = socket.closing.take().unwrap_or_else(Closing::lost);
+    socket.app.node.metrics().connections.with_label_values(&[A::KIND]).dec();
+    if let Some(who) = who {
+        let closing = socket.closing.take().map_or_else(Closing::lost, |c| *c);
         let peer = &socket.peer;
-        access_log::socket_closed(socket.kind, peer.remote, &peer.who, &closing, peer.since.elapsed());
+        access_log::socket_closed(A::KIND, peer.remote, &who, &closing, peer.since.elapsed());
     }
 }
 
@@ -219,7 +222,7 @@ pub fn on_message<A: Session>(
         Ok(ws::Message::Ping(payload)) => ctx.pong(&payload),
         Ok(ws::Message::Pong(_)) | Ok(ws::Message::Nop) => {}
         Ok(ws::Message::Close(reason)) => {
-            act.socket().closing.get_or_insert_with(|| Closing {
+            act.socket().closing(|| Closing {
                 by: "peer",
                 code: reason.as_ref().map(|r| u16::from(r.code)),
                 reason: reason.as_ref().and_then(|r| r.description.clone()).unwrap_or_default(),
@@ -240,7 +243,7 @@ pub fn on_message<A: Session>(
             // A connection that ended under the decoder (the peer went away, with or without
             // its close frame) is logged as lost, not as the peer's protocol error.
             if matches!(&e, ws::ProtocolError::Io(io) if io.to_string().contains("EOF")) {
-                act.socket().closing.get_or_insert_with(Closing::lost);
+                act.socket().closing(Closing::lost);
             }
             close(act, ctx, u16::from(ws::CloseCode::Protocol), "protocol error");
         }
