@@ -106,7 +106,7 @@ impl Conversation {
                     prev.next_chat = Some(*chat);
                     prev.metrics.updated_at = at;
                 }
-                self.chats.push(new);
+                self.push_chat(new);
             }
             Change::MessageAppended(message) => {
                 self.last_seq = message.seq;
@@ -282,7 +282,17 @@ impl Conversation {
         old.metrics = prior_metrics;
         old.deadlines = Default::default();
         old.next_chat = Some(new_chat);
-        self.chats.push(new);
+        self.push_chat(new);
+    }
+
+    /// Adds a chat. Most conversations hold one or a few chats, and a `Chat` is large: the first
+    /// few get exactly the room they need instead of a `Vec`'s usual four slots at once (which
+    /// made a one-chat conversation hold three empty chats' worth of memory).
+    fn push_chat(&mut self, chat: Chat) {
+        if self.chats.len() == self.chats.capacity() && self.chats.len() < 8 {
+            self.chats.reserve_exact(1);
+        }
+        self.chats.push(chat);
     }
 
     /// The previous (closed) chat absorbs the merged one and becomes active/open.

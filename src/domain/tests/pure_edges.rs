@@ -64,3 +64,18 @@ fn only_changes_of_routing_facts_concern_the_supervisor() {
     w.client("one more thing");
     assert!(!ChatRouting::changed(Some(&before), w.latest()), "a message does not");
 }
+
+/// Memory, not behaviour: a conversation's first chats take exactly the room they need (a
+/// `Chat` is large, and most conversations have one or a few), whether decided or replayed.
+#[test]
+fn a_conversations_first_chats_take_no_spare_room() {
+    let mut w = World::new();
+    w.client("hi");
+    assert_eq!((w.conv.chats.len(), w.conv.chats.capacity()), (1, 1));
+    let replayed = Conversation::replay(w.conv.id.clone(), &w.journal);
+    assert_eq!(replayed.chats.capacity(), 1);
+    w.take("alice");
+    w.finish("alice", Status::Closed);
+    w.client("again");
+    assert_eq!((w.conv.chats.len(), w.conv.chats.capacity()), (2, 2));
+}
