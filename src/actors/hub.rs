@@ -183,29 +183,26 @@ impl Hub {
 
     /// Tells every socket the server is shutting down (each closes itself with a close code).
     pub fn close_all(&self) {
-        for subs in self.operators.iter() {
-            for sub in subs.iter() {
-                let _ = sub.to.try_send(NotifyOperator { notice: OperatorNotice::Closing });
-            }
-        }
-        for subs in self.clients.iter() {
-            for sub in subs.iter() {
-                let _ = sub.to.try_send(NotifyClient { notice: ClientNotice::Closing });
-            }
-        }
+        self.to_every_socket(&OperatorNotice::Closing, &ClientNotice::Closing);
     }
 
     /// Tells every socket of this node to welcome itself again (another core now serves
     /// conversations, and notices may have been missed while it took over).
     pub fn resync_all(&self) {
+        self.to_every_socket(&OperatorNotice::Resync, &ClientNotice::Resync);
+    }
+
+    /// Sends `operator` to every operator socket of this node and `client` to every client
+    /// socket (never relayed to other nodes).
+    fn to_every_socket(&self, operator: &OperatorNotice, client: &ClientNotice) {
         for subs in self.operators.iter() {
             for sub in subs.iter() {
-                let _ = sub.to.try_send(NotifyOperator { notice: OperatorNotice::Resync });
+                let _ = sub.to.try_send(NotifyOperator { notice: operator.clone() });
             }
         }
         for subs in self.clients.iter() {
             for sub in subs.iter() {
-                let _ = sub.to.try_send(NotifyClient { notice: ClientNotice::Resync });
+                let _ = sub.to.try_send(NotifyClient { notice: client.clone() });
             }
         }
     }
