@@ -42,7 +42,10 @@ impl Dispatcher {
     fn pick(&self, chat: ChatId) -> Option<OperatorId> {
         let w = self.waiting(chat)?;
         let strategy = self.strategy(&w.line);
-        if w.overflowed || strategy == Strategy::Broadcast {
+        if strategy == Strategy::Broadcast {
+            return None;
+        }
+        if w.overflowed {
             let candidates: Vec<OperatorId> = self
                 .receivers
                 .iter()
