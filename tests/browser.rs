@@ -144,6 +144,26 @@ async fn type_into(page: &Client, css: &str, text: &str) -> Step {
     element.send_keys(text).await.map_err(|e| format!("typing into {css}: {e}"))
 }
 
+/// Runs `story` for at most 120 s (`what` names it when it takes longer). When it fails, saves
+/// a screenshot of each of `pages` under `name`, closes them and panics with the problem.
+async fn within_120_s(
+    name: &str,
+    what: &str,
+    pages: &[(&str, &Client)],
+    story: impl std::future::Future<Output = Step>,
+) {
+    let outcome = tokio::time::timeout(Duration::from_secs(120), story)
+        .await
+        .unwrap_or_else(|_| Err(format!("{what} took more than 120 s")));
+    if let Err(problem) = outcome {
+        let saved = screenshots(name, pages).await;
+        for (_, page) in pages {
+            let _ = Client::clone(page).close().await;
+        }
+        panic!("{problem}\nscreenshots: {saved:?}");
+    }
+}
+
 /// Saves a screenshot of each page as `target/screenshots/<test>-<page>.png`.
 async fn screenshots(test: &str, pages: &[(&str, &Client)]) -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
@@ -383,15 +403,13 @@ async fn a_client_and_an_agent_talk_through_the_pages_and_the_client_votes() {
     let agent = browser(&driver, downloads.path()).await;
     let widget = browser(&driver, downloads.path()).await;
     widget.set_window_size(390, 844).await.unwrap(); // a phone
-    let outcome = tokio::time::timeout(Duration::from_secs(120), story(&server, &agent, &widget))
-        .await
-        .unwrap_or_else(|_| Err("the story took more than 120 s".into()));
-    if let Err(problem) = outcome {
-        let saved = screenshots("story", &[("agent", &agent), ("widget", &widget)]).await;
-        let _ = agent.close().await;
-        let _ = widget.close().await;
-        panic!("{problem}\nscreenshots: {saved:?}");
-    }
+    within_120_s(
+        "story",
+        "the story",
+        &[("agent", &agent), ("widget", &widget)],
+        story(&server, &agent, &widget),
+    )
+    .await;
     // The rating is stored: the chat reads it back over the API.
     let (status, list) = get(&server, "/api/v1/chats", &token("sam", "supervisor")).await;
     assert_eq!(status, 200, "{list}");
@@ -542,14 +560,8 @@ async fn the_console_reconnects_after_the_server_restarts_and_shows_the_same_tab
     let mut server = TestServer::start_process(&config);
     let downloads = tempfile::tempdir().unwrap();
     let agent = browser(&driver, downloads.path()).await;
-    let outcome = tokio::time::timeout(Duration::from_secs(120), reconnect_story(&mut server, &agent))
-        .await
-        .unwrap_or_else(|_| Err("the reconnect took more than 120 s".into()));
-    if let Err(problem) = outcome {
-        let saved = screenshots("reconnect", &[("agent", &agent)]).await;
-        let _ = agent.close().await;
-        panic!("{problem}\nscreenshots: {saved:?}");
-    }
+    within_120_s("reconnect", "the reconnect", &[("agent", &agent)], reconnect_story(&mut server, &agent))
+        .await;
     let _ = agent.close().await;
 }
 
@@ -637,14 +649,8 @@ async fn the_console_splits_off_a_new_question_and_merges_a_chat_back() {
     let server = TestServer::start(&base_config());
     let downloads = tempfile::tempdir().unwrap();
     let agent = browser(&driver, downloads.path()).await;
-    let outcome = tokio::time::timeout(Duration::from_secs(120), split_merge_story(&server, &agent))
-        .await
-        .unwrap_or_else(|_| Err("split and merge took more than 120 s".into()));
-    if let Err(problem) = outcome {
-        let saved = screenshots("split-merge", &[("agent", &agent)]).await;
-        let _ = agent.close().await;
-        panic!("{problem}\nscreenshots: {saved:?}");
-    }
+    within_120_s("split-merge", "split and merge", &[("agent", &agent)], split_merge_story(&server, &agent))
+        .await;
     let _ = agent.close().await;
 }
 
@@ -678,14 +684,7 @@ async fn a_refused_token_is_said_and_the_demo_signs_in_with_one_click() {
     let demo = TestServer::start_demo("127.0.0.1:0");
     let downloads = tempfile::tempdir().unwrap();
     let page = browser(&driver, downloads.path()).await;
-    let outcome = tokio::time::timeout(Duration::from_secs(120), sign_in_story(&configured, &demo, &page))
-        .await
-        .unwrap_or_else(|_| Err("signing in took more than 120 s".into()));
-    if let Err(problem) = outcome {
-        let saved = screenshots("sign-in", &[("page", &page)]).await;
-        let _ = page.close().await;
-        panic!("{problem}\nscreenshots: {saved:?}");
-    }
+    within_120_s("sign-in", "signing in", &[("page", &page)], sign_in_story(&configured, &demo, &page)).await;
     let _ = page.close().await;
 }
 
@@ -733,14 +732,7 @@ async fn the_new_tab_counts_a_queued_chat_and_take_moves_it_to_my() {
     let server = TestServer::start(&config);
     let downloads = tempfile::tempdir().unwrap();
     let page = browser(&driver, downloads.path()).await;
-    let outcome = tokio::time::timeout(Duration::from_secs(120), new_tab_story(&server, &page))
-        .await
-        .unwrap_or_else(|_| Err("the New tab story took more than 120 s".into()));
-    if let Err(problem) = outcome {
-        let saved = screenshots("new-tab", &[("page", &page)]).await;
-        let _ = page.close().await;
-        panic!("{problem}\nscreenshots: {saved:?}");
-    }
+    within_120_s("new-tab", "the New tab story", &[("page", &page)], new_tab_story(&server, &page)).await;
     let _ = page.close().await;
 }
 
@@ -793,14 +785,13 @@ async fn the_widget_keeps_its_conversation_and_reads_back_past_the_welcome() {
     let downloads = tempfile::tempdir().unwrap();
     let page = browser(&driver, downloads.path()).await;
     page.set_window_size(390, 844).await.unwrap();
-    let outcome = tokio::time::timeout(Duration::from_secs(120), widget_history_story(&server, &page))
-        .await
-        .unwrap_or_else(|_| Err("the widget's history took more than 120 s".into()));
-    if let Err(problem) = outcome {
-        let saved = screenshots("widget-history", &[("widget", &page)]).await;
-        let _ = page.close().await;
-        panic!("{problem}\nscreenshots: {saved:?}");
-    }
+    within_120_s(
+        "widget-history",
+        "the widget's history",
+        &[("widget", &page)],
+        widget_history_story(&server, &page),
+    )
+    .await;
     let _ = page.close().await;
 }
 
@@ -852,14 +843,7 @@ async fn the_embed_script_opens_the_widget_on_another_site() {
     let server = TestServer::start(&base_config());
     let downloads = tempfile::tempdir().unwrap();
     let page = browser(&driver, downloads.path()).await;
-    let outcome = tokio::time::timeout(Duration::from_secs(120), embed_story(&server, &page))
-        .await
-        .unwrap_or_else(|_| Err("the embedded widget took more than 120 s".into()));
-    if let Err(problem) = outcome {
-        let saved = screenshots("embed", &[("site", &page)]).await;
-        let _ = page.close().await;
-        panic!("{problem}\nscreenshots: {saved:?}");
-    }
+    within_120_s("embed", "the embedded widget", &[("site", &page)], embed_story(&server, &page)).await;
     let _ = page.close().await;
     let (_, list) = get(&server, "/api/v1/chats", &token("sam", "supervisor")).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");

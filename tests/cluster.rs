@@ -407,6 +407,20 @@ async fn an_away_operator_stays_away_when_the_leader_changes() {
     assert!(alice.quiet(|f| f["type"] == "offer", Duration::from_millis(300)).await);
 }
 
+/// `(seq, text)` of every message of the latest chat of web client `client`, read from `server`.
+async fn stored_messages(server: &TestServer, client: &str, token: &str) -> Vec<(u64, String)> {
+    let (status, page) = get(server, &format!("/api/v1/chats?client_id={client}&limit=10"), token).await;
+    assert_eq!(status, StatusCode::OK, "{page} (web:{client})");
+    let chat = page["items"][0]["id"].as_u64().unwrap_or_else(|| panic!("{client}: no chat: {page}"));
+    let (_, body) = get(server, &format!("/api/v1/chats/{chat}/messages?limit=500"), token).await;
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["seq"].as_u64().unwrap(), m["text"].as_str().unwrap().to_string()))
+        .collect()
+}
+
 /// One client of the load test: writes `total` messages, each until acknowledged, through
 /// `first` and, once that node is gone, through `second` (resending the unacknowledged message
 /// with the same `client_msg_id`). Returns `(message number, seq)` of every ack, and when it
@@ -493,17 +507,7 @@ async fn under_load_a_killed_leader_loses_no_acknowledged_message() {
         if let Some((_, _, at)) = got.iter().find(|(_, _, at)| *at > killed) {
             slowest = slowest.max(at.duration_since(killed));
         }
-        let conversation = encode(&format!("web:load{i}"));
-        let (status, page) = get(&n2, &format!("/api/v1/chats?client_id=load{i}&limit=10"), &sam).await;
-        assert_eq!(status, StatusCode::OK, "{page} ({conversation})");
-        let chat = page["items"][0]["id"].as_u64().unwrap_or_else(|| panic!("load{i}: no chat: {page}"));
-        let (_, body) = get(&n2, &format!("/api/v1/chats/{chat}/messages?limit=500"), &sam).await;
-        let stored: Vec<(u64, String)> = body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| (m["seq"].as_u64().unwrap(), m["text"].as_str().unwrap().to_string()))
-            .collect();
+        let stored = stored_messages(&n2, &format!("load{i}"), &sam).await;
         for (k, seq, _) in got {
             let text = format!("load{i} message {k}");
             let copies = stored.iter().filter(|(_, t)| *t == text).count();
@@ -547,15 +551,7 @@ async fn a_redis_restart_under_load_loses_nothing_acknowledged_and_delivery_resu
     let sam = token("sam", "supervisor");
     for (i, got) in results.iter().enumerate() {
         assert_eq!(got.len(), MESSAGES, "r{i} stopped early");
-        let (_, page) = get(&n1, &format!("/api/v1/chats?client_id=r{i}&limit=10"), &sam).await;
-        let chat = page["items"][0]["id"].as_u64().unwrap_or_else(|| panic!("r{i}: no chat: {page}"));
-        let (_, body) = get(&n1, &format!("/api/v1/chats/{chat}/messages?limit=500"), &sam).await;
-        let stored: Vec<(u64, String)> = body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| (m["seq"].as_u64().unwrap(), m["text"].as_str().unwrap().to_string()))
-            .collect();
+        let stored = stored_messages(&n1, &format!("r{i}"), &sam).await;
         assert_eq!(stored.len(), MESSAGES, "r{i}: {stored:?}");
         for (k, seq, _) in got {
             assert!(stored.contains(&(*seq, format!("r{i} message {k}"))), "r{i} message {k} lost");
