@@ -28,7 +28,7 @@ use crate::metrics::Metrics;
 use crate::node::{Node, NodeOptions, NodeParts};
 use crate::presence::{MemoryPresence, PresenceStore, RedisPresence};
 use crate::store::redis::RedisStore;
-use crate::store::{SqliteStore, Store};
+use crate::store::{JournalStore, Store};
 use crate::ws;
 
 /// What must hold before anything is logged, created or opened: the address bound. A failure is
@@ -67,7 +67,7 @@ impl Server {
         let (store, presence, cluster): (Arc<dyn Store>, Arc<dyn PresenceStore>, _) = match &config.redis_url
         {
             None => {
-                let store = SqliteStore::open(&config.data_dir)
+                let store = JournalStore::open(&config.data_dir)
                     .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
                 (Arc::new(store), Arc::new(MemoryPresence::default()), None)
             }

@@ -14,7 +14,9 @@
 //! Futures returned by the trait own their data (`'static`) so actors can await them without
 //! borrowing; a backend never blocks the caller's thread.
 
+pub(crate) mod change;
 pub mod commit;
+pub mod journal;
 pub mod outbox;
 pub mod query;
 pub mod redis;
@@ -31,6 +33,7 @@ use crate::domain::{
 
 pub use self::redis::RedisStore;
 pub use commit::{Commit, DeadlineRow, MessageMove};
+pub use journal::JournalStore;
 pub use outbox::{Outbound, OutboundRow, ParkedPage, ParkedRow};
 pub use query::{ChatPage, ChatQuery, MessageQuery, Scope, SortColumn, SortKey, TimeColumn, TimeRange};
 pub use report::{ReportGroup, ReportQuery, ReportRow};

@@ -7,27 +7,58 @@
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 
 use super::chat_rows::write_chat;
-use super::convert::{int, to_json};
+use super::convert::{int, to_json, uint};
 use super::words;
-use crate::domain::{MessageView, Timestamp};
+use crate::domain::{ConversationId, MessageView, Timestamp};
 use crate::store::{snapshot, Commit, DeadlineRow, Outbound, StoreError};
 
 /// Writes `commit`. Fails with [`StoreError::Conflict`] unless the journal of the conversation
 /// holds exactly `commit.position` events, before writing anything.
 pub(super) fn apply(conn: &Connection, commit: &Commit) -> Result<(), StoreError> {
-    let conversation = commit.conversation.to_string();
-    let conflict =
-        || StoreError::Conflict { conversation: commit.conversation.clone(), position: commit.position };
     // The journal must continue exactly where it ends: a lower position means another writer
     // got there first (fencing), a higher one a writer with a wrong view of the journal. Both
     // are cured the same way: reload and decide again.
+    if stored_end(conn, &commit.conversation)? != commit.position {
+        return Err(StoreError::Conflict {
+            conversation: commit.conversation.clone(),
+            position: commit.position,
+        });
+    }
+    write(conn, commit)
+}
+
+/// The last journal record the database holds (0: none).
+pub(super) fn journal_applied(conn: &Connection) -> Result<u64, StoreError> {
+    let seq: Option<i64> = conn
+        .prepare_cached("SELECT seq FROM journal_applied WHERE id = 0")?
+        .query_row([], |row| row.get(0))
+        .optional()?;
+    seq.map_or(Ok(0), |seq| uint(seq, "journal record"))
+}
+
+/// Records that the database holds every journal record up to `seq` (in the transaction that
+/// writes it).
+pub(super) fn mark_journal_applied(conn: &Connection, seq: u64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO journal_applied (id, seq) VALUES (0, ?1) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq",
+    )?
+    .execute([int(seq, "journal record")?])?;
+    Ok(())
+}
+
+/// How many events of `conversation` are stored.
+pub(super) fn stored_end(conn: &Connection, conversation: &ConversationId) -> Result<u64, StoreError> {
     let last: Option<i64> = conn
         .prepare_cached("SELECT max(n) FROM events WHERE conversation = ?1")?
-        .query_row([&conversation], |row| row.get(0))?;
-    let stored = last.map_or(0, |n| n + 1);
-    if stored != int(commit.position, "journal position")? {
-        return Err(conflict());
-    }
+        .query_row([conversation.to_string()], |row| row.get(0))?;
+    last.map_or(Ok(0), |n| uint(n + 1, "journal position"))
+}
+
+/// Writes every part of `commit`, whose position is checked.
+fn write(conn: &Connection, commit: &Commit) -> Result<(), StoreError> {
+    let conversation = commit.conversation.to_string();
+    let conflict =
+        || StoreError::Conflict { conversation: commit.conversation.clone(), position: commit.position };
     write_events(conn, &conversation, commit, conflict)?;
     for message in &commit.messages {
         write_message(conn, &conversation, message)?;

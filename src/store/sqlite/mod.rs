@@ -11,6 +11,8 @@
 //!   meanwhile, then the answers; after a failed sync, nothing more is written.
 //! - `checkpoint.rs`: the checkpointer thread: copies the WAL into the database file on its own
 //!   connection, at most every 200 ms.
+//! - `replay.rs`: recovery from the embedded journal (`store::journal`): the records after
+//!   the last one the database holds (`journal_applied`) written before the store starts.
 //! - `apply.rs`: how one [`Commit`](super::Commit) becomes rows (the fencing check included),
 //!   and the outbox updates (delivered, retry later, park, re-queue).
 //! - `chat_rows.rs`: one chat's narrow row, body, tags and subject words, written together.
@@ -39,6 +41,7 @@ mod list;
 mod outbox;
 mod plan;
 mod reads;
+mod replay;
 mod report;
 mod schema;
 mod store;

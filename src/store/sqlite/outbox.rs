@@ -143,6 +143,11 @@ fn decode_cursor(cursor: &str) -> Result<Cursor, StoreError> {
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
 
+/// Whether a row (pending or parked) has the id `id`.
+pub(super) fn exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.prepare_cached("SELECT 1 FROM outbox WHERE id = ?1")?.exists([id])?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,18 @@ impl Readers {
         })
     }
 
+    /// Runs `read` with a pooled connection on the calling thread (blocking; outside the permits,
+    /// for a store thread that must not wait on the async pool).
+    pub(super) fn run_here<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.take()?;
+        let result = read(&conn);
+        self.give(conn);
+        result
+    }
+
     fn take(&self) -> Result<Connection, StoreError> {
         let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
         match idle {

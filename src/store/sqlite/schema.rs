@@ -39,7 +39,8 @@
 //! Versions: 2 added the outbox; 3 dropped the write-heavy indexes; 4 added parking
 //! (`queued_at`, `parked_at`, `reason`, the partial indexes); 5 added `chats.conversation` and
 //! the snapshots; 6 split the chat bodies off, added the filter columns, the tags and the word
-//! index (rebuilt from the stored bodies and messages, `upgrade.rs`). Older databases are
+//! index (rebuilt from the stored bodies and messages, `upgrade.rs`); 7 added `journal_applied`
+//! (how far the embedded journal is in the database). Older databases are
 //! upgraded when opened, one step after the other in one transaction; a fresh database is
 //! created at the current version.
 //!
@@ -59,7 +60,7 @@ use crate::store::StoreError;
 pub(super) const FILE_NAME: &str = "frontline.sqlite3";
 
 /// `PRAGMA user_version` of the schema this build creates and reads.
-pub(super) const SCHEMA_VERSION: i64 = 6;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 /// How long a connection waits for a lock held by another one (a checkpoint, a second process
 /// during a fail-over) before failing.
@@ -143,6 +144,15 @@ CREATE TABLE snapshots (
     n INTEGER NOT NULL,
     body TEXT NOT NULL
 ) WITHOUT ROWID;
+";
+
+/// Version 7: the last record of the embedded journal (`store::journal`) that the database
+/// holds, written in the same transaction as the record's rows (one row, id 0).
+const JOURNAL_APPLIED: &str = "
+CREATE TABLE journal_applied (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    seq INTEGER NOT NULL
+);
 ";
 
 /// Version 4 to 5 on an existing database: the column is added and filled from the rows.
@@ -278,7 +288,7 @@ fn create_or_check(conn: &Connection) -> Result<(), StoreError> {
         }
         return in_transaction(conn, |conn| {
             conn.execute_batch(&format!(
-                "{TABLES}{}{}{OUTBOX}{PARKING}{SNAPSHOTS_TABLE}PRAGMA user_version = {SCHEMA_VERSION};\n",
+                "{TABLES}{}{}{OUTBOX}{PARKING}{SNAPSHOTS_TABLE}{JOURNAL_APPLIED}PRAGMA user_version = {SCHEMA_VERSION};\n",
                 chats_table_ddl(),
                 chats_index_ddl()
             ))?;
@@ -304,6 +314,7 @@ fn upgrade_to(conn: &Connection, step: i64) -> Result<(), StoreError> {
         4 => PARKING.to_string(),
         5 => format!("{CHATS_CONVERSATION}{SNAPSHOTS}"),
         6 => return upgrade::split_chat_rows(conn, &chats_table_ddl(), &chats_index_ddl()),
+        7 => JOURNAL_APPLIED.to_string(),
         _ => String::new(),
     };
     conn.execute_batch(&ddl)?;

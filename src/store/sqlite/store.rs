@@ -10,15 +10,18 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
+use super::apply;
 use super::checkpoint;
 use super::list;
 use super::outbox;
 use super::reads::{self, Readers};
+use super::replay;
 use super::report;
 use super::schema::{open_checkpointer, open_wal, open_writer, sync_parent_dir, FILE_NAME};
 use super::sync;
 use super::writer::{self, OutboxUpdate, Request};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
+use crate::store::change::Change;
 use crate::store::{
     ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage,
     ReportQuery, ReportRow, Store, StoreError, StoreFuture,
@@ -61,7 +64,19 @@ impl SqliteStore {
     /// numbering continues above the highest stored chat. Blocking (it opens and checks the
     /// database): call it at startup, not from an async task.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        Self::open_with(dir, QUEUE, None)
+        Self::open_with(dir, QUEUE, None, None)
+    }
+
+    /// [`SqliteStore::open`] that first writes the journal records `changes` (in order) into
+    /// the database, skipping those it already holds (see `replay.rs`), and syncs them before
+    /// the store starts. Also returns the last record the database then holds. Blocking.
+    pub(crate) fn open_replaying(
+        dir: &Path,
+        changes: &mut dyn Iterator<Item = (u64, Change)>,
+    ) -> Result<(SqliteStore, u64), StoreError> {
+        let mut applied = 0;
+        let store = Self::open_with(dir, QUEUE, None, Some((changes, &mut applied)))?;
+        Ok((store, applied))
     }
 
     /// [`SqliteStore::open`] with a writer queue of `queue` requests and, in tests, another
@@ -71,6 +86,7 @@ impl SqliteStore {
         dir: &Path,
         queue: usize,
         sync_file: Option<File>,
+        replay: Option<(&mut dyn Iterator<Item = (u64, Change)>, &mut u64)>,
     ) -> Result<SqliteStore, StoreError> {
         if !dir.is_dir() {
             std::fs::create_dir_all(dir)
@@ -83,6 +99,16 @@ impl SqliteStore {
             Some(file) => file,
             None => open_wal(&path)?,
         };
+        if let Some((changes, applied)) = replay {
+            let replayed = replay::replay(&conn, changes)?;
+            *applied = apply::journal_applied(&conn)?;
+            if replayed > 0 {
+                wal.sync_data().map_err(|e| {
+                    StoreError::Unavailable(format!("cannot sync the replayed journal to disk: {e}"))
+                })?;
+                tracing::info!(replayed, "journal tail written into the database");
+            }
+        }
         let max_chat = reads::max_chat_id(&conn)?;
         let (requests, queue) = mpsc::sync_channel(queue);
         // Set by the syncer when a sync fails; from then on the writer and the checkpointer
@@ -123,6 +149,51 @@ impl SqliteStore {
             readers: Arc::new(Readers::new(path, READERS)),
             last_chat_id: AtomicU64::new(max_chat),
         })
+    }
+
+    /// Queues `change` for the writer, waiting for room in a full queue (the journal's thread
+    /// uses this: back-pressure rather than refusal, since the change is already durable in the
+    /// journal). A re-queue reports into `found`. The answer comes once the change is written and
+    /// synced. Blocking: never call it on an async runtime thread.
+    pub(crate) fn project(
+        &self,
+        seq: u64,
+        change: Change,
+        found: Arc<AtomicBool>,
+    ) -> Result<oneshot::Receiver<Result<(), StoreError>>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let journal = Some(seq);
+        let request = match change {
+            Change::Commit(commit) => Request::Append { commit: *commit, journal, reply },
+            Change::Outbox(change) => {
+                Request::Outbox { update: OutboxUpdate::of(change, found), journal, reply }
+            }
+        };
+        let stopped = || StoreError::Unavailable("the store writer has stopped".into());
+        self.requests.as_ref().ok_or_else(stopped)?.send(request).map_err(|_| stopped())?;
+        Ok(answer)
+    }
+
+    /// How many events of `conversation` are written, read on the calling thread. Blocking.
+    pub(crate) fn stored_end(&self, conversation: &ConversationId) -> Result<u64, StoreError> {
+        self.readers.run_here(|c| apply::stored_end(c, conversation))
+    }
+
+    /// Whether a stored message of `conversation` by `author` has the idempotency key `key`,
+    /// read on the calling thread. Blocking.
+    pub(crate) fn message_key_taken(
+        &self,
+        conversation: &ConversationId,
+        author: &AuthorView,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        self.readers.run_here(|c| Ok(reads::find_message(c, conversation, author, key)?.is_some()))
+    }
+
+    /// Whether an outbox row (pending or parked) has the id `id`, read on the calling thread.
+    /// Blocking.
+    pub(crate) fn outbox_id_taken(&self, id: &str) -> Result<bool, StoreError> {
+        self.readers.run_here(|c| outbox::exists(c, id))
     }
 
     /// Waits (without blocking) until every queued append is durable, then stops the writer.
@@ -180,7 +251,7 @@ impl Drop for SqliteStore {
 impl Store for SqliteStore {
     fn append(&self, commit: Commit) -> StoreFuture<()> {
         // Queued now, not when first polled: appends keep the order they were made in.
-        self.send(|reply| Request::Append { commit, reply })
+        self.send(|reply| Request::Append { commit, journal: None, reply })
     }
 
     fn load(&self, conversation: ConversationId) -> StoreFuture<Journal> {
@@ -229,18 +300,23 @@ impl Store for SqliteStore {
     }
 
     fn delivered(&self, id: String) -> StoreFuture<()> {
-        self.send(|reply| Request::Outbox { update: OutboxUpdate::Delivered { id }, reply })
+        self.send(|reply| Request::Outbox { update: OutboxUpdate::Delivered { id }, journal: None, reply })
     }
 
     fn retry_later(&self, id: String, attempts: u32, next_at: Timestamp) -> StoreFuture<()> {
         self.send(|reply| Request::Outbox {
             update: OutboxUpdate::RetryLater { id, attempts, next_at },
+            journal: None,
             reply,
         })
     }
 
     fn park(&self, id: String, attempts: u32, at: Timestamp, reason: String) -> StoreFuture<()> {
-        self.send(|reply| Request::Outbox { update: OutboxUpdate::Park { id, attempts, at, reason }, reply })
+        self.send(|reply| Request::Outbox {
+            update: OutboxUpdate::Park { id, attempts, at, reason },
+            journal: None,
+            reply,
+        })
     }
 
     fn parked_outbound(&self, cursor: Option<String>, limit: usize) -> StoreFuture<ParkedPage> {
@@ -250,7 +326,7 @@ impl Store for SqliteStore {
     fn requeue_parked(&self, id: String, now: Timestamp) -> StoreFuture<bool> {
         let found = Arc::new(AtomicBool::new(false));
         let update = OutboxUpdate::Requeue { id, now, found: Arc::clone(&found) };
-        let written = self.send(|reply| Request::Outbox { update, reply });
+        let written = self.send(|reply| Request::Outbox { update, journal: None, reply });
         Box::pin(async move {
             written.await?;
             Ok(found.load(Ordering::SeqCst))

@@ -92,7 +92,7 @@ async fn one_batch_commits_the_good_commits_and_refuses_the_conflicting_one_alon
         .map(|commit| {
             let (reply, answer) = oneshot::channel();
             answers.push(answer);
-            Request::Append { commit, reply }
+            Request::Append { commit, journal: None, reply }
         })
         .collect();
     write_batch(&mut conn, batch).answer_now();
@@ -181,7 +181,7 @@ async fn after_a_failed_sync_nothing_more_is_written_until_a_restart() {
     let storage = tempfile::tempdir().unwrap();
     // The syncer syncs a character device, which the kernel refuses: the first sync fails.
     let unsyncable = std::fs::File::open("/dev/null").unwrap();
-    let store = SqliteStore::open_with(storage.path(), 64, Some(unsyncable)).unwrap();
+    let store = SqliteStore::open_with(storage.path(), 64, Some(unsyncable), None).unwrap();
     let first = store.append(deadline_only("c1", 0)).await;
     assert!(matches!(&first, Err(StoreError::Unavailable(m)) if m.contains("syncing")), "{first:?}");
     // Every later write is refused without being written (it would otherwise reappear after a
@@ -205,7 +205,7 @@ async fn after_a_failed_sync_nothing_more_is_written_until_a_restart() {
 #[tokio::test]
 async fn a_full_writer_queue_refuses_appends_at_once_and_loses_none_it_took() {
     let storage = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_with(storage.path(), 2, None).unwrap();
+    let store = SqliteStore::open_with(storage.path(), 2, None, None).unwrap();
     let appends: Vec<_> = (0..2000).map(|i| (i, store.append(deadline_only(&format!("c{i}"), 0)))).collect();
     let mut taken = Vec::new();
     let mut busy = 0;
@@ -355,7 +355,7 @@ fn downgrade_to_v5(dir: &Path) {
              INSERT INTO chats (id, body, merged_into, participants, conversation, {names})
                  SELECT c.id, b.body, c.merged_into, c.participants, c.conversation{copied}
                  FROM chats_v6 c JOIN chat_bodies b ON b.id = c.id;
-             DROP TABLE chats_v6; DROP TABLE chat_bodies; DROP TABLE chat_tags; DROP TABLE chat_words;
+             DROP TABLE journal_applied; DROP TABLE chats_v6; DROP TABLE chat_bodies; DROP TABLE chat_tags; DROP TABLE chat_words;
              {indexes}CREATE INDEX chats_by_conversation ON chats (conversation, id);
              PRAGMA user_version = 5;",
             names = columns.join(", ")

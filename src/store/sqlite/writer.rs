@@ -14,8 +14,9 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::apply::{apply, delivered, park, requeue, retry_later};
+use super::apply::{apply, delivered, mark_journal_applied, park, requeue, retry_later};
 use crate::domain::Timestamp;
+use crate::store::change::OutboxChange;
 use crate::store::{Commit, StoreError};
 
 /// The most requests written in one transaction: bounds the latency one batch adds to the
@@ -31,6 +32,8 @@ pub(super) enum Request {
     Append {
         /// What to write.
         commit: Commit,
+        /// The embedded journal's record of it, when it comes from there (recorded with it).
+        journal: Option<u64>,
         /// Where the outcome goes.
         reply: Reply,
     },
@@ -38,6 +41,8 @@ pub(super) enum Request {
     Outbox {
         /// The update.
         update: OutboxUpdate,
+        /// The embedded journal's record of it, when it comes from there (recorded with it).
+        journal: Option<u64>,
         /// Where the outcome goes.
         reply: Reply,
     },
@@ -89,7 +94,21 @@ pub(super) enum OutboxUpdate {
 }
 
 impl OutboxUpdate {
-    fn apply(&self, conn: &Connection) -> Result<(), StoreError> {
+    /// The update `change` stands for; a re-queue reports into `found`.
+    pub(super) fn of(change: OutboxChange, found: Arc<AtomicBool>) -> Self {
+        match change {
+            OutboxChange::Delivered { id } => OutboxUpdate::Delivered { id },
+            OutboxChange::RetryLater { id, attempts, next_at } => {
+                OutboxUpdate::RetryLater { id, attempts, next_at }
+            }
+            OutboxChange::Park { id, attempts, at, reason } => {
+                OutboxUpdate::Park { id, attempts, at, reason }
+            }
+            OutboxChange::Requeue { id, now } => OutboxUpdate::Requeue { id, now, found },
+        }
+    }
+
+    pub(super) fn apply(&self, conn: &Connection) -> Result<(), StoreError> {
         match self {
             OutboxUpdate::Delivered { id } => delivered(conn, id),
             OutboxUpdate::RetryLater { id, attempts, next_at } => retry_later(conn, id, *attempts, *next_at),
@@ -233,6 +252,7 @@ fn write_all_at_once(
             Request::Flush { .. } => {}
         }
     }
+    mark_journal(conn, batch)?;
     conn.execute_batch("COMMIT")?;
     Ok(batch.iter().map(|_| Ok(())).collect())
 }
@@ -251,6 +271,8 @@ fn write_all_isolated(
             Request::Flush { .. } => Ok(()),
         });
     }
+    // A refused record is passed all the same: the journal goes on after it.
+    mark_journal(conn, batch)?;
     conn.execute_batch("COMMIT")?;
     Ok(outcomes)
 }
@@ -276,6 +298,21 @@ fn write_isolated(
             conn.execute_batch("ROLLBACK TO one_commit; RELEASE one_commit")?;
             Ok(Err(e))
         }
+    }
+}
+
+/// Records the last journal record of `batch`, if any came from the journal.
+fn mark_journal(conn: &Connection, batch: &[Request]) -> Result<(), StoreError> {
+    let last = batch
+        .iter()
+        .filter_map(|r| match r {
+            Request::Append { journal, .. } | Request::Outbox { journal, .. } => *journal,
+            Request::Flush { .. } => None,
+        })
+        .max();
+    match last {
+        Some(seq) => mark_journal_applied(conn, seq),
+        None => Ok(()),
     }
 }
 
