@@ -130,6 +130,9 @@ impl Server {
                 .configure(ws::configure)
         })
         .on_connect(drop_stalled_connections(config.limits.heartbeat_timeout.to_std()))
+        // Frames are small and must leave at once: with Nagle's algorithm on, an ack written
+        // while an earlier frame is unacknowledged waits for the peer's delayed ACK (~40 ms).
+        .tcp_nodelay(true)
         .disable_signals()
         .shutdown_timeout(5)
         .listen(listener)

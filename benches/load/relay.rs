@@ -153,6 +153,8 @@ pub fn run() -> std::io::Result<()> {
                 .route("/ws/client", web::get().to(client))
                 .route("/ws/agent", web::get().to(operator))
         })
+        // As frontline's server: small frames leave at once.
+        .tcp_nodelay(true)
         .disable_signals()
         .bind(("127.0.0.1", 0))?;
         let addr = server.addrs()[0];
