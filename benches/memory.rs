@@ -15,11 +15,23 @@
 //! actor finishes the chat for inactivity and appends that: the store counts it) and not before
 //! its deadline.
 //!
-//! `cargo bench --bench memory [-- --conversations N]` (or FRONTLINE_BENCH_CONVERSATIONS=N)
+//! With `--passivated`, no actor is activated up front: the N conversations are open in the
+//! store (what a node restarted with them, or one whose actors were passivated, holds), each
+//! with its inactivity deadline in the store's deadline index. The node starts over them: the
+//! supervisor rebuilds its queues and loads from every open chat, and the deadline scheduler
+//! polls the index. The RSS growth from before the node starts to after is what one node holds
+//! per open conversation without a live actor. The probes' deadlines are the only ones the
+//! index returns as due: the scheduler activates those conversations and their timers fire.
+//! The list of open chats the supervisor rebuilds from is transient (freed once the queues are
+//! built): the bench builds and frees one such list before its first reading, so that whatever
+//! the allocator would keep of it is in the "before" reading too, and prints both.
+//!
+//! `cargo bench --bench memory [-- --conversations N] [--passivated]` (or
+//! FRONTLINE_BENCH_CONVERSATIONS=N)
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a bench is a script: a broken step aborts it loudly
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -50,6 +62,10 @@ const WARM_UP: usize = 1_000;
 const IN_FLIGHT: usize = 10_000;
 /// Chat ids of the prebuilt journals start here (clear of the store's own numbering).
 const FIRST_CHAT: u64 = 1_000_000_000;
+
+fn passivated() -> bool {
+    std::env::args().any(|a| a == "--passivated")
+}
 
 fn conversations() -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -88,6 +104,12 @@ struct Prebuilt {
     /// Earliest and latest firing relative to the deadline, in ms (negative: too early).
     earliest_ms: AtomicI64,
     latest_ms: AtomicI64,
+    /// Passivated mode: the conversations open in the store (`open_chats` lists them, `due`
+    /// lists the probes' deadlines) and the time their journals are built at (fixed, so that a
+    /// conversation's deadline stays where the index says).
+    open: Option<(usize, Timestamp)>,
+    /// Probes whose chat was finished.
+    finished: Mutex<HashSet<ConversationId>>,
 }
 
 impl Prebuilt {
@@ -95,7 +117,7 @@ impl Prebuilt {
     /// (the chat is active and assigned: its inactivity deadline is set).
     fn journal(&self, id: &ConversationId) -> Journal {
         let i: usize = id.client.as_str().trim_start_matches('c').parse().expect("a bench conversation");
-        let now = frontline::clock::SystemClock::now();
+        let now = self.open.map_or_else(frontline::clock::SystemClock::now, |(_, at)| at);
         let probe = i % self.probe_every == self.probe_every / 2;
         let at = if probe {
             // deadline = at + inactivity = now + PROBE_DELAY
@@ -142,6 +164,7 @@ impl Store for Prebuilt {
         for event in &commit.events {
             if let Change::Finished { cause: FinishCause::Inactivity, .. } = &event.change {
                 self.fired.fetch_add(1, Ordering::Relaxed);
+                self.finished.lock().unwrap().insert(commit.conversation.clone());
                 let deadline = self.probes.lock().unwrap().get(&commit.conversation).copied();
                 // A non-probe firing would have no deadline here: count it as infinitely early.
                 let late = deadline.map_or(i64::MIN, |d| event.at.0 - d.0);
@@ -184,7 +207,16 @@ impl Store for Prebuilt {
     }
 
     fn open_chats(&self) -> StoreFuture<Vec<ChatView>> {
-        self.sqlite.open_chats()
+        let Some((n, _)) = self.open else { return self.sqlite.open_chats() };
+        let views = (0..n)
+            .map(|i| {
+                let id = conversation(i);
+                let (state, _) = self.journal(&id).replay(id);
+                let chat = state.chat(ChatId(FIRST_CHAT + i as u64)).expect("the scripted chat");
+                ChatView::of(&state, chat)
+            })
+            .collect();
+        Box::pin(std::future::ready(Ok(views)))
     }
 
     fn messages(&self, query: MessageQuery) -> StoreFuture<Vec<MessageView>> {
@@ -192,7 +224,22 @@ impl Store for Prebuilt {
     }
 
     fn due(&self, until: Timestamp, limit: usize) -> StoreFuture<Vec<(ConversationId, Timestamp)>> {
-        self.sqlite.due(until, limit)
+        if self.open.is_none() {
+            return self.sqlite.due(until, limit);
+        }
+        // The deadline index: the probes' deadlines are the only ones within the run.
+        let finished = self.finished.lock().unwrap().clone();
+        let mut due: Vec<(ConversationId, Timestamp)> = self
+            .probes
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(id, at)| **at <= until && !finished.contains(*id))
+            .map(|(id, at)| (id.clone(), *at))
+            .collect();
+        due.sort_by_key(|(id, at)| (*at, id.to_string()));
+        due.truncate(limit);
+        Box::pin(std::future::ready(Ok(due)))
     }
 
     fn due_outbound(&self, now: Timestamp, limit: usize) -> StoreFuture<Vec<OutboundRow>> {
@@ -259,7 +306,7 @@ fn gib(bytes: f64) -> f64 {
     bytes / (1u64 << 30) as f64
 }
 
-async fn measure(n: usize) {
+async fn measure(n: usize, passivated: bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::demo(&Overrides::default()).unwrap();
     let settings = Arc::get_mut(&mut config.settings).unwrap();
@@ -274,7 +321,12 @@ async fn measure(n: usize) {
         probes: Mutex::new(HashMap::new()),
         earliest_ms: AtomicI64::new(i64::MAX),
         latest_ms: AtomicI64::new(i64::MIN),
+        open: passivated.then(|| (n, SystemClock::now())),
+        finished: Mutex::new(HashSet::new()),
     });
+    if passivated {
+        return measure_passivated(n, &config, store).await;
+    }
     // Passivation would stop idle actors during a long run: not what is measured.
     let options =
         NodeOptions { workers: 2, passivate_after: Duration::from_secs(4 * 3600), ..NodeOptions::default() };
@@ -353,11 +405,77 @@ async fn measure(n: usize) {
     node.shutdown().await.unwrap();
 }
 
+/// The passivated mode (see the module comment).
+async fn measure_passivated(n: usize, config: &Config, store: Arc<Prebuilt>) {
+    // The list of open chats the node rebuilds from is transient; building (and freeing) one
+    // first puts whatever the allocator keeps of it in the first reading, so the growth is what
+    // the node keeps.
+    let transient = store.open_chats().await.unwrap();
+    let listed = rss();
+    drop(transient);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = rss();
+    let started = Instant::now();
+    let options = NodeOptions { workers: 2, ..NodeOptions::default() };
+    let node = Node::start(
+        NodeParts {
+            settings: config.settings.clone(),
+            store: store.clone(),
+            presence: Arc::new(MemoryPresence::default()),
+            metrics: Arc::new(frontline::metrics::Metrics::new()),
+            clock: Arc::new(SystemClock),
+        },
+        options,
+    )
+    .await
+    .unwrap();
+    let took = started.elapsed();
+    // The probes come due as the node starts: wait for their timers, then read the RSS.
+    let probes = store.probes.lock().unwrap().len() as u64;
+    let wait = Instant::now();
+    while store.fired.load(Ordering::Relaxed) < probes && wait.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = rss();
+    let per = after.saturating_sub(before) as f64 / n as f64;
+    let live = node.live_conversations();
+    println!(
+        "started a node over {n} open conversations (each an open, assigned chat with an inactivity deadline in \
+         the store's index, no live actor) in {:.2}s; {live} live actors after the probes fired",
+        took.as_secs_f64(),
+    );
+    println!(
+        "RSS {:.1} MiB with the list of open chats built, {:.1} MiB once it is freed",
+        listed as f64 / (1 << 20) as f64,
+        before as f64 / (1 << 20) as f64,
+    );
+    println!(
+        "RSS {:.1} MiB before the node, {:.1} MiB after: {:.0} bytes per open conversation, \
+         {:.0} open conversations per GiB",
+        before as f64 / (1 << 20) as f64,
+        after as f64 / (1 << 20) as f64,
+        per,
+        (1u64 << 30) as f64 / per,
+    );
+    let fired = store.fired.load(Ordering::Relaxed);
+    let earliest = store.earliest_ms.load(Ordering::Relaxed);
+    println!(
+        "timers: {fired} of {probes} probe conversations (1 in {}) were woken by the deadline index and finished \
+         their chat for inactivity, {earliest} ms or more after the deadline",
+        store.probe_every,
+    );
+    assert_eq!(fired, probes, "every probe's timer fired");
+    assert!(earliest >= 0, "no timer fired before its deadline");
+    assert!(live as u64 <= probes, "only the woken probes are live");
+    node.shutdown().await.unwrap();
+}
+
 fn main() {
     // `cargo test --benches` runs benches with --bench absent: keep that quick.
     if std::env::args().all(|a| a != "--bench") {
         return;
     }
     let n = conversations();
-    actix::System::new().block_on(measure(n));
+    actix::System::new().block_on(measure(n, passivated()));
 }

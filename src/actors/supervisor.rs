@@ -51,7 +51,7 @@ pub struct SupervisorDeps {
 pub struct SupervisorActor {
     deps: SupervisorDeps,
     dispatcher: Dispatcher,
-    /// The latest view of every chat the dispatcher is routing (for offers and New-tab notices).
+    /// The latest view of every chat waiting in a queue (for offers and New-tab notices).
     views: HashMap<ChatId, Arc<ChatView>>,
     timer: OneTimer,
     /// Operators recorded as away when this supervisor started (they stay away).
@@ -71,7 +71,9 @@ impl SupervisorActor {
         let now = actor.deps.clock.now();
         for view in open_chats {
             let routing = ChatRouting::of_view(&view);
-            actor.views.insert(view.id, Arc::new(view));
+            if routing.needs_routing {
+                actor.views.insert(view.id, Arc::new(view));
+            }
             // Nobody is connected yet: the effects (positions, watchers) are recomputed as
             // sockets connect, so they are not delivered here.
             let _ = actor.dispatcher.chat_changed(routing, now);
@@ -175,7 +177,10 @@ impl Handler<ChatChanged> for SupervisorActor {
 
     fn handle(&mut self, msg: ChatChanged, ctx: &mut Self::Context) {
         let chat = msg.routing.chat;
-        let keep = msg.routing.needs_routing || msg.routing.open;
+        // Only a chat waiting in a queue is ever shown by the supervisor (offers, New tabs): an
+        // assigned one's view is not kept (a node holding a million open chats keeps only their
+        // routing facts).
+        let keep = msg.routing.needs_routing;
         if msg.routing.responsible.is_some() && self.dispatcher.is_queued(chat) {
             if let Some(queued_at) = self.views.get(&chat).and_then(|v| v.metrics.queued_at) {
                 let waited = self.deps.clock.now().since(queued_at).as_secs_f64();
