@@ -283,6 +283,22 @@ impl Store for Prebuilt {
     }
 }
 
+/// A node over `store` with the demo's settings as `config` changed them.
+async fn start_node(config: &Config, store: &Arc<Prebuilt>, options: NodeOptions) -> Node {
+    Node::start(
+        NodeParts {
+            settings: config.settings.clone(),
+            store: store.clone(),
+            presence: Arc::new(MemoryPresence::default()),
+            metrics: Arc::new(frontline::metrics::Metrics::new()),
+            clock: Arc::new(SystemClock),
+        },
+        options,
+    )
+    .await
+    .unwrap()
+}
+
 /// Activates `range` of the conversations, `IN_FLIGHT` at a time, each answering a timer check
 /// once restored (its timer is then armed; nothing is due yet, so nothing changes); returns how
 /// many answered.
@@ -330,18 +346,7 @@ async fn measure(n: usize, passivated: bool) {
     // Passivation would stop idle actors during a long run: not what is measured.
     let options =
         NodeOptions { workers: 2, passivate_after: Duration::from_secs(4 * 3600), ..NodeOptions::default() };
-    let node = Node::start(
-        NodeParts {
-            settings: config.settings.clone(),
-            store: store.clone(),
-            presence: Arc::new(MemoryPresence::default()),
-            metrics: Arc::new(frontline::metrics::Metrics::new()),
-            clock: Arc::new(SystemClock),
-        },
-        options,
-    )
-    .await
-    .unwrap();
+    let node = start_node(&config, &store, options).await;
 
     let warm = WARM_UP.min(n / 10);
     let mut restored = activate(&node, 0..warm).await;
@@ -417,18 +422,7 @@ async fn measure_passivated(n: usize, config: &Config, store: Arc<Prebuilt>) {
     let before = rss();
     let started = Instant::now();
     let options = NodeOptions { workers: 2, ..NodeOptions::default() };
-    let node = Node::start(
-        NodeParts {
-            settings: config.settings.clone(),
-            store: store.clone(),
-            presence: Arc::new(MemoryPresence::default()),
-            metrics: Arc::new(frontline::metrics::Metrics::new()),
-            clock: Arc::new(SystemClock),
-        },
-        options,
-    )
-    .await
-    .unwrap();
+    let node = start_node(config, &store, options).await;
     let took = started.elapsed();
     // The probes come due as the node starts: wait for their timers, then read the RSS.
     let probes = store.probes.lock().unwrap().len() as u64;

@@ -18,11 +18,13 @@ pub(crate) mod change;
 pub mod commit;
 pub mod journal;
 pub mod outbox;
+pub(crate) mod progress;
 pub mod query;
 pub mod redis;
 pub mod report;
 pub mod snapshot;
 pub mod sqlite;
+pub(crate) mod threads;
 
 use std::future::Future;
 use std::pin::Pin;

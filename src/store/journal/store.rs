@@ -18,6 +18,7 @@ use super::shared::Shared;
 use super::writer::{self, Request, Sync, Writer};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
 use crate::store::change::{Change, OutboxChange};
+use crate::store::threads::{join, send_when_room};
 use crate::store::{
     ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage,
     ReportQuery, ReportRow, SqliteStore, Store, StoreError, StoreFuture,
@@ -190,16 +191,8 @@ impl Drop for JournalStore {
         // Closing the queue lets the writer drain it and exit; the applier then follows the
         // projection's last answers; dropping the projection last waits for its threads.
         drop(self.requests.take());
-        if let Some(writer) = self.writer.take() {
-            if writer.join().is_err() {
-                tracing::error!("the journal writer thread panicked");
-            }
-        }
-        if let Some(applier) = self.applier.take() {
-            if applier.join().is_err() {
-                tracing::error!("the journal applier thread panicked");
-            }
-        }
+        join(self.writer.take(), "journal writer");
+        join(self.applier.take(), "journal applier");
     }
 }
 
@@ -278,7 +271,7 @@ impl Store for JournalStore {
         Box::pin(async move {
             let seq = written.await?;
             // Whether the row was parked is known once the projection applied the change.
-            shared.reached(seq, CATCH_UP).await?;
+            shared.progress.reached(seq, CATCH_UP).await?;
             Ok(found.load(Ordering::SeqCst))
         })
     }
@@ -295,7 +288,7 @@ impl Store for JournalStore {
         if !self.writer_alive.load(Ordering::SeqCst) {
             return Box::pin(async { Err(StoreError::Unavailable("the journal writer has stopped".into())) });
         }
-        if let Err(e) = self.shared.healthy() {
+        if let Err(e) = self.shared.progress.healthy() {
             return Box::pin(async move { Err(e) });
         }
         self.projection.check()
@@ -309,16 +302,8 @@ impl Store for JournalStore {
             let stopped = || StoreError::Unavailable("the journal writer has stopped".into());
             let requests = requests.ok_or_else(stopped)?;
             let (reply, answer) = oneshot::channel();
-            let mut request = Request::Flush { reply };
-            loop {
-                match requests.try_send(request) {
-                    Ok(()) => break,
-                    Err(TrySendError::Full(back)) => {
-                        request = back;
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                    }
-                    Err(TrySendError::Disconnected(_)) => return Err(stopped()),
-                }
+            if !send_when_room(&requests, Request::Flush { reply }).await {
+                return Err(stopped());
             }
             answer.await.map_err(|_| stopped())?.map(drop)
         })

@@ -130,12 +130,14 @@ impl Writer {
                 let answer = match self.projection.project(seq, change, found) {
                     Ok(answer) => answer,
                     Err(e) => {
-                        self.shared.break_down(format!("the projection stopped taking records: {e}"));
+                        self.shared
+                            .progress
+                            .break_down(format!("the projection stopped taking records: {e}"));
                         continue;
                     }
                 };
                 if to_applier.send(Projecting { seq, answer }).is_err() {
-                    self.shared.break_down("the journal applier has stopped".into());
+                    self.shared.progress.break_down("the journal applier has stopped".into());
                 }
             }
             self.tidy();
@@ -144,7 +146,7 @@ impl Writer {
 
     /// Journals `batch`: answers every request, and returns the accepted changes to project.
     fn write_batch(&mut self, batch: Vec<Request>, buf: &mut Vec<u8>) -> Vec<(u64, Change, Arc<AtomicBool>)> {
-        let refusal = self.failed.clone().or_else(|| self.shared.healthy().err());
+        let refusal = self.failed.clone().or_else(|| self.shared.progress.healthy().err());
         if let Some(refused) = refusal {
             for request in batch {
                 let _ = reply_of(request).send(Err(refused.clone()));
@@ -289,7 +291,7 @@ impl Writer {
                 Err(e) => tracing::warn!(error = %e, "cannot start a new journal segment"),
             }
         }
-        let applied = self.shared.applied();
+        let applied = self.shared.progress.applied();
         while self.closed.front().is_some_and(|(_, last)| *last <= applied) {
             if let Some((path, _)) = self.closed.pop_front() {
                 segments::remove(&path);
@@ -311,11 +313,11 @@ pub(super) fn apply(pending: Receiver<Projecting>, shared: Arc<Shared>) {
     while let Ok(Projecting { seq, answer }) = pending.recv() {
         match answer.blocking_recv() {
             Ok(Ok(())) => {}
-            Ok(Err(StoreError::Unavailable(why))) => shared.break_down(why),
+            Ok(Err(StoreError::Unavailable(why))) => shared.progress.break_down(why),
             Ok(Err(e)) => tracing::error!(seq, error = %e, "the projection refused a journaled record"),
-            Err(_) => shared.break_down("the projection stopped before answering".into()),
+            Err(_) => shared.progress.break_down("the projection stopped before answering".into()),
         }
-        shared.publish(seq);
+        shared.progress.publish(seq);
     }
 }
 

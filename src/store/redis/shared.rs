@@ -6,20 +6,9 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::watch;
-
 use super::record::EntryId;
+use crate::store::progress::Progress;
 use crate::store::{SqliteStore, StoreError};
-
-/// How far the projection is.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct Applied {
-    /// The last stream entry applied (every entry up to it is applied).
-    pub(super) id: EntryId,
-    /// Set when the projection can no longer apply entries (its disk failed): nothing is read
-    /// from it any more, every call answers unavailable until the node restarts.
-    pub(super) broken: Option<String>,
-}
 
 /// The outcome of applying one entry: a re-queue says whether a parked row had its id.
 pub(super) type Outcome = Result<Option<bool>, StoreError>;
@@ -34,8 +23,9 @@ pub(super) struct Shared {
     pub(super) node: String,
     /// The local projection every read is answered from.
     pub(super) projection: SqliteStore,
-    /// Published by the tailer after each applied batch.
-    applied: watch::Sender<Applied>,
+    /// How far the projection holds the stream, published by the tailer after each applied
+    /// batch (`store::progress`).
+    progress: Progress<EntryId>,
     /// Outcomes of this node's entries that are not plain success, by entry.
     outcomes: Mutex<HashMap<EntryId, Outcome>>,
 }
@@ -45,33 +35,29 @@ impl Shared {
         Self {
             node,
             projection,
-            applied: watch::Sender::new(Applied::default()),
+            progress: Progress::new(EntryId::ZERO, "the change stream"),
             outcomes: Mutex::new(HashMap::new()),
         }
     }
 
     /// The last entry applied.
     pub(super) fn applied(&self) -> EntryId {
-        self.applied.borrow().id
+        self.progress.applied()
     }
 
     /// Unavailable once the projection is broken.
     pub(super) fn healthy(&self) -> Result<(), StoreError> {
-        match &self.applied.borrow().broken {
-            Some(why) => Err(StoreError::Unavailable(why.clone())),
-            None => Ok(()),
-        }
+        self.progress.healthy()
     }
 
     /// Every entry up to `id` is applied (called by the tailer, in stream order).
     pub(super) fn publish(&self, id: EntryId) {
-        self.applied.send_modify(|a| a.id = a.id.max(id));
+        self.progress.publish(id);
     }
 
     /// The projection cannot go on: wakes every waiter with the error.
     pub(super) fn break_down(&self, why: String) {
-        tracing::error!(%why, "the Redis store's projection stopped");
-        self.applied.send_modify(|a| a.broken = Some(why));
+        self.progress.break_down(why);
     }
 
     /// Keeps the outcome of this node's entry `id` for its caller.
@@ -94,20 +80,6 @@ impl Shared {
 
     /// Waits until every entry up to `id` is applied, at most `within`.
     pub(super) async fn wait_applied(&self, id: EntryId, within: Duration) -> Result<(), StoreError> {
-        let mut applied = self.applied.subscribe();
-        let reached =
-            tokio::time::timeout(within, applied.wait_for(|a| a.broken.is_some() || a.id >= id)).await;
-        match reached {
-            Ok(Ok(a)) => match &a.broken {
-                Some(why) => Err(StoreError::Unavailable(why.clone())),
-                None => Ok(()),
-            },
-            // The sender lives as long as `self`.
-            Ok(Err(_)) => Err(StoreError::Unavailable("the projection has stopped".into())),
-            Err(_) => Err(StoreError::Unavailable(format!(
-                "this node has not applied the change stream up to {id} within {within:?} (applied: {})",
-                self.applied()
-            ))),
-        }
+        self.progress.reached(id, within).await
     }
 }

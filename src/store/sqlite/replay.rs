@@ -4,9 +4,6 @@
 //! record is written exactly once: those up to it are skipped, the rest applied as they were
 //! the first time (a commit's fencing check included).
 
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
-
 use rusqlite::Connection;
 
 use super::apply::{apply, journal_applied, mark_journal_applied};
@@ -46,9 +43,7 @@ pub(super) fn replay(
             }
             let applied = match change {
                 Change::Commit(commit) => apply(conn, &commit),
-                Change::Outbox(update) => {
-                    OutboxUpdate::of(update, Arc::new(AtomicBool::new(false))).apply(conn)
-                }
+                Change::Outbox(update) => OutboxUpdate::plain(update).apply(conn),
             };
             applied.map_err(|e| StoreError::Corrupt(format!("journal record {seq} does not apply: {e}")))?;
             last = seq;

@@ -21,7 +21,8 @@ use super::schema::{open_checkpointer, open_wal, open_writer, sync_parent_dir, F
 use super::sync;
 use super::writer::{self, OutboxUpdate, Request};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
-use crate::store::change::Change;
+use crate::store::change::{Change, OutboxChange};
+use crate::store::threads::{join, send_when_room};
 use crate::store::{
     ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage,
     ReportQuery, ReportRow, Store, StoreError, StoreFuture,
@@ -230,21 +231,9 @@ impl Drop for SqliteStore {
         // Closing the queue lets the writer drain it and exit; waiting for it keeps the
         // database closed cleanly before the directory may be opened again.
         drop(self.requests.take());
-        if let Some(writer) = self.writer.take() {
-            if writer.join().is_err() {
-                tracing::error!("the store writer thread panicked");
-            }
-        }
-        if let Some(syncer) = self.syncer.take() {
-            if syncer.join().is_err() {
-                tracing::error!("the store syncer thread panicked");
-            }
-        }
-        if let Some(checkpointer) = self.checkpointer.take() {
-            if checkpointer.join().is_err() {
-                tracing::error!("the store checkpointer thread panicked");
-            }
-        }
+        join(self.writer.take(), "store writer");
+        join(self.syncer.take(), "store syncer");
+        join(self.checkpointer.take(), "store checkpointer");
     }
 }
 
@@ -300,12 +289,16 @@ impl Store for SqliteStore {
     }
 
     fn delivered(&self, id: String) -> StoreFuture<()> {
-        self.send(|reply| Request::Outbox { update: OutboxUpdate::Delivered { id }, journal: None, reply })
+        self.send(|reply| Request::Outbox {
+            update: OutboxUpdate::plain(OutboxChange::Delivered { id }),
+            journal: None,
+            reply,
+        })
     }
 
     fn retry_later(&self, id: String, attempts: u32, next_at: Timestamp) -> StoreFuture<()> {
         self.send(|reply| Request::Outbox {
-            update: OutboxUpdate::RetryLater { id, attempts, next_at },
+            update: OutboxUpdate::plain(OutboxChange::RetryLater { id, attempts, next_at }),
             journal: None,
             reply,
         })
@@ -313,7 +306,7 @@ impl Store for SqliteStore {
 
     fn park(&self, id: String, attempts: u32, at: Timestamp, reason: String) -> StoreFuture<()> {
         self.send(|reply| Request::Outbox {
-            update: OutboxUpdate::Park { id, attempts, at, reason },
+            update: OutboxUpdate::plain(OutboxChange::Park { id, attempts, at, reason }),
             journal: None,
             reply,
         })
@@ -325,7 +318,7 @@ impl Store for SqliteStore {
 
     fn requeue_parked(&self, id: String, now: Timestamp) -> StoreFuture<bool> {
         let found = Arc::new(AtomicBool::new(false));
-        let update = OutboxUpdate::Requeue { id, now, found: Arc::clone(&found) };
+        let update = OutboxUpdate::of(OutboxChange::Requeue { id, now }, Arc::clone(&found));
         let written = self.send(|reply| Request::Outbox { update, journal: None, reply });
         Box::pin(async move {
             written.await?;
@@ -357,18 +350,8 @@ impl Store for SqliteStore {
                 return Err(StoreError::Unavailable("the store writer has stopped".into()));
             };
             let (reply, answer) = oneshot::channel();
-            let mut request = Request::Flush { reply };
-            loop {
-                match requests.try_send(request) {
-                    Ok(()) => break,
-                    Err(TrySendError::Full(back)) => {
-                        request = back;
-                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                    }
-                    Err(TrySendError::Disconnected(_)) => {
-                        return Err(StoreError::Unavailable("the store writer has stopped".into()))
-                    }
-                }
+            if !send_when_room(&requests, Request::Flush { reply }).await {
+                return Err(StoreError::Unavailable("the store writer has stopped".into()));
             }
             answer
                 .await

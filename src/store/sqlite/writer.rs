@@ -15,7 +15,6 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::apply::{apply, delivered, mark_journal_applied, park, requeue, retry_later};
-use crate::domain::Timestamp;
 use crate::store::change::OutboxChange;
 use crate::store::{Commit, StoreError};
 
@@ -53,68 +52,34 @@ pub(super) enum Request {
     },
 }
 
-/// A change of one outbox row.
-pub(super) enum OutboxUpdate {
-    /// The receiver accepted it: remove it.
-    Delivered {
-        /// The row.
-        id: String,
-    },
-    /// It failed: try again later.
-    RetryLater {
-        /// The row.
-        id: String,
-        /// Failed attempts so far.
-        attempts: u32,
-        /// When it is due again.
-        next_at: Timestamp,
-    },
-    /// It is given up on: park it.
-    Park {
-        /// The row.
-        id: String,
-        /// Failed attempts.
-        attempts: u32,
-        /// When.
-        at: Timestamp,
-        /// Why.
-        reason: String,
-    },
-    /// Put a parked row back in the queue.
-    Requeue {
-        /// The row.
-        id: String,
-        /// Due from then.
-        now: Timestamp,
-        /// Set by the write to whether the row was parked. The reply carries only success, so
-        /// this is how the answer gets out; read it once the reply said the write is durable
-        /// (the last run of the write sets it: a batch rewritten one by one runs it again).
-        found: Arc<AtomicBool>,
-    },
+/// A change of one outbox row, as the writer applies it.
+pub(super) struct OutboxUpdate {
+    /// The change.
+    pub(super) change: OutboxChange,
+    /// Set by a re-queue's write to whether the row was parked. The reply carries only success,
+    /// so this is how the answer gets out; read it once the reply said the write is durable (the
+    /// last run of the write sets it: a batch rewritten one by one runs it again).
+    pub(super) found: Arc<AtomicBool>,
 }
 
 impl OutboxUpdate {
     /// The update `change` stands for; a re-queue reports into `found`.
     pub(super) fn of(change: OutboxChange, found: Arc<AtomicBool>) -> Self {
-        match change {
-            OutboxChange::Delivered { id } => OutboxUpdate::Delivered { id },
-            OutboxChange::RetryLater { id, attempts, next_at } => {
-                OutboxUpdate::RetryLater { id, attempts, next_at }
-            }
-            OutboxChange::Park { id, attempts, at, reason } => {
-                OutboxUpdate::Park { id, attempts, at, reason }
-            }
-            OutboxChange::Requeue { id, now } => OutboxUpdate::Requeue { id, now, found },
-        }
+        Self { change, found }
+    }
+
+    /// An update whose outcome only its success tells.
+    pub(super) fn plain(change: OutboxChange) -> Self {
+        Self::of(change, Arc::new(AtomicBool::new(false)))
     }
 
     pub(super) fn apply(&self, conn: &Connection) -> Result<(), StoreError> {
-        match self {
-            OutboxUpdate::Delivered { id } => delivered(conn, id),
-            OutboxUpdate::RetryLater { id, attempts, next_at } => retry_later(conn, id, *attempts, *next_at),
-            OutboxUpdate::Park { id, attempts, at, reason } => park(conn, id, *attempts, *at, reason),
-            OutboxUpdate::Requeue { id, now, found } => {
-                found.store(requeue(conn, id, *now)?, Ordering::SeqCst);
+        match &self.change {
+            OutboxChange::Delivered { id } => delivered(conn, id),
+            OutboxChange::RetryLater { id, attempts, next_at } => retry_later(conn, id, *attempts, *next_at),
+            OutboxChange::Park { id, attempts, at, reason } => park(conn, id, *attempts, *at, reason),
+            OutboxChange::Requeue { id, now } => {
+                self.found.store(requeue(conn, id, *now)?, Ordering::SeqCst);
                 Ok(())
             }
         }
