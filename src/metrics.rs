@@ -2,8 +2,8 @@
 //! cardinality (kind, line, code), never per chat or per operator.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// Every metric the node records.
@@ -15,8 +15,11 @@ pub struct Metrics {
     pub messages_total: IntCounterVec,
     /// Chats waiting in each line's queue.
     pub queue_waiting: IntGaugeVec,
-    /// From entering a queue to getting a responsible.
-    pub assignment_seconds: Histogram,
+    /// From entering a queue to getting a responsible, by `line`.
+    pub assignment_seconds: HistogramVec,
+    /// From a WebSocket request frame's arrival to its answer (ack or error) being sent, by
+    /// socket `kind` (operator, client): the latency a console or widget sees.
+    pub request_seconds: HistogramVec,
     /// From handing a commit to the store to it being durable.
     pub journal_commit_seconds: Histogram,
     /// Error frames and HTTP errors sent, by `code`.
@@ -62,10 +65,18 @@ impl Metrics {
                 &["line"],
             )
             .unwrap_or_else(unreachable),
-            assignment_seconds: Histogram::with_opts(
+            assignment_seconds: HistogramVec::new(
                 HistogramOpts::new("assignment_seconds", "Queue entry to responsible")
                     .namespace("frontline")
                     .buckets(latency.to_vec()),
+                &["line"],
+            )
+            .unwrap_or_else(unreachable),
+            request_seconds: HistogramVec::new(
+                HistogramOpts::new("request_seconds", "WebSocket request frame received to its answer sent")
+                    .namespace("frontline")
+                    .buckets(latency.to_vec()),
+                &["kind"],
             )
             .unwrap_or_else(unreachable),
             journal_commit_seconds: Histogram::with_opts(
@@ -108,11 +119,12 @@ impl Metrics {
             .unwrap_or_else(unreachable),
             registry,
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 12] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
             Box::new(m.connections.clone()),
             Box::new(m.messages_total.clone()),
             Box::new(m.queue_waiting.clone()),
             Box::new(m.assignment_seconds.clone()),
+            Box::new(m.request_seconds.clone()),
             Box::new(m.journal_commit_seconds.clone()),
             Box::new(m.errors_total.clone()),
             Box::new(m.disconnects_total.clone()),
@@ -127,6 +139,14 @@ impl Metrics {
             let _ = m.registry.register(c);
         }
         m
+    }
+
+    /// Adds metrics recorded elsewhere (the store's) to what `/metrics` shows. A name already
+    /// registered is refused (logged).
+    pub fn register(&self, collector: Box<dyn prometheus::core::Collector>) {
+        if let Err(e) = self.registry.register(collector) {
+            tracing::warn!(error = %e, "a metric could not be registered");
+        }
     }
 
     /// The Prometheus text exposition of every metric.
@@ -152,10 +172,14 @@ mod tests {
         let m = Metrics::new();
         m.connections.with_label_values(&["operator"]).inc();
         m.journal_commit_seconds.observe(0.002);
+        m.request_seconds.with_label_values(&["client"]).observe(0.004);
+        m.assignment_seconds.with_label_values(&["support"]).observe(3.0);
         let text = m.render();
         assert!(text.contains("# TYPE frontline_connections gauge"), "{text}");
         assert!(text.contains("frontline_connections{kind=\"operator\"} 1"));
         assert!(text.contains("frontline_journal_commit_seconds_bucket"));
+        assert!(text.contains("frontline_request_seconds_bucket{kind=\"client\",le=\"0.005\"} 1"), "{text}");
+        assert!(text.contains("frontline_assignment_seconds_count{line=\"support\"} 1"), "{text}");
         assert!(text.contains("frontline_webhook_parked_total 0"), "counters without labels show at 0");
         assert!(text.contains("# TYPE frontline_webhook_parked gauge"), "{text}");
     }

@@ -64,11 +64,15 @@ impl Server {
         let config = Arc::new(config);
         raise_open_file_limit();
         let node_id = config.node_id.clone().unwrap_or_else(|| "n1".into());
+        let metrics = Arc::new(Metrics::new());
         let (store, presence, cluster): (Arc<dyn Store>, Arc<dyn PresenceStore>, _) = match &config.redis_url
         {
             None => {
                 let store = JournalStore::open(&config.data_dir)
                     .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+                for collector in store.metrics() {
+                    metrics.register(collector);
+                }
                 (Arc::new(store), Arc::new(MemoryPresence::default()), None)
             }
             Some(url) => {
@@ -94,13 +98,7 @@ impl Server {
             webhook_max_age: config.webhooks.max_age.to_std(),
             ..NodeOptions::default()
         };
-        let parts = NodeParts {
-            settings: config.settings.clone(),
-            store,
-            presence,
-            metrics: Arc::new(Metrics::new()),
-            clock,
-        };
+        let parts = NodeParts { settings: config.settings.clone(), store, presence, metrics, clock };
         let node = match cluster {
             None => Arc::new(Node::start(parts, options).await.context("cannot start the node")?),
             Some((cluster, fence)) => {

@@ -184,7 +184,8 @@ impl Handler<ChatChanged> for SupervisorActor {
         if msg.routing.responsible.is_some() && self.dispatcher.is_queued(chat) {
             if let Some(queued_at) = self.views.get(&chat).and_then(|v| v.metrics.queued_at) {
                 let waited = self.deps.clock.now().since(queued_at).as_secs_f64();
-                self.deps.metrics.assignment_seconds.observe(waited);
+                let line = msg.routing.line.as_str();
+                self.deps.metrics.assignment_seconds.with_label_values(&[line]).observe(waited);
             }
         }
         self.views.insert(chat, msg.view);

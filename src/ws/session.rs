@@ -64,7 +64,7 @@ pub struct Socket<R> {
     /// How it is ending, once known.
     closing: Option<Box<Closing>>,
     /// Requests read and not yet started, oldest first, with their `ref`.
-    pending: VecDeque<(R, Option<Value>)>,
+    pending: VecDeque<(R, Option<Value>, Instant)>,
     /// A request is being answered.
     busy: bool,
 }
@@ -278,7 +278,7 @@ fn on_text<A: Session>(act: &mut A, text: &str, ctx: &mut ws::WebsocketContext<A
         Err(e) => send(act, &render::error(e.reference.as_ref(), ErrorCode::BadRequest, &e.message), ctx),
         Ok((request, reference)) if A::is_ping(&request) => send(act, &render::pong(reference.as_ref()), ctx),
         Ok((request, reference)) => {
-            act.socket().pending.push_back((request, reference));
+            act.socket().pending.push_back((request, reference, Instant::now()));
             next_request(act, ctx);
         }
     }
@@ -291,7 +291,7 @@ fn next_request<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
     if socket.busy {
         return;
     }
-    let Some((request, reference)) = socket.pending.pop_front() else { return };
+    let Some((request, reference, received)) = socket.pending.pop_front() else { return };
     socket.busy = true;
     let answer = act.answer(request);
     ctx.spawn(answer.into_actor(act).map(move |answer, act, ctx| {
@@ -301,6 +301,8 @@ fn next_request<A: Session>(act: &mut A, ctx: &mut ws::WebsocketContext<A>) {
         };
         act.answered(stored, ctx);
         send(act, &frame, ctx);
+        let seconds = received.elapsed().as_secs_f64();
+        act.socket().app.node.metrics().request_seconds.with_label_values(&[A::KIND]).observe(seconds);
         act.socket().busy = false;
         next_request(act, ctx);
     }));

@@ -55,6 +55,8 @@ pub struct JournalStore {
     writer_alive: Arc<AtomicBool>,
     shared: Arc<Shared>,
     projection: Arc<SqliteStore>,
+    /// Records per batch written (see [`JournalStore::metrics`]).
+    batch_records: prometheus::Histogram,
 }
 
 impl JournalStore {
@@ -103,6 +105,15 @@ impl JournalStore {
         let (requests, queue) = mpsc::sync_channel(queue);
         let (to_applier, pending) = mpsc::channel();
         let writer_alive = Arc::new(AtomicBool::new(true));
+        let batch_records = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "journal_batch_records",
+                "Records written per journal batch (one write and one fdatasync)",
+            )
+            .namespace("frontline")
+            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0]),
+        )
+        .map_err(|e| StoreError::Unavailable(format!("cannot define the journal's metrics: {e}")))?;
         let state = Writer {
             dir: journal_dir,
             file,
@@ -118,6 +129,7 @@ impl JournalStore {
             sync,
             failed: None,
             alive: Arc::clone(&writer_alive),
+            batch_records: batch_records.clone(),
         };
         let writer = std::thread::Builder::new()
             .name("frontline-journal".into())
@@ -137,7 +149,13 @@ impl JournalStore {
             writer_alive,
             shared,
             projection,
+            batch_records,
         })
+    }
+
+    /// The journal's own metrics, for the node's `/metrics`: records per batch.
+    pub fn metrics(&self) -> Vec<Box<dyn prometheus::core::Collector>> {
+        vec![Box::new(self.batch_records.clone())]
     }
 
     /// Waits (without blocking) until every queued write is durable, then stops.

@@ -107,6 +107,8 @@ pub(super) struct Writer {
     pub(super) failed: Option<StoreError>,
     /// Cleared when the writer stops or fails (readiness reports it).
     pub(super) alive: Arc<AtomicBool>,
+    /// Records per batch written.
+    pub(super) batch_records: prometheus::Histogram,
 }
 
 impl Writer {
@@ -196,6 +198,7 @@ impl Writer {
                 return Vec::new();
             }
             self.size += buf.len() as u64;
+            self.batch_records.observe((seq - self.next_seq) as f64);
             let last = seq - 1;
             self.next_seq = seq;
             self.shared.made_durable(last);
