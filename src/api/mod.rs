@@ -14,7 +14,7 @@ mod demo;
 mod directory;
 mod edit;
 mod export;
-mod filters;
+pub mod filters;
 mod health;
 mod inbound;
 mod reports;

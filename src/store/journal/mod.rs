@@ -29,3 +29,11 @@ mod writer;
 mod tests;
 
 pub use store::{JournalStore, JOURNAL_DIR};
+
+/// Reads the bytes of one journal segment as recovery does: how many records it holds and how
+/// many of its bytes are valid (the rest is a torn write that recovery cuts off), or why it is
+/// corrupt. Pure; for inspection tools and the fuzz targets.
+pub fn read_segment(bytes: &[u8]) -> Result<(usize, usize), crate::store::StoreError> {
+    let scanned = record::scan(bytes, None)?;
+    Ok((scanned.records.len(), scanned.valid))
+}
