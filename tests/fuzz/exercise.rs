@@ -56,7 +56,9 @@ pub fn list_query(data: &[u8]) {
 /// An operator's JWT, and a client's signature, checked against the demo's configuration.
 pub fn token(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let demo = Config::demo(&Overrides::default()).expect("the demo configuration loads");
+    static DEMO: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+    let demo =
+        DEMO.get_or_init(|| Config::demo(&Overrides::default()).expect("the demo configuration loads"));
     let verified = frontline::auth::verify(&demo.auth, &demo.settings, text, 1_800_000_000);
     // Nothing but a token signed with the demo's secret is accepted, and random bytes are not.
     if let Ok(identity) = verified {
