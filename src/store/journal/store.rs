@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::mpsc::{self, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -18,7 +18,7 @@ use super::shared::Shared;
 use super::writer::{self, Request, Sync, Writer};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
 use crate::store::change::{Change, OutboxChange};
-use crate::store::threads::{join, send_when_room};
+use crate::store::threads::{ask, join, send_when_room};
 use crate::store::{
     ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage,
     ReportQuery, ReportRow, SqliteStore, Store, StoreError, StoreFuture,
@@ -169,23 +169,7 @@ impl JournalStore {
     /// with its record's number once durable.
     fn journal(&self, change: Change, found: Arc<AtomicBool>) -> StoreFuture<u64> {
         let (reply, answer) = oneshot::channel();
-        let queued = match &self.requests {
-            Some(requests) => {
-                requests.try_send(Request::Change { change, found, reply }).map_err(|e| match e {
-                    TrySendError::Full(_) => StoreError::Busy,
-                    TrySendError::Disconnected(_) => {
-                        StoreError::Unavailable("the journal writer has stopped".into())
-                    }
-                })
-            }
-            None => Err(StoreError::Unavailable("the journal writer has stopped".into())),
-        };
-        Box::pin(async move {
-            queued?;
-            answer
-                .await
-                .map_err(|_| StoreError::Unavailable("the journal writer stopped before answering".into()))?
-        })
+        ask(self.requests.as_ref(), Request::Change { change, found, reply }, answer, "journal writer")
     }
 
     /// Journals an outbox change.

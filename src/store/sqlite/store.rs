@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::mpsc::{self, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -22,7 +22,7 @@ use super::sync;
 use super::writer::{self, OutboxUpdate, Request};
 use crate::domain::{AuthorView, ChatId, ChatView, ConversationId, MessageView, Timestamp};
 use crate::store::change::{Change, OutboxChange};
-use crate::store::threads::{join, send_when_room};
+use crate::store::threads::{ask, join, send_when_room};
 use crate::store::{
     ChatPage, ChatQuery, Commit, ConversationHead, Journal, MessageQuery, OutboundRow, ParkedPage,
     ReportQuery, ReportRow, Store, StoreError, StoreFuture,
@@ -208,21 +208,7 @@ impl SqliteStore {
     /// answer arrives on the returned future.
     fn send(&self, request: impl FnOnce(writer::Reply) -> Request) -> StoreFuture<()> {
         let (reply, answer) = oneshot::channel();
-        let queued = match &self.requests {
-            Some(requests) => requests.try_send(request(reply)).map_err(|e| match e {
-                TrySendError::Full(_) => StoreError::Busy,
-                TrySendError::Disconnected(_) => {
-                    StoreError::Unavailable("the store writer has stopped".into())
-                }
-            }),
-            None => Err(StoreError::Unavailable("the store writer has stopped".into())),
-        };
-        Box::pin(async move {
-            queued?;
-            answer
-                .await
-                .map_err(|_| StoreError::Unavailable("the store writer stopped before answering".into()))?
-        })
+        ask(self.requests.as_ref(), request(reply), answer, "store writer")
     }
 }
 
