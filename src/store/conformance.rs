@@ -51,6 +51,27 @@ pub(crate) trait Backend: Sync {
     fn reopen(&self, storage: &Self::Storage, store: Arc<dyn Store>) -> impl Future<Output = Arc<dyn Store>>;
 }
 
+/// An embedded backend: a store opened in `<tmp>/data` (created by the open function), closed
+/// and opened again in place to reopen.
+pub(crate) struct InTempDir(pub(crate) fn(&std::path::Path) -> Arc<dyn Store>);
+
+impl Backend for InTempDir {
+    type Storage = tempfile::TempDir;
+
+    async fn fresh(&self) -> (tempfile::TempDir, Arc<dyn Store>) {
+        let storage = tempfile::tempdir().unwrap();
+        let store = (self.0)(&storage.path().join("data"));
+        (storage, store)
+    }
+
+    async fn reopen(&self, storage: &tempfile::TempDir, store: Arc<dyn Store>) -> Arc<dyn Store> {
+        store.flush().await.unwrap();
+        assert_eq!(Arc::strong_count(&store), 1, "reopen needs the last handle");
+        drop(store); // joins the store's threads: everything is closed when this returns
+        (self.0)(&storage.path().join("data"))
+    }
+}
+
 /// Generates the whole suite as `#[tokio::test]`s for the backend `$backend` (an expression
 /// of a type implementing [`Backend`]).
 macro_rules! conformance_tests {

@@ -11,34 +11,15 @@ use super::writer::SEGMENT_BYTES;
 const _: () = assert!(SEGMENT_BYTES >= 1 << 20, "a production segment holds many batches");
 use crate::domain::{ConversationId, Timestamp};
 use crate::store::conformance::support::{client, take, Script};
-use crate::store::conformance::{conformance_tests, Backend};
+use crate::store::conformance::{conformance_tests, InTempDir};
 use crate::store::{Commit, DeadlineRow, Store, StoreError};
 
 /// Stores in temporary directories (`<tmp>/data`, created by `open`).
-struct Journaled;
-
-fn data_dir(storage: &tempfile::TempDir) -> PathBuf {
-    storage.path().join("data")
+fn open(dir: &Path) -> Arc<dyn Store> {
+    Arc::new(JournalStore::open(dir).unwrap())
 }
 
-impl Backend for Journaled {
-    type Storage = tempfile::TempDir;
-
-    async fn fresh(&self) -> (tempfile::TempDir, Arc<dyn Store>) {
-        let storage = tempfile::tempdir().unwrap();
-        let store = JournalStore::open(&data_dir(&storage)).unwrap();
-        (storage, Arc::new(store))
-    }
-
-    async fn reopen(&self, storage: &tempfile::TempDir, store: Arc<dyn Store>) -> Arc<dyn Store> {
-        store.flush().await.unwrap();
-        assert_eq!(Arc::strong_count(&store), 1, "reopen needs the last handle");
-        drop(store); // joins the threads: everything is closed when this returns
-        Arc::new(JournalStore::open(&data_dir(storage)).unwrap())
-    }
-}
-
-conformance_tests!(Journaled);
+conformance_tests!(InTempDir(open));
 
 /// A commit that only sets `client`'s deadline row (a small record).
 fn deadline_only(client: &str, position: u64, due: i64) -> Commit {

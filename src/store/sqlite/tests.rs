@@ -2,7 +2,7 @@
 //! isolating a failing commit, the pragmas, refusing foreign files, draining on drop, corrupt
 //! records, upgrading older databases (no outbox, more indexes, no parking), and the syncer.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -18,36 +18,17 @@ use super::SqliteStore;
 use crate::domain::tests::T0;
 use crate::domain::{ChatView, ConversationId, LineId, Span, Status, Timestamp};
 use crate::store::conformance::support::{client, client_keyed, op, put_rows, row, take, Script, Snapshot};
-use crate::store::conformance::{conformance_tests, Backend};
+use crate::store::conformance::{conformance_tests, InTempDir};
 use crate::store::{
     ChatQuery, Commit, DeadlineRow, Scope, SortColumn, SortKey, Store, StoreError, TimeColumn, TimeRange,
 };
 
 /// Stores in temporary directories (`<tmp>/data`, created by `open`).
-struct Sqlite;
-
-fn data_dir(storage: &tempfile::TempDir) -> PathBuf {
-    storage.path().join("data")
+fn open(dir: &Path) -> Arc<dyn Store> {
+    Arc::new(SqliteStore::open(dir).unwrap())
 }
 
-impl Backend for Sqlite {
-    type Storage = tempfile::TempDir;
-
-    async fn fresh(&self) -> (tempfile::TempDir, Arc<dyn Store>) {
-        let storage = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&data_dir(&storage)).unwrap();
-        (storage, Arc::new(store))
-    }
-
-    async fn reopen(&self, storage: &tempfile::TempDir, store: Arc<dyn Store>) -> Arc<dyn Store> {
-        store.flush().await.unwrap();
-        assert_eq!(Arc::strong_count(&store), 1, "reopen needs the last handle");
-        drop(store); // joins the writer: the database is closed when this returns
-        Arc::new(SqliteStore::open(&data_dir(storage)).unwrap())
-    }
-}
-
-conformance_tests!(Sqlite);
+conformance_tests!(InTempDir(open));
 
 fn deadline_only(client: &str, position: u64) -> Commit {
     Commit {
