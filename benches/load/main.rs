@@ -12,7 +12,9 @@
 //!     [--size 100] [--rate max|N] [--duration 10] [--reply-every 1] [--target both|frontline|relay]
 //!     [--strategy round_robin] [--url http://127.0.0.1:8080 --config FILE]
 //!     [--redis redis://127.0.0.1:6379 [--nodes 2]]
+//!     [--soak [--sample 30] [--csv FILE]]
 //! ```
+//! `--soak` is the long run with clients coming and going (`soak.rs`).
 //! With `--redis` frontline runs in cluster mode on that Redis (flush it first: the bench's
 //! chats add to what it holds); with `--nodes 2` a second node joins and every peer connects to
 //! it, so every command is forwarded to the leader.
@@ -25,6 +27,7 @@ mod failover;
 mod peers;
 mod relay;
 mod server;
+mod soak;
 mod stats;
 
 use std::sync::atomic::Ordering;
@@ -52,6 +55,9 @@ struct Knobs {
     redis: Option<String>,
     nodes: usize,
     failover: Option<usize>,
+    soak: bool,
+    sample: Duration,
+    csv: Option<String>,
 }
 
 impl Knobs {
@@ -76,6 +82,9 @@ impl Knobs {
             redis: get("--redis"),
             nodes: num("--nodes", 1).max(1),
             failover: get("--failover").map(|n| n.parse().expect("a number of kills")),
+            soak: args.iter().any(|a| a == "--soak"),
+            sample: Duration::from_secs_f64(get("--sample").map_or(30.0, |v| v.parse().expect("seconds"))),
+            csv: get("--csv"),
         }
     }
 }
@@ -158,6 +167,7 @@ async fn run(knobs: &Knobs, name: &'static str) -> Report {
         go: tokio::sync::Notify::new(),
         started: Default::default(),
         stop: Default::default(),
+        soak: false,
     });
     let mut tasks = Vec::new();
     for (j, token) in tokens.iter().enumerate() {
@@ -281,6 +291,11 @@ fn main() {
         knobs.strategy
     );
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    if knobs.soak {
+        let (targets, ws_base, tokens) = start(&knobs, "frontline");
+        runtime.block_on(soak::run(&knobs, targets, ws_base, tokens, knobs.sample));
+        return;
+    }
     let targets: Vec<&'static str> = match knobs.target.as_str() {
         "frontline" => vec!["frontline"],
         "relay" => vec!["relay"],

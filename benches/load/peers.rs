@@ -40,6 +40,9 @@ pub struct Run {
     pub started: AtomicBool,
     /// Clients stop sending.
     pub stop: AtomicBool,
+    /// Soak mode (`soak.rs`): operators greet each chat they accept and finish a chat when its
+    /// client says `bye`.
+    pub soak: bool,
 }
 
 /// Connects to `url` from source address 127.0.0.x, spreading connections so that ephemeral
@@ -61,14 +64,14 @@ pub async fn connect(index: usize, url: &str) -> Result<Ws, String> {
     Ok(ws)
 }
 
-fn text_of(message: Message) -> Option<Value> {
+pub fn text_of(message: Message) -> Option<Value> {
     match message {
         Message::Text(text) => serde_json::from_str(text.as_str()).ok(),
         _ => None,
     }
 }
 
-fn padded(head: String, size: usize) -> String {
+pub fn padded(head: String, size: usize) -> String {
     let mut text = head;
     while text.len() < size {
         text.push('x');
@@ -193,6 +196,13 @@ pub async fn operator(run: Arc<Run>, j: usize, url: String) {
             Some("offer") => {
                 let chat = frame["chat"]["id"].clone();
                 let _ = sink.send(json!({"type": "accept", "chat": chat, "ref": "accept"}));
+                if run.soak {
+                    // Sent after the accept on the same socket, so it is handled after it: the
+                    // client starts its session once it reads this.
+                    let greeting = format!("{}|greet|0|hi", now_us());
+                    let _ =
+                        sink.send(json!({"type": "send", "chat": chat, "text": greeting, "ref": "greet"}));
+                }
             }
             Some("ack") if frame["ref"] == "accept" => {
                 run.stats.assigned.fetch_add(1, Ordering::Relaxed);
@@ -215,6 +225,12 @@ pub async fn operator(run: Arc<Run>, j: usize, url: String) {
                 if let Some(delivered) = run.stats.delivered.get(client) {
                     delivered.fetch_add(1, Ordering::Relaxed);
                 }
+                if run.soak && parts.next().is_some_and(|rest| rest.starts_with("bye")) {
+                    let chat = frame["message"]["chat"].clone();
+                    let _ = sink
+                        .send(json!({"type": "finish", "chat": chat, "status": "closed", "ref": "finish"}));
+                    continue;
+                }
                 if run.stats.measuring() {
                     run.stats.c2o.record(now_us().saturating_sub(stamp));
                     run.stats.window_c2o.fetch_add(1, Ordering::Relaxed);
@@ -234,7 +250,7 @@ pub async fn operator(run: Arc<Run>, j: usize, url: String) {
 
 /// Counts a close from the server before the run stops as an error (a slow consumer cut off,
 /// a shutdown), with its code: whatever was in flight to that peer is then undelivered.
-fn closed(run: &Run, message: &Message, who: impl FnOnce() -> String) {
+pub fn closed(run: &Run, message: &Message, who: impl FnOnce() -> String) {
     if let Message::Close(close) = message {
         if !run.stop.load(Ordering::Relaxed) {
             let why = close.as_ref().map(|c| format!("{} {}", c.code, c.reason)).unwrap_or_default();

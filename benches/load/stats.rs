@@ -27,6 +27,11 @@ impl Latency {
         let _ = self.0.lock().expect("not poisoned").record(micros.clamp(1, 60_000_000));
     }
 
+    /// A copy of everything recorded so far.
+    pub fn snapshot(&self) -> Histogram<u64> {
+        self.0.lock().expect("not poisoned").clone()
+    }
+
     /// "p50 1.2 ms, p99 3.4 ms, p99.9 5.6 ms, max 7.8 ms"
     pub fn summary(&self) -> String {
         let h = self.0.lock().expect("not poisoned");
