@@ -28,9 +28,10 @@ pub const MAX_IDS: usize = 500;
 const CONCURRENCY: usize = 16;
 
 /// A bulk action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-enum Action {
+#[schema(as = BulkAction)]
+pub(super) enum Action {
     /// Finish with `status` (open, pending, closed).
     Finish,
     /// Finish as spam.
@@ -42,9 +43,9 @@ enum Action {
 }
 
 /// The request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BulkRequest {
+pub(super) struct BulkRequest {
     ids: Vec<u64>,
     action: Action,
     #[serde(default)]
@@ -79,6 +80,9 @@ impl Template {
 }
 
 /// `POST /api/v1/chats/actions`: 200 `{"results":[{"id","ok","error"?}]}`.
+#[utoipa::path(post, path = "/api/v1/chats/actions", tag = "chats", security(("operator_jwt" = [])),
+    request_body = BulkRequest,
+    responses((status = 200, description = "One result per id", body = super::openapi::BulkResults)))]
 pub async fn actions(
     state: web::Data<AppState>,
     Caller(caller): Caller,

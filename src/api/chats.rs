@@ -5,7 +5,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use crate::domain::ChatId;
+use crate::domain::{ChatId, ChatView};
 use crate::edge::AppState;
 use crate::store::MessageQuery;
 
@@ -21,6 +21,12 @@ pub const MAX_LIMIT: u64 = 500;
 pub const DEFAULT_LIMIT: u64 = 50;
 
 /// `GET /api/v1/chats`: `{"items":[chat],"next_cursor":string|null}`.
+#[utoipa::path(get, path = "/api/v1/chats", tag = "chats", security(("operator_jwt" = [])),
+    params(
+        ("limit" = Option<u64>, Query, description = "Page size, 1-500 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses((status = 200, description = "A page of chats the caller sees", body = super::openapi::ChatPage)))]
 pub async fn list(
     state: web::Data<AppState>,
     Caller(caller): Caller,
@@ -42,6 +48,9 @@ pub async fn list(
 }
 
 /// `GET /api/v1/chats/{id}`: the chat.
+#[utoipa::path(get, path = "/api/v1/chats/{id}", tag = "chats", security(("operator_jwt" = [])),
+    params(("id" = u64, Path, description = "Chat number")),
+    responses((status = 200, description = "The chat", body = ChatView)))]
 pub async fn get(
     state: web::Data<AppState>,
     Caller(caller): Caller,
@@ -55,6 +64,13 @@ pub async fn get(
 
 /// `GET /api/v1/chats/{id}/messages?before_seq&limit`: `{"items":[message]}`, the latest `limit`
 /// before `before_seq`, oldest first, private notes included (operators see notes).
+#[utoipa::path(get, path = "/api/v1/chats/{id}/messages", tag = "chats", security(("operator_jwt" = [])),
+    params(
+        ("id" = u64, Path, description = "Chat number"),
+        ("before_seq" = Option<u64>, Query, description = "Only messages before this seq"),
+        ("limit" = Option<u64>, Query, description = "How many, 1-500 (default 50)"),
+    ),
+    responses((status = 200, description = "The latest messages, oldest first, notes included", body = super::openapi::MessageList)))]
 pub async fn messages(
     state: web::Data<AppState>,
     Caller(caller): Caller,

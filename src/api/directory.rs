@@ -16,6 +16,8 @@ use crate::edge::EdgeError;
 
 /// `GET /api/v1/operators`: `{"items":[{id, name, role, lines, capacity, presence, active_chats}]}`
 /// in configuration order.
+#[utoipa::path(get, path = "/api/v1/operators", tag = "team", security(("operator_jwt" = [])),
+    responses((status = 200, description = "Operators in configuration order", body = super::openapi::OperatorList)))]
 pub async fn operators(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -46,6 +48,8 @@ pub async fn operators(
 
 /// `GET /api/v1/lines`: `{"items":[{id, strategy, waiting, oldest_wait_s, online}]}` in
 /// configuration order; `oldest_wait_s` is seconds (millisecond precision) or null.
+#[utoipa::path(get, path = "/api/v1/lines", tag = "team", security(("operator_jwt" = [])),
+    responses((status = 200, description = "Lines in configuration order", body = super::openapi::LineList)))]
 pub async fn lines(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -77,6 +81,12 @@ const MAX_NEW_PAGE: u64 = 500;
 
 /// `GET /api/v1/tabs/new?limit&cursor`: the caller's New tab, oldest first, a page at a time
 /// (a welcome frame lists only its first chats): `{"items":[chat],"total","next_cursor"}`.
+#[utoipa::path(get, path = "/api/v1/tabs/new", tag = "team", security(("operator_jwt" = [])),
+    params(
+        ("limit" = Option<u64>, Query, description = "Page size, 1-500 (default 100)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses((status = 200, description = "The caller's New tab", body = super::openapi::NewTabPage)))]
 pub async fn new_tab(
     state: web::Data<AppState>,
     Caller(caller): Caller,

@@ -28,14 +28,16 @@ use crate::edge::Caller;
 use crate::edge::{EdgeError, ErrorCode};
 
 /// The body of a PATCH; every field optional, unknown fields refused.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ChatPatch {
+pub(super) struct ChatPatch {
     /// New subject; `null` or `""` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     subject: Option<Option<String>>,
     /// New request type; `null` or `""` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     request_type: Option<Option<String>>,
     /// New reasons.
     #[serde(default)]
@@ -58,6 +60,10 @@ struct ChatPatch {
 const REVIEW_FIELDS: [&str; 2] = ["supervisor_rating", "supervisor_comment"];
 
 /// `PATCH /api/v1/chats/{id}`: the chat after the change.
+#[utoipa::path(patch, path = "/api/v1/chats/{id}", tag = "chats", security(("operator_jwt" = [])),
+    params(("id" = u64, Path, description = "Chat number")),
+    request_body = ChatPatch,
+    responses((status = 200, description = "The chat after the change", body = ChatView)))]
 pub async fn patch(
     state: web::Data<AppState>,
     Caller(caller): Caller,

@@ -78,6 +78,9 @@ pub const COLUMNS: [&str; 43] = [
 ];
 
 /// `GET /api/v1/chats.csv`: `text/csv`, one row per chat.
+#[utoipa::path(get, path = "/api/v1/chats.csv", tag = "chats", security(("operator_jwt" = [])),
+    params(("columns" = Option<String>, Query, description = "Comma list of chat columns, in that order (default all)")),
+    responses((status = 200, description = "CSV with a header row of column names", content_type = "text/csv", body = String)))]
 pub async fn csv(
     state: web::Data<AppState>,
     Caller(caller): Caller,

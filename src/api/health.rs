@@ -7,6 +7,8 @@ use crate::edge::AppState;
 
 /// `GET /healthz`: the process is up; this node's id and the cluster leader it sees (itself when
 /// standalone; `null` while none is known).
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+    responses((status = 200, description = "The process is up", body = super::openapi::Health)))]
 #[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let node = &state.node;
@@ -14,6 +16,10 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `GET /readyz`: 200 when the store answers, else 503.
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()), responses(
+    (status = 200, description = "The store (and Redis, if configured) answer", body = super::openapi::Readiness),
+    (status = 503, description = "Not ready", body = super::openapi::Readiness),
+))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.node.ready().await {
@@ -28,6 +34,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `GET /metrics`: Prometheus text.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
+    responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String)))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.node.metrics_text())

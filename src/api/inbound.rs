@@ -24,9 +24,10 @@ use crate::edge::ErrorCode;
 const MAX_ID_CHARS: usize = 256;
 
 /// The body of an inbound client message.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Inbound {
+#[schema(as = InboundMessage)]
+pub(super) struct Inbound {
     /// The client within the channel.
     client_id: String,
     /// Display name, when the channel knows it.
@@ -40,6 +41,10 @@ struct Inbound {
 }
 
 /// `POST /api/v1/channels/{channel}/messages`: 202 `{"conversation","chat","seq"}`.
+#[utoipa::path(post, path = "/api/v1/channels/{channel}/messages", tag = "inbound", security(("channel_token" = [])),
+    params(("channel" = String, Path, description = "Channel id")),
+    request_body = Inbound,
+    responses((status = 202, description = "Stored (durable); a repeated `external_id` answers the first", body = super::openapi::Stored)))]
 pub async fn channel_message(
     state: web::Data<AppState>,
     channel: web::Path<String>,
@@ -87,23 +92,29 @@ pub async fn channel_message(
 }
 
 /// The body of an automated message.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Automated {
+#[schema(as = AutomatedMessage)]
+pub(super) struct Automated {
     /// campaign or bot.
     kind: Kind,
     /// Text.
     text: String,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-enum Kind {
+#[schema(as = AutomatedKind)]
+pub(super) enum Kind {
     Campaign,
     Bot,
 }
 
 /// `POST /api/v1/conversations/{conversation}/automated`: 200 `{"outcome"}`.
+#[utoipa::path(post, path = "/api/v1/conversations/{conversation}/automated", tag = "inbound", security(("operator_jwt" = [])),
+    params(("conversation" = String, Path, description = "`<channel>:<client_id>`")),
+    request_body = Automated,
+    responses((status = 200, description = "What became of it", body = super::openapi::AutomatedOutcome)))]
 pub async fn automated(
     state: web::Data<AppState>,
     Caller(caller): Caller,

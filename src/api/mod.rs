@@ -17,6 +17,7 @@ mod export;
 pub mod filters;
 mod health;
 mod inbound;
+pub mod openapi;
 mod reports;
 pub mod routes;
 mod webhooks;

@@ -20,6 +20,14 @@ pub const DEFAULT_SLA: u32 = 60;
 pub const MAX_SLA: u32 = 86_400;
 
 /// `GET /api/v1/reports?group&from&to&sla`: `{"items":[row]}`, by key.
+#[utoipa::path(get, path = "/api/v1/reports", tag = "team", security(("operator_jwt" = [])),
+    params(
+        ("group" = String, Query, description = "`operator` or `line`"),
+        ("from" = String, Query, description = "RFC 3339: chats created at or after"),
+        ("to" = String, Query, description = "RFC 3339: chats created at or before"),
+        ("sla" = Option<u32>, Query, description = "Seconds to the first operator reply that count as within target (default 60)"),
+    ),
+    responses((status = 200, description = "One row per operator or line, by key", body = super::openapi::ReportList)))]
 pub async fn reports(
     state: web::Data<AppState>,
     Caller(caller): Caller,

@@ -8,7 +8,7 @@ use actix_web::{web, HttpMessage, HttpRequest, Resource};
 
 use crate::edge::AppState;
 
-use super::{bulk, chats, demo, directory, edit, export, health, inbound, reports, webhooks};
+use super::{bulk, chats, demo, directory, edit, export, health, inbound, openapi, reports, webhooks};
 use crate::edge::{EdgeError, ErrorCode};
 
 /// Registers every HTTP route, under `/api/v1` except health, readiness and metrics.
@@ -18,6 +18,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .wrap(from_fn(strict_path))
             .wrap(from_fn(count_errors))
+            .service(resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
+            .service(resource("/docs").route(web::get().to(openapi::docs)))
             .service(resource("/chats").route(web::get().to(chats::list)))
             .service(resource("/chats.csv").route(web::get().to(export::csv)))
             .service(resource("/chats/actions").route(web::post().to(bulk::actions)))

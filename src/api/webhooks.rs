@@ -22,6 +22,12 @@ const WHAT: &str = "parked webhook deliveries";
 
 /// `GET /api/v1/webhooks/parked?limit&cursor`: `{"items":[{id, conversation, channel, payload,
 /// attempts, created_at, parked_at, reason}],"next_cursor":string|null}`, oldest parked first.
+#[utoipa::path(get, path = "/api/v1/webhooks/parked", tag = "webhooks", security(("operator_jwt" = [])),
+    params(
+        ("limit" = Option<u64>, Query, description = "Page size, 1-500 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses((status = 200, description = "Parked deliveries, oldest parked first", body = super::openapi::ParkedPage)))]
 pub async fn parked(
     state: web::Data<AppState>,
     Caller(caller): Caller,
@@ -39,6 +45,9 @@ pub async fn parked(
 
 /// `POST /api/v1/webhooks/parked/{id}/retry`: re-queues the parked delivery (no attempts, due
 /// now); 200 `{"id","status":"pending"}` once durable, `not_found` for an id that is not parked.
+#[utoipa::path(post, path = "/api/v1/webhooks/parked/{id}/retry", tag = "webhooks", security(("operator_jwt" = [])),
+    params(("id" = String, Path, description = "`<channel>:<client_id>/<position>`")),
+    responses((status = 200, description = "Queued again", body = super::openapi::Requeued)))]
 pub async fn retry(
     state: web::Data<AppState>,
     Caller(caller): Caller,

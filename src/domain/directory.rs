@@ -7,7 +7,7 @@ use super::hours::Hours;
 use super::ids::{LineId, OperatorId, Span, Timestamp};
 
 /// An operator's role (PROTOCOL 3.2): `operator` sees their lines, the others see all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// An agent.

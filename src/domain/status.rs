@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a chat is in its life (SPEC 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Live: timers run, messages flow.
@@ -15,7 +15,7 @@ pub enum Phase {
 }
 
 /// The team-visible status of a chat (SPEC 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Created by a client, no operator reply yet.
@@ -68,7 +68,7 @@ impl Phase {
 }
 
 /// Who started the chat (SPEC 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// The client wrote first.
@@ -78,7 +78,7 @@ pub enum Direction {
 }
 
 /// How the current responsible operator got the chat; decides `in_work` vs `client_waiting`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AssignVia {
     /// `take` from the New tab.
@@ -105,7 +105,7 @@ impl AssignVia {
 }
 
 /// Who wrote a message (PROTOCOL 3.1 `author.kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorKind {
     /// The customer.
@@ -119,7 +119,7 @@ pub enum AuthorKind {
 }
 
 /// SPEC 6 `detailed_status`, first that applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DetailedStatus {
     /// Force-finished as spam.
@@ -143,7 +143,7 @@ pub enum DetailedStatus {
 }
 
 /// SPEC 6 `general_status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GeneralStatus {
     /// The client waits for an answer.

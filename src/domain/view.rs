@@ -2,6 +2,7 @@
 //! keeps them as list rows, sockets and the HTTP API send them as they are.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::chat::Chat;
 use super::conversation::Conversation;
@@ -12,7 +13,7 @@ use super::ids::{
 use super::status::{AuthorKind, DetailedStatus, Direction, GeneralStatus, Phase, Status};
 
 /// `client` of a chat object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ClientView {
     /// Client id within the channel.
     pub id: ClientId,
@@ -21,31 +22,40 @@ pub struct ClientView {
 }
 
 /// `metrics` of a chat object: SPEC 6 timestamps and durations (seconds, ms precision).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = Metrics)]
 pub struct MetricsView {
     /// Created.
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Last entered a line queue.
     #[serde(with = "rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub queued_at: Option<Timestamp>,
     /// First responsible.
     #[serde(with = "rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub taken_at: Option<Timestamp>,
     /// First operator reply.
     #[serde(with = "rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub first_response_at: Option<Timestamp>,
     /// Last client or operator message.
     #[serde(with = "rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_message_at: Option<Timestamp>,
     /// Last finished by an operator.
     #[serde(with = "rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub operator_closed_at: Option<Timestamp>,
     /// Finished.
     #[serde(with = "rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub finished_at: Option<Timestamp>,
     /// Last change.
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
     /// created → first operator reply.
     pub wait_first_response: Option<f64>,
@@ -68,11 +78,13 @@ pub struct MetricsView {
 }
 
 /// A chat object (PROTOCOL 3.1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = Chat)]
 pub struct ChatView {
     /// Chat number.
     pub id: ChatId,
     /// `<channel>:<client_id>`.
+    #[schema(value_type = String, example = "web:c-42")]
     pub conversation: ConversationId,
     /// Channel.
     pub channel: ChannelId,
@@ -124,9 +136,11 @@ pub struct ChatView {
     pub supervisor_comment: Option<String>,
     /// Created.
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// Last change.
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
     /// SPEC 6 timestamps and durations.
     pub metrics: MetricsView,
@@ -194,7 +208,8 @@ impl ChatView {
 }
 
 /// `author` of a message object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = Author)]
 pub struct AuthorView {
     /// client | operator | bot | system.
     pub kind: AuthorKind,
@@ -203,9 +218,11 @@ pub struct AuthorView {
 }
 
 /// A message object (PROTOCOL 3.1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = Message)]
 pub struct MessageView {
     /// `<channel>:<client_id>`.
+    #[schema(value_type = String, example = "web:c-42")]
     pub conversation: ConversationId,
     /// The chat it belongs to now (a split or merge moves messages).
     pub chat: Option<ChatId>,
@@ -217,6 +234,7 @@ pub struct MessageView {
     pub text: String,
     /// When.
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     /// Sender's idempotency key.
     #[serde(default, skip_serializing_if = "Option::is_none")]

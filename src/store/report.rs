@@ -139,7 +139,8 @@ impl Tally {
 }
 
 /// One row of a report (PROTOCOL 4): averages in seconds, `null` when nothing to average.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = Report)]
 pub struct ReportRow {
     /// The operator or line id.
     pub key: String,

@@ -11,7 +11,7 @@ use crate::domain::status::{AssignVia, Phase};
 use crate::domain::view::ChatView;
 
 /// An operator's presence (PROTOCOL 3.2 `presence`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     /// Gets offers and sees the New tab.
