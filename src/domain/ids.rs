@@ -98,7 +98,9 @@ pub fn is_printable(c: char) -> bool {
 }
 
 /// A chat number: sequential and unique in the installation (allocated outside the domain).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(transparent)]
 pub struct ChatId(pub u64);
 
