@@ -15,6 +15,12 @@ pub struct Metrics {
     pub messages_total: IntCounterVec,
     /// Chats waiting in each line's queue.
     pub queue_waiting: IntGaugeVec,
+    /// Operators of each line online (presence), as the leader's dispatcher counts them: the
+    /// routing view, whichever node their sockets are on. Only the leader reports lines.
+    pub operators_online: IntGaugeVec,
+    /// 1 on the node that serves conversations (the cluster's leader, or a standalone node),
+    /// 0 elsewhere (set when scraped).
+    pub leader: IntGauge,
     /// From entering a queue to getting a responsible, by `line`.
     pub assignment_seconds: HistogramVec,
     /// From a WebSocket request frame's arrival to its answer (ack or error) being sent, by
@@ -64,6 +70,16 @@ impl Metrics {
                 opts("queue_waiting", "Chats waiting in a line queue"),
                 &["line"],
             )
+            .unwrap_or_else(unreachable),
+            operators_online: IntGaugeVec::new(
+                opts("operators_online", "Operators of a line online (presence), on the leader"),
+                &["line"],
+            )
+            .unwrap_or_else(unreachable),
+            leader: IntGauge::with_opts(opts(
+                "leader",
+                "1 on the node serving conversations (leader or standalone), else 0",
+            ))
             .unwrap_or_else(unreachable),
             assignment_seconds: HistogramVec::new(
                 HistogramOpts::new("assignment_seconds", "Queue entry to responsible")
@@ -119,10 +135,12 @@ impl Metrics {
             .unwrap_or_else(unreachable),
             registry,
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 15] = [
             Box::new(m.connections.clone()),
             Box::new(m.messages_total.clone()),
             Box::new(m.queue_waiting.clone()),
+            Box::new(m.operators_online.clone()),
+            Box::new(m.leader.clone()),
             Box::new(m.assignment_seconds.clone()),
             Box::new(m.request_seconds.clone()),
             Box::new(m.journal_commit_seconds.clone()),

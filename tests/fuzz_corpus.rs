@@ -61,3 +61,8 @@ fn tokens() {
 fn journal_segments() {
     replay("journal_segment", exercise::journal_segment);
 }
+
+#[test]
+fn rule_matchings() {
+    replay("rule_matching", exercise::rule_matching);
+}

@@ -144,8 +144,10 @@ impl SupervisorActor {
         }
         let now = self.deps.clock.now();
         for line in self.deps.settings.lines.keys() {
-            let waiting = self.dispatcher.line_stats(line, now).waiting;
-            self.deps.metrics.queue_waiting.with_label_values(&[line.as_str()]).set(i64::from(waiting));
+            let stats = self.dispatcher.line_stats(line, now);
+            let labels = [line.as_str()];
+            self.deps.metrics.queue_waiting.with_label_values(&labels).set(i64::from(stats.waiting));
+            self.deps.metrics.operators_online.with_label_values(&labels).set(i64::from(stats.online));
         }
         self.arm(ctx);
     }

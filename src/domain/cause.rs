@@ -13,7 +13,7 @@ use super::event::{Change, Event};
 use super::ids::{ChatId, OperatorId};
 
 /// The timers that change chats and offers by themselves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimerKind {
     /// An active chat nobody wrote in for `timeouts.inactivity` (SPEC 2.2).
@@ -61,7 +61,7 @@ impl From<Timer> for TimerKind {
 /// Who or what made a change. On the wire (`by`): `{"kind":"operator","id":"sam"}`,
 /// `{"kind":"client"}`, `{"kind":"rule","rule":"<name>"}`, `{"kind":"timer","timer":"inactivity"}`,
 /// `{"kind":"system"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Cause {
     /// An operator's request (take, forward, finish, invite, a message, ...).

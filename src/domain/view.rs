@@ -227,6 +227,7 @@ pub struct MessageView {
     /// The chat it belongs to now (a split or merge moves messages).
     pub chat: Option<ChatId>,
     /// Position in the conversation.
+    #[schema(value_type = u64)]
     pub seq: Seq,
     /// Who wrote it.
     pub author: AuthorView,

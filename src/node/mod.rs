@@ -532,6 +532,7 @@ impl Node {
     /// The Prometheus text of every metric, with the live conversations counted now.
     pub fn metrics_text(&self) -> String {
         self.metrics.conversations_active.set(i64::try_from(self.live_conversations()).unwrap_or(i64::MAX));
+        self.metrics.leader.set(i64::from(self.leader().as_deref() == Some(self.node_id())));
         self.metrics.render()
     }
 

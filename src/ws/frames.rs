@@ -8,7 +8,7 @@ use crate::domain::routing::Presence;
 use crate::domain::{ChatId, Seq, Status};
 
 /// A request from an operator's socket (PROTOCOL 3.2).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OperatorRequest {
     /// Set presence.
@@ -128,6 +128,7 @@ pub enum OperatorRequest {
         /// The chat.
         chat: ChatId,
         /// Before this seq.
+        #[schema(value_type = Option<u64>)]
         before_seq: Option<Seq>,
         /// How many (default 50).
         limit: Option<usize>,
@@ -137,7 +138,7 @@ pub enum OperatorRequest {
 }
 
 /// A request from a client's socket (PROTOCOL 3.3).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientRequest {
     /// Write.
@@ -159,6 +160,7 @@ pub enum ClientRequest {
     /// Messages of the conversation.
     History {
         /// Before this seq.
+        #[schema(value_type = Option<u64>)]
         before_seq: Option<Seq>,
         /// How many (default 50).
         limit: Option<usize>,

@@ -11,6 +11,7 @@
 
 mod client;
 mod echo;
+pub mod schema;
 pub mod frames;
 mod guard;
 mod operator;

@@ -18,6 +18,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unused_imports)]
 
 mod config;
+mod contract;
 mod http;
 mod redis_server;
 mod server;

@@ -10,6 +10,7 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::{json, Value};
 
 use super::config::encode;
+use super::contract::{check_frame, Direction};
 use super::server::TestServer;
 
 /// Default wait of [`Ws::wait`] and friends.
@@ -40,6 +41,41 @@ pub struct Ws {
     next_ref: u64,
     /// Connection errors close the socket instead of failing the test (a node killed on purpose).
     lenient: bool,
+    /// An operator's or a client's socket: what its frames are checked against.
+    side: Option<Side>,
+}
+
+/// Which endpoint a socket is connected to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Operator,
+    Client,
+}
+
+impl Side {
+    fn of(url: &str) -> Option<Side> {
+        if url.contains("/ws/agent") {
+            Some(Side::Operator)
+        } else if url.contains("/ws/client") {
+            Some(Side::Client)
+        } else {
+            None
+        }
+    }
+
+    fn received(self) -> Direction {
+        match self {
+            Side::Operator => Direction::ServerToOperator,
+            Side::Client => Direction::ServerToClient,
+        }
+    }
+
+    fn sent(self) -> Direction {
+        match self {
+            Side::Operator => Direction::OperatorToServer,
+            Side::Client => Direction::ClientToServer,
+        }
+    }
 }
 
 impl Ws {
@@ -59,6 +95,7 @@ impl Ws {
             close_reason: None,
             next_ref: 0,
             lenient: false,
+            side: Side::of(url),
         };
         ws.welcome = ws.next_frame(WAIT).await.unwrap_or_else(|| panic!("{url}: no first frame"));
         ws
@@ -75,6 +112,7 @@ impl Ws {
             close_reason: None,
             next_ref: 0,
             lenient: true,
+            side: Side::of(url),
         };
         ws.welcome = ws.next_frame(WAIT).await?;
         Some(ws)
@@ -87,8 +125,18 @@ impl Ws {
         let reference = format!("r{}", self.next_ref);
         frame["ref"] = json!(reference);
         self.socket.send(ws::Message::Text(frame.to_string().into())).await.ok()?;
-        self.wait_for(|f| f["ref"] == json!(reference) && (f["type"] == "ack" || f["type"] == "error"), limit)
-            .await
+        let answer = self
+            .wait_for(|f| f["ref"] == json!(reference) && (f["type"] == "ack" || f["type"] == "error"), limit)
+            .await?;
+        self.acknowledged(&frame, &answer);
+        Some(answer)
+    }
+
+    /// A request the server acknowledged must be one the frames' schema describes.
+    fn acknowledged(&self, frame: &Value, answer: &Value) {
+        if let (Some(side), "ack") = (self.side, answer["type"].as_str().unwrap_or_default()) {
+            check_frame(side.sent(), frame);
+        }
     }
 
     /// Sends one JSON frame.
@@ -122,8 +170,11 @@ impl Ws {
         self.next_ref += 1;
         let reference = format!("r{}", self.next_ref);
         frame["ref"] = json!(reference);
-        self.send(frame).await;
-        self.wait(|f| f["ref"] == json!(reference) && (f["type"] == "ack" || f["type"] == "error")).await
+        self.send(frame.clone()).await;
+        let answer =
+            self.wait(|f| f["ref"] == json!(reference) && (f["type"] == "ack" || f["type"] == "error")).await;
+        self.acknowledged(&frame, &answer);
+        answer
     }
 
     /// The next frame (kept ones first) satisfying `pred`, within [`WAIT`]; panics otherwise.
@@ -194,7 +245,11 @@ impl Ws {
             match item {
                 Some(Ok(ws::Frame::Text(bytes))) => {
                     let text = String::from_utf8_lossy(&bytes).into_owned();
-                    return Some(serde_json::from_str(&text).unwrap_or(Value::String(text)));
+                    let frame = serde_json::from_str(&text).unwrap_or(Value::String(text));
+                    if let Some(side) = self.side {
+                        check_frame(side.received(), &frame);
+                    }
+                    return Some(frame);
                 }
                 Some(Ok(ws::Frame::Ping(payload))) => {
                     let _ = self.socket.send(ws::Message::Pong(payload)).await;
