@@ -82,7 +82,7 @@ impl Template {
 /// `POST /api/v1/chats/actions`: 200 `{"results":[{"id","ok","error"?}]}`.
 #[utoipa::path(post, path = "/api/v1/chats/actions", tag = "chats", security(("operator_jwt" = [])),
     request_body = BulkRequest,
-    responses((status = 200, description = "One result per id", body = super::openapi::BulkResults)))]
+    responses((status = 200, description = "One result per id", body = super::shapes::BulkResults)))]
 pub async fn actions(
     state: web::Data<AppState>,
     Caller(caller): Caller,

@@ -26,7 +26,7 @@ pub const DEFAULT_LIMIT: u64 = 50;
         ("limit" = Option<u64>, Query, description = "Page size, 1-500 (default 50)"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
     ),
-    responses((status = 200, description = "A page of chats the caller sees", body = super::openapi::ChatPage)))]
+    responses((status = 200, description = "A page of chats the caller sees", body = super::shapes::ChatPage)))]
 pub async fn list(
     state: web::Data<AppState>,
     Caller(caller): Caller,
@@ -70,7 +70,7 @@ pub async fn get(
         ("before_seq" = Option<u64>, Query, description = "Only messages before this seq"),
         ("limit" = Option<u64>, Query, description = "How many, 1-500 (default 50)"),
     ),
-    responses((status = 200, description = "The latest messages, oldest first, notes included", body = super::openapi::MessageList)))]
+    responses((status = 200, description = "The latest messages, oldest first, notes included", body = super::shapes::MessageList)))]
 pub async fn messages(
     state: web::Data<AppState>,
     Caller(caller): Caller,

@@ -22,8 +22,8 @@ fn is_local_demo(state: &AppState) -> bool {
 
 /// `{"items":[{"id","name","role","lines","token"}]}` in configuration order.
 #[utoipa::path(get, path = "/api/v1/demo/operators", tag = "team", security(()),
-    responses((status = 200, description = "The demo's operators with sign-in tokens (the built-in demo on loopback only; elsewhere 404)", body = super::openapi::DemoOperators),
-              (status = 404, description = "Not the local demo", body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "The demo's operators with sign-in tokens (the built-in demo on loopback only; elsewhere 404)", body = super::shapes::DemoOperators),
+              (status = 404, description = "Not the local demo", body = super::shapes::ErrorBody)))]
 pub async fn operators(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, EdgeError> {
     if !is_local_demo(&state) {
         return Err(EdgeError::not_found(format!("no route for {} {}", req.method(), req.path())));

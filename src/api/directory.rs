@@ -17,7 +17,7 @@ use crate::edge::EdgeError;
 /// `GET /api/v1/operators`: `{"items":[{id, name, role, lines, capacity, presence, active_chats}]}`
 /// in configuration order.
 #[utoipa::path(get, path = "/api/v1/operators", tag = "team", security(("operator_jwt" = [])),
-    responses((status = 200, description = "Operators in configuration order", body = super::openapi::OperatorList)))]
+    responses((status = 200, description = "Operators in configuration order", body = super::shapes::OperatorList)))]
 pub async fn operators(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -49,7 +49,7 @@ pub async fn operators(
 /// `GET /api/v1/lines`: `{"items":[{id, strategy, waiting, oldest_wait_s, online}]}` in
 /// configuration order; `oldest_wait_s` is seconds (millisecond precision) or null.
 #[utoipa::path(get, path = "/api/v1/lines", tag = "team", security(("operator_jwt" = [])),
-    responses((status = 200, description = "Lines in configuration order", body = super::openapi::LineList)))]
+    responses((status = 200, description = "Lines in configuration order", body = super::shapes::LineList)))]
 pub async fn lines(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -86,7 +86,7 @@ const MAX_NEW_PAGE: u64 = 500;
         ("limit" = Option<u64>, Query, description = "Page size, 1-500 (default 100)"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
     ),
-    responses((status = 200, description = "The caller's New tab", body = super::openapi::NewTabPage)))]
+    responses((status = 200, description = "The caller's New tab", body = super::shapes::NewTabPage)))]
 pub async fn new_tab(
     state: web::Data<AppState>,
     Caller(caller): Caller,

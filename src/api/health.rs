@@ -8,7 +8,7 @@ use crate::edge::AppState;
 /// `GET /healthz`: the process is up; this node's id and the cluster leader it sees (itself when
 /// standalone; `null` while none is known).
 #[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
-    responses((status = 200, description = "The process is up", body = super::openapi::Health)))]
+    responses((status = 200, description = "The process is up", body = super::shapes::Health)))]
 #[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let node = &state.node;
@@ -17,8 +17,8 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 
 /// `GET /readyz`: 200 when the store answers, else 503.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()), responses(
-    (status = 200, description = "The store (and Redis, if configured) answer", body = super::openapi::Readiness),
-    (status = 503, description = "Not ready", body = super::openapi::Readiness),
+    (status = 200, description = "The store (and Redis, if configured) answer", body = super::shapes::Readiness),
+    (status = 503, description = "Not ready", body = super::shapes::Readiness),
 ))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {

@@ -44,7 +44,7 @@ pub(super) struct Inbound {
 #[utoipa::path(post, path = "/api/v1/channels/{channel}/messages", tag = "inbound", security(("channel_token" = [])),
     params(("channel" = String, Path, description = "Channel id")),
     request_body = Inbound,
-    responses((status = 202, description = "Stored (durable); a repeated `external_id` answers the first", body = super::openapi::Stored)))]
+    responses((status = 202, description = "Stored (durable); a repeated `external_id` answers the first", body = super::shapes::Stored)))]
 pub async fn channel_message(
     state: web::Data<AppState>,
     channel: web::Path<String>,
@@ -114,7 +114,7 @@ pub(super) enum Kind {
 #[utoipa::path(post, path = "/api/v1/conversations/{conversation}/automated", tag = "inbound", security(("operator_jwt" = [])),
     params(("conversation" = String, Path, description = "`<channel>:<client_id>`")),
     request_body = Automated,
-    responses((status = 200, description = "What became of it", body = super::openapi::AutomatedOutcome)))]
+    responses((status = 200, description = "What became of it", body = super::shapes::AutomatedOutcome)))]
 pub async fn automated(
     state: web::Data<AppState>,
     Caller(caller): Caller,

@@ -6,7 +6,8 @@
 //! then one file per area:
 //! `chats` (list, one chat, messages), `export` (CSV), `edit` (PATCH), `bulk` (bulk actions),
 //! `directory` (operators, lines), `demo` (the demo's sign-in), `inbound` (channel messages, automated messages), `reports`
-//! (per operator or line), `webhooks` (parked deliveries), `health`.
+//! (per operator or line), `webhooks` (parked deliveries), `health`; `openapi` (the OpenAPI
+//! document) with `shapes` (the answers' schemas).
 
 mod bulk;
 mod chats;
@@ -20,6 +21,7 @@ mod inbound;
 pub mod openapi;
 mod reports;
 pub mod routes;
+pub mod shapes;
 mod webhooks;
 
 pub use routes::configure;

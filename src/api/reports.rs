@@ -27,7 +27,7 @@ pub const MAX_SLA: u32 = 86_400;
         ("to" = String, Query, description = "RFC 3339: chats created at or before"),
         ("sla" = Option<u32>, Query, description = "Seconds to the first operator reply that count as within target (default 60)"),
     ),
-    responses((status = 200, description = "One row per operator or line, by key", body = super::openapi::ReportList)))]
+    responses((status = 200, description = "One row per operator or line, by key", body = super::shapes::ReportList)))]
 pub async fn reports(
     state: web::Data<AppState>,
     Caller(caller): Caller,

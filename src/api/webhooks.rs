@@ -27,7 +27,7 @@ const WHAT: &str = "parked webhook deliveries";
         ("limit" = Option<u64>, Query, description = "Page size, 1-500 (default 50)"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
     ),
-    responses((status = 200, description = "Parked deliveries, oldest parked first", body = super::openapi::ParkedPage)))]
+    responses((status = 200, description = "Parked deliveries, oldest parked first", body = super::shapes::ParkedPage)))]
 pub async fn parked(
     state: web::Data<AppState>,
     Caller(caller): Caller,
@@ -47,7 +47,7 @@ pub async fn parked(
 /// now); 200 `{"id","status":"pending"}` once durable, `not_found` for an id that is not parked.
 #[utoipa::path(post, path = "/api/v1/webhooks/parked/{id}/retry", tag = "webhooks", security(("operator_jwt" = [])),
     params(("id" = String, Path, description = "`<channel>:<client_id>/<position>`")),
-    responses((status = 200, description = "Queued again", body = super::openapi::Requeued)))]
+    responses((status = 200, description = "Queued again", body = super::shapes::Requeued)))]
 pub async fn retry(
     state: web::Data<AppState>,
     Caller(caller): Caller,

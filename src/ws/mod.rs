@@ -11,12 +11,12 @@
 
 mod client;
 mod echo;
-pub mod schema;
 pub mod frames;
 mod guard;
 mod operator;
 mod render;
 mod requests;
+pub mod schema;
 mod session;
 
 use actix_http::ws::{Codec, Item};

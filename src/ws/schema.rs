@@ -65,7 +65,9 @@ pub fn document() -> Value {
 /// own bodies are left out).
 fn reachable(mut defs: Map<String, Value>) -> Value {
     let mut wanted: Vec<String> =
-        ["operator_to_server", "server_to_operator", "client_to_server", "server_to_client"].map(String::from).to_vec();
+        ["operator_to_server", "server_to_operator", "client_to_server", "server_to_client"]
+            .map(String::from)
+            .to_vec();
     let mut kept = Map::new();
     while let Some(name) = wanted.pop() {
         let Some(schema) = defs.remove(&name) else { continue };

@@ -53,7 +53,9 @@ fn strict(schema: &mut Value) {
 
 fn openapi() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| serde_json::from_str(frontline::api::openapi::document_json()).expect("the document is JSON"))
+    DOC.get_or_init(|| {
+        serde_json::from_str(frontline::api::openapi::document_json()).expect("the document is JSON")
+    })
 }
 
 /// A validator for `schema` (which may name `#/components/schemas/...` or `#/$defs/...`),
@@ -157,6 +159,10 @@ pub fn check_frame(direction: Direction, frame: &Value) {
         doc
     };
     if let Err(errors) = check(&format!("ws {}", direction.def()), built, frame) {
-        panic!("a {} frame drifted from {}: {errors}\nframe: {frame}", direction.def(), frontline::ws::schema::PATH);
+        panic!(
+            "a {} frame drifted from {}: {errors}\nframe: {frame}",
+            direction.def(),
+            frontline::ws::schema::PATH
+        );
     }
 }

@@ -50,7 +50,8 @@ pub async fn send(server: &TestServer, method: Method, path: &str, token: &str, 
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let raw = Raw { status: response.status(), content_type, body: String::from_utf8_lossy(&bytes).into_owned() };
+    let raw =
+        Raw { status: response.status(), content_type, body: String::from_utf8_lossy(&bytes).into_owned() };
     super::contract::check_http(method.as_str(), path, raw.status.as_u16(), &raw.content_type, &raw.body);
     raw
 }

@@ -120,7 +120,11 @@ struct World {
 }
 
 impl frontline::domain::rules::LineMembership for World {
-    fn operator_in_line(&self, operator: &frontline::domain::OperatorId, line: &frontline::domain::LineId) -> bool {
+    fn operator_in_line(
+        &self,
+        operator: &frontline::domain::OperatorId,
+        line: &frontline::domain::LineId,
+    ) -> bool {
         self.members.iter().any(|(o, l)| o == operator && l == line)
     }
 }
