@@ -11,7 +11,8 @@
 //! Every `--sample` seconds it prints one row: the server's RSS, open file descriptors and
 //! sockets, the client-ack and client→operator latency of that interval, delivered messages/s,
 //! sessions finished so far and errors. At the end it prints the rows at the start, middle and
-//! end, and the acknowledged-but-undelivered count, which must be 0.
+//! end, and the acknowledged-but-undelivered count, which must be 0. With `--csv FILE` the
+//! server's log (warnings and errors) is kept in `FILE.server.log`.
 //!
 //! ```text
 //! cargo build --release && cargo bench --bench load -- --soak --duration 1800 --rate 5000 \
@@ -186,6 +187,15 @@ pub async fn run(
         s.errors.load(Ordering::Relaxed),
         s.first_error.lock().unwrap().as_ref().map(|e| format!(" (first: {e})")).unwrap_or_default()
     );
+    // The server's warnings outlive the run's temporary directory: a stall in the curves can
+    // then be matched with what the node logged at that time.
+    let log = target.log();
+    println!("  server log: {} lines (RUST_LOG=warn)", log.lines().count());
+    if let Some(path) = &knobs.csv {
+        let path = format!("{path}.server.log");
+        std::fs::write(&path, &log).expect("server log written");
+        println!("  server log kept in {path}");
+    }
     for task in tasks {
         task.abort();
     }
