@@ -4,7 +4,7 @@
 //! `GET /api/v1/tabs/new`: the caller's own New tab, paged.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::domain::routing::Presence;
 use crate::domain::{ChatId, Timestamp};
@@ -13,6 +13,8 @@ use crate::edge::AppState;
 use crate::edge::params::Params;
 use crate::edge::Caller;
 use crate::edge::EdgeError;
+
+use super::shapes::{LineEntry, LineList, OperatorEntry, OperatorList};
 
 /// `GET /api/v1/operators`: `{"items":[{id, name, role, lines, capacity, presence, active_chats}]}`
 /// in configuration order.
@@ -25,25 +27,25 @@ pub async fn operators(
 ) -> Result<HttpResponse, EdgeError> {
     Params::parse(req.query_string(), &[])?;
     let live = state.node.operators().await?;
-    let items: Vec<Value> = state
+    let items = state
         .config
         .settings
         .operators
         .values()
         .map(|op| {
             let status = live.iter().find(|s| s.operator == op.id);
-            json!({
-                "id": op.id,
-                "name": op.name,
-                "role": op.role.as_str(),
-                "lines": op.lines,
-                "capacity": op.capacity,
-                "presence": status.map_or(Presence::Offline, |s| s.presence).as_str(),
-                "active_chats": status.map_or(0, |s| s.active_chats),
-            })
+            OperatorEntry {
+                id: op.id.clone(),
+                name: op.name.clone(),
+                role: op.role,
+                lines: op.lines.clone(),
+                capacity: op.capacity,
+                presence: status.map_or(Presence::Offline, |s| s.presence),
+                active_chats: status.map_or(0, |s| s.active_chats),
+            }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"items": items})))
+    Ok(HttpResponse::Ok().json(OperatorList { items }))
 }
 
 /// `GET /api/v1/lines`: `{"items":[{id, strategy, waiting, oldest_wait_s, online}]}` in
@@ -57,23 +59,23 @@ pub async fn lines(
 ) -> Result<HttpResponse, EdgeError> {
     Params::parse(req.query_string(), &[])?;
     let live = state.node.lines().await?;
-    let items: Vec<Value> = state
+    let items = state
         .config
         .settings
         .lines
         .values()
         .map(|line| {
             let stats = live.iter().find(|l| l.line == line.id).map(|l| &l.stats);
-            json!({
-                "id": line.id,
-                "strategy": line.strategy.as_str(),
-                "waiting": stats.map_or(0, |s| s.waiting),
-                "oldest_wait_s": stats.and_then(|s| s.oldest_wait).map(|w| w.as_secs_f64()),
-                "online": stats.map_or(0, |s| s.online),
-            })
+            LineEntry {
+                id: line.id.clone(),
+                strategy: line.strategy.as_str(),
+                waiting: stats.map_or(0, |s| s.waiting),
+                oldest_wait_s: stats.and_then(|s| s.oldest_wait).map(|w| w.as_secs_f64()),
+                online: stats.map_or(0, |s| s.online),
+            }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"items": items})))
+    Ok(HttpResponse::Ok().json(LineList { items }))
 }
 
 /// The most chats one page of `GET /api/v1/tabs/new` lists.

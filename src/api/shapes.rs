@@ -1,12 +1,14 @@
-//! The shapes of the HTTP answers the handlers build as JSON (and of the error answer), for the
-//! OpenAPI document (`openapi.rs`). They describe; the tests check every answer they receive
-//! against them (`tests/common/contract.rs`).
+//! The shapes of the HTTP answers (and of the error answer), for the OpenAPI document
+//! (`openapi.rs`). Those that derive `Serialize` are what their handlers answer with; the
+//! others describe answers the handlers build as JSON, and the tests check every answer they
+//! receive against them (`tests/common/contract.rs`).
 
+use serde::Serialize;
 use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::routing::Presence;
-use crate::domain::{ChatView, MessageView, Role};
+use crate::domain::{ChatView, LineId, MessageView, OperatorId, Role};
 use crate::edge::ErrorCode;
 
 impl PartialSchema for ErrorCode {
@@ -88,46 +90,42 @@ pub struct NewTabPage {
     next_cursor: Option<String>,
 }
 
-/// An operator as configured, with their live state.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// An operator as configured, with their live state (the handler's own answer).
+#[derive(Serialize, ToSchema)]
 pub struct OperatorEntry {
-    id: String,
-    name: Option<String>,
-    role: Role,
-    lines: Vec<String>,
-    capacity: u32,
-    presence: Presence,
-    active_chats: u32,
+    pub id: OperatorId,
+    pub name: String,
+    pub role: Role,
+    pub lines: Vec<LineId>,
+    pub capacity: u32,
+    pub presence: Presence,
+    pub active_chats: u32,
 }
 
 /// `GET /api/v1/operators`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
 pub struct OperatorList {
-    items: Vec<OperatorEntry>,
+    pub items: Vec<OperatorEntry>,
 }
 
-/// A line as configured, with its live queue.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// A line as configured, with its live queue (the handler's own answer).
+#[derive(Serialize, ToSchema)]
 pub struct LineEntry {
-    id: String,
+    pub id: LineId,
     /// The routing strategy.
-    strategy: String,
+    pub strategy: &'static str,
     /// Chats waiting in its queue.
-    waiting: u64,
+    pub waiting: u32,
     /// How long the oldest has waited, in seconds; `null` when none waits.
-    oldest_wait_s: Option<f64>,
+    pub oldest_wait_s: Option<f64>,
     /// Operators of the line online.
-    online: u64,
+    pub online: u32,
 }
 
 /// `GET /api/v1/lines`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
 pub struct LineList {
-    items: Vec<LineEntry>,
+    pub items: Vec<LineEntry>,
 }
 
 /// `GET /api/v1/reports`.
